@@ -1,0 +1,64 @@
+// Package config holds Hookline's settings as plain data, loaded from flags,
+// then environment variables, then an optional file, then defaults, and
+// validated once at load time so that nothing falls back silently later.
+package config
+
+import "time"
+
+// Config is every setting of `hookline serve`. Each field documents its flag,
+// environment variable and default.
+type Config struct {
+	// Addr is where the API, dashboard and inbound URLs listen.
+	// --addr, HOOKLINE_ADDR, default "127.0.0.1:8071".
+	Addr string
+	// DataDir holds the embedded SQLite database.
+	// --data-dir, HOOKLINE_DATA_DIR, default "./hookline-data".
+	DataDir string
+	// DatabaseURL, when it starts with postgres:// or postgresql://, selects
+	// PostgreSQL instead of SQLite. --database-url, HOOKLINE_DATABASE_URL.
+	DatabaseURL string
+	// AdminToken is the bootstrap admin Bearer token. Empty means: generate
+	// one on first start, print it once, store it hashed.
+	// --admin-token, HOOKLINE_ADMIN_TOKEN.
+	AdminToken string
+	// AllowPrivateTargets turns the SSRF guard off, allowing endpoints on
+	// loopback and private networks. --allow-private-targets,
+	// HOOKLINE_ALLOW_PRIVATE_TARGETS, default false.
+	AllowPrivateTargets bool
+	// RetrySchedule is the delays between attempts after the immediate
+	// first one. --retry-schedule, HOOKLINE_RETRY_SCHEDULE,
+	// default 5s,5m,30m,2h,5h,10h,10h.
+	RetrySchedule []time.Duration
+	// RequestTimeout bounds one delivery attempt. --request-timeout,
+	// HOOKLINE_REQUEST_TIMEOUT, default 15s.
+	RequestTimeout time.Duration
+	// MaxBodyBytes is the largest request body the API accepts; larger ones
+	// get 413. --max-body-bytes, HOOKLINE_MAX_BODY_BYTES, default 1 MiB.
+	MaxBodyBytes int64
+	// ShutdownTimeout bounds how long SIGTERM waits for in-flight sends.
+	// --shutdown-timeout, HOOKLINE_SHUTDOWN_TIMEOUT, default 30s.
+	ShutdownTimeout time.Duration
+	// Dev is the zero-setup mode: private targets allowed, a ready curl line
+	// printed. --dev, HOOKLINE_DEV.
+	Dev bool
+	// LogLevel is debug, info, warn or error. --log-level,
+	// HOOKLINE_LOG_LEVEL, default info.
+	LogLevel string
+	// LogFormat is text or json. --log-format, HOOKLINE_LOG_FORMAT,
+	// default text.
+	LogFormat string
+}
+
+// Default returns the settings used when nothing else is given.
+func Default() Config {
+	return Config{
+		Addr:            "127.0.0.1:8071",
+		DataDir:         "./hookline-data",
+		RetrySchedule:   []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour},
+		RequestTimeout:  15 * time.Second,
+		MaxBodyBytes:    1 << 20,
+		ShutdownTimeout: 30 * time.Second,
+		LogLevel:        "info",
+		LogFormat:       "text",
+	}
+}
