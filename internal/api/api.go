@@ -1,0 +1,105 @@
+// Package api serves Hookline's HTTP API: the Svix API v1 (so the official
+// Svix SDKs work unchanged) and Hookline's own resources under /api/v1/.
+// Handlers call the store or the delivery engine directly; routes.go lists
+// every route, errors.go maps every error to one JSON shape.
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// Engine is what the API needs from the delivery engine.
+type Engine interface {
+	// Publish routes a message to its app's endpoints (or to OnlyEndpoint),
+	// commits it with its deliveries in a group commit and dispatches them.
+	// It returns only after the commit. Store errors come back wrapped:
+	// store.ErrConflict (eventId reused), store.ErrIdempotencyKeyUsed,
+	// store.ErrUnavailable.
+	Publish(ctx context.Context, p PublishParams) error
+	// Resend attempts a message again to one endpoint, now.
+	Resend(ctx context.Context, appID, msgID, endpointID string) error
+	// Recover re-queues an endpoint's failed deliveries in a time window.
+	Recover(ctx context.Context, p store.DeliveryRecoverParams) (int, error)
+	// EndpointsChanged tells the routing index that an app's endpoints
+	// were created, changed or deleted.
+	EndpointsChanged(appID string)
+}
+
+// PublishParams is one message to publish.
+type PublishParams struct {
+	Message     webhook.Message
+	Idempotency *store.Idempotency
+	// OnlyEndpoint, when set, delivers to that endpoint alone (send-example),
+	// bypassing filterTypes and channels.
+	OnlyEndpoint string
+}
+
+// Config is the API's dependencies and settings.
+type Config struct {
+	Store  store.Store
+	Engine Engine
+	Logger *slog.Logger
+	// MaxBodyBytes is the largest request body accepted; larger get 413.
+	// Default 1 MiB.
+	MaxBodyBytes int64
+	// BaseURL is the server's external URL, used in app-portal links.
+	BaseURL string
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+// API is the HTTP API. Create it with New.
+type API struct {
+	store   store.Store
+	engine  Engine
+	logger  *slog.Logger
+	maxBody int64
+	baseURL string
+	clock   func() time.Time
+	tokens  *tokenCache
+}
+
+// New checks cfg and returns the API.
+func New(cfg Config) (*API, error) {
+	if cfg.Store == nil || cfg.Engine == nil {
+		return nil, errors.New("api: Store and Engine are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &API{
+		store:   cfg.Store,
+		engine:  cfg.Engine,
+		logger:  cfg.Logger,
+		maxBody: cfg.MaxBodyBytes,
+		baseURL: cfg.BaseURL,
+		clock:   cfg.Now,
+		tokens:  newTokenCache(),
+	}, nil
+}
+
+// now is the current time in UTC, truncated to the millisecond that the
+// stores keep, so what the API answers equals what it later reads back.
+func (a *API) now() time.Time {
+	return a.clock().UTC().Truncate(time.Millisecond)
+}
+
+// Handler returns the API's routes with authentication applied.
+func (a *API) Handler() http.Handler {
+	mux := http.NewServeMux()
+	a.routes(mux)
+	return mux
+}

@@ -1,0 +1,138 @@
+package api
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// access says which principals a route admits.
+type access int
+
+const (
+	// adminOnly routes manage the whole server: apps, event types, tokens.
+	adminOnly access = iota
+	// appScoped routes act inside the app named by {app_id}; an app-portal
+	// token may use them for its own app only.
+	appScoped
+	// anyToken routes are readable by any valid token (listing event types,
+	// which an app portal shows).
+	anyToken
+)
+
+// principal is who a request acts for.
+type principal struct {
+	tokenID string
+	appID   string // empty for an admin
+}
+
+func (p principal) admin() bool { return p.appID == "" }
+
+type principalKey struct{}
+
+func principalFrom(ctx context.Context) principal {
+	p, _ := ctx.Value(principalKey{}).(principal)
+	return p
+}
+
+// auth checks the Bearer token and the route's access rule before fn runs.
+func (a *API) auth(level access, fn func(w http.ResponseWriter, r *http.Request) error) http.HandlerFunc {
+	return a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		p, err := a.authenticate(r)
+		if err != nil {
+			return err
+		}
+		if level == adminOnly && !p.admin() {
+			return errForbidden()
+		}
+		return fn(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+	})
+}
+
+func (a *API) authenticate(r *http.Request) (principal, error) {
+	h := r.Header.Get("Authorization")
+	plain, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || plain == "" {
+		return principal{}, errUnauthorized()
+	}
+	hash := webhook.HashToken(strings.TrimSpace(plain))
+	tok, err := a.tokens.get(r.Context(), a.store, hash, a.clock())
+	if errors.Is(err, store.ErrNotFound) {
+		return principal{}, errUnauthorized()
+	}
+	if err != nil {
+		return principal{}, err
+	}
+	// The lookup is by hash, so equality is already established; compare
+	// again in constant time so that no code path depends on a timing.
+	if subtle.ConstantTimeCompare(tok.Hash, hash) != 1 || tok.Expired(a.clock()) {
+		return principal{}, errUnauthorized()
+	}
+	return principal{tokenID: tok.ID, appID: tok.AppID}, nil
+}
+
+// app resolves {app_id} (an ID or a UID) and checks that the principal may
+// act in it.
+func (a *API) app(r *http.Request) (webhook.App, error) {
+	app, err := a.store.AppGet(r.Context(), r.PathValue("app_id"))
+	if err != nil {
+		return webhook.App{}, err
+	}
+	if p := principalFrom(r.Context()); !p.admin() && p.appID != app.ID {
+		return webhook.App{}, errForbidden()
+	}
+	return app, nil
+}
+
+// tokenCache keeps recent token lookups so that authentication does not
+// read the database on every request. An entry lives tokenCacheTTL; a
+// token revoked on another node stops working within that time.
+type tokenCache struct {
+	mu      sync.Mutex
+	entries map[string]tokenEntry
+}
+
+const tokenCacheTTL = 10 * time.Second
+
+type tokenEntry struct {
+	tok     webhook.Token
+	fetched time.Time
+}
+
+func newTokenCache() *tokenCache {
+	return &tokenCache{entries: make(map[string]tokenEntry)}
+}
+
+func (c *tokenCache) get(ctx context.Context, s store.Store, hash []byte, now time.Time) (webhook.Token, error) {
+	key := string(hash)
+	c.mu.Lock()
+	e, ok := c.entries[key]
+	c.mu.Unlock()
+	if ok && now.Sub(e.fetched) < tokenCacheTTL {
+		return e.tok, nil
+	}
+	tok, err := s.TokenGetByHash(ctx, hash)
+	if err != nil {
+		return webhook.Token{}, err
+	}
+	c.mu.Lock()
+	if len(c.entries) > 10000 {
+		clear(c.entries) // bound memory against a flood of distinct valid tokens
+	}
+	c.entries[key] = tokenEntry{tok: tok, fetched: now}
+	c.mu.Unlock()
+	return tok, nil
+}
+
+func (c *tokenCache) forget(hash []byte) {
+	c.mu.Lock()
+	delete(c.entries, string(hash))
+	c.mu.Unlock()
+}

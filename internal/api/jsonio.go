@@ -1,0 +1,137 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// timeFormat is RFC 3339 in UTC with milliseconds, as Svix answers.
+const timeFormat = "2006-01-02T15:04:05.000Z07:00"
+
+// Time is a time.Time that encodes in timeFormat.
+type Time time.Time
+
+// MarshalJSON encodes t in UTC with milliseconds.
+func (t Time) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, len(timeFormat)+2)
+	b = append(b, '"')
+	b = time.Time(t).UTC().AppendFormat(b, timeFormat)
+	return append(b, '"'), nil
+}
+
+// timePtr returns nil for a nil or zero time, so optional times are omitted.
+func timePtr(t *time.Time) *Time {
+	if t == nil || t.IsZero() {
+		return nil
+	}
+	v := Time(*t)
+	return &v
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// writeJSON writes v as the response body with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, `{"code":"server_error","detail":"Internal Server Error"}`, http.StatusInternalServerError)
+		return
+	}
+	writeRaw(w, status, body)
+}
+
+// writeRaw writes an already-encoded JSON body.
+func writeRaw(w http.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// readBody reads the request body up to the configured limit. A body over
+// the limit yields *http.MaxBytesError, which writeError answers with 413.
+func (a *API) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.ContentLength > a.maxBody {
+		return nil, errTooLarge()
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, a.maxBody)); err != nil {
+		var maxErr *http.MaxBytesError
+		if errors.As(err, &maxErr) {
+			return nil, errTooLarge()
+		}
+		return nil, errBadRequest("bad_request", "could not read the request body")
+	}
+	return bytes.Clone(buf.Bytes()), nil
+}
+
+// decode reads the body as JSON into v. Unknown fields are ignored, as
+// Svix's server does; malformed JSON is a 422 like Svix's.
+func (a *API) decode(w http.ResponseWriter, r *http.Request, v any) error {
+	body, err := a.readBody(w, r)
+	if err != nil {
+		return err
+	}
+	return decodeBytes(body, v)
+}
+
+func decodeBytes(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return &ValidationError{Detail: []ValidationItem{{Loc: []string{"body"}, Msg: "request body is empty, expected a JSON object", Type: "value_error.jsondecode"}}}
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return &ValidationError{Detail: []ValidationItem{{Loc: jsonErrorLoc(err), Msg: jsonErrorMsg(err), Type: "value_error.jsondecode"}}}
+	}
+	return nil
+}
+
+func jsonErrorLoc(err error) []string {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) && typeErr.Field != "" {
+		return []string{"body", typeErr.Field}
+	}
+	return []string{"body"}
+}
+
+func jsonErrorMsg(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		return fmt.Sprintf("expected %s, got JSON %s", typeErr.Type, typeErr.Value)
+	}
+	var syntaxErr *json.SyntaxError
+	if errors.As(err, &syntaxErr) {
+		return fmt.Sprintf("invalid JSON at byte %d: %v", syntaxErr.Offset, err)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return "invalid JSON: unexpected end of input"
+	}
+	return "invalid JSON: " + err.Error()
+}
+
+// Optional distinguishes a JSON field that is absent from one set to null,
+// which PATCH needs: absent leaves a field alone, null clears it.
+type Optional[T any] struct {
+	Set   bool // the field was present
+	Null  bool // the field was present and null
+	Value T
+}
+
+// UnmarshalJSON records that the field was present.
+func (o *Optional[T]) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if string(b) == "null" {
+		o.Null = true
+		return nil
+	}
+	return json.Unmarshal(b, &o.Value)
+}

@@ -1,0 +1,313 @@
+// Package store is the one seam between Hookline and its databases: the
+// Store interface, one params struct per method, and the sentinel errors
+// every backend returns. The backends live in store/sqlite and
+// store/postgres; store/storetest is the conformance suite both pass.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// Sentinel errors. Backends wrap them; callers match with errors.Is.
+var (
+	// ErrNotFound: the named row does not exist (or belongs to another app).
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: a unique name is taken (app uid, endpoint uid, event
+	// type name, message eventId within an app).
+	ErrConflict = errors.New("conflict")
+	// ErrIdempotencyKeyUsed: the Idempotency-Key was stored by an earlier
+	// request; nothing was written, and the caller replays the stored
+	// response (IdempotencyGet).
+	ErrIdempotencyKeyUsed = errors.New("idempotency key already used")
+	// ErrUnavailable: the database cannot be reached right now; nothing was
+	// committed. The API answers 503.
+	ErrUnavailable = errors.New("database unavailable")
+)
+
+// Order is the direction of a list.
+type Order int
+
+const (
+	// Descending lists newest first (the default for messages, attempts).
+	Descending Order = iota
+	// Ascending lists oldest first.
+	Ascending
+)
+
+// Page selects one page of a list ordered by ID (or by name for event
+// types). After, when set, returns rows strictly after that key in Order's
+// direction; Before, when set, returns the rows just before it (walking
+// back), still in Order's direction.
+type Page struct {
+	Limit  int // 1 or more; the API clamps it
+	After  string
+	Before string
+	Order  Order
+}
+
+// Idempotency is an Idempotency-Key and the response it produced, stored in
+// the same transaction as what the request created.
+type Idempotency struct {
+	Key        string // already scoped by the caller to its principal
+	StatusCode int
+	Body       []byte
+	CreatedAt  time.Time
+}
+
+// Store is everything Hookline keeps. Every method is safe for concurrent use.
+type Store interface {
+	Close() error
+
+	AppCreate(ctx context.Context, p AppCreateParams) error
+	AppGet(ctx context.Context, idOrUID string) (webhook.App, error)
+	AppList(ctx context.Context, p AppListParams) ([]webhook.App, error)
+	AppUpdate(ctx context.Context, app webhook.App) error
+	AppDelete(ctx context.Context, id string) error
+
+	EventTypeCreate(ctx context.Context, p EventTypeCreateParams) error
+	EventTypeGet(ctx context.Context, name string) (webhook.EventType, error)
+	EventTypeList(ctx context.Context, p EventTypeListParams) ([]webhook.EventType, error)
+	EventTypeUpdate(ctx context.Context, et webhook.EventType) error
+	EventTypeDelete(ctx context.Context, p EventTypeDeleteParams) error
+
+	EndpointCreate(ctx context.Context, p EndpointCreateParams) error
+	EndpointGet(ctx context.Context, appID, idOrUID string) (webhook.Endpoint, error)
+	EndpointList(ctx context.Context, p EndpointListParams) ([]webhook.Endpoint, error)
+	EndpointUpdate(ctx context.Context, ep webhook.Endpoint) error
+	EndpointDelete(ctx context.Context, appID, id string) error
+	EndpointStats(ctx context.Context, p EndpointStatsParams) (webhook.EndpointStats, error)
+
+	// MessageCreateBatch writes many messages with their deliveries in one
+	// transaction (group commit). It returns one error per item: nil,
+	// ErrConflict (eventId reused), ErrIdempotencyKeyUsed; a failed item
+	// leaves nothing behind, and never fails the others. A non-nil second
+	// result means the whole batch failed and nothing was committed.
+	MessageCreateBatch(ctx context.Context, items []MessageCreate) ([]error, error)
+	MessageGet(ctx context.Context, appID, idOrEventID string) (webhook.Message, error)
+	MessageList(ctx context.Context, p MessageListParams) ([]webhook.Message, error)
+	MessageExpungeContent(ctx context.Context, appID, msgID string) error
+
+	// DeliveryListByMessage lists a message's deliveries (Svix's "attempted
+	// destinations"), ordered by endpoint ID.
+	DeliveryListByMessage(ctx context.Context, p DeliveryListByMessageParams) ([]DeliveryWithEndpoint, error)
+	// DeliveryListByEndpoint lists an endpoint's deliveries with their
+	// messages (Svix's "attempted messages"), newest message first.
+	DeliveryListByEndpoint(ctx context.Context, p DeliveryListByEndpointParams) ([]DeliveryWithMessage, error)
+	// DeliveryClaim leases deliveries that are due (next attempt time
+	// passed) and not leased, or whose lease expired. Each claim gets a new
+	// lease token; only the holder of the current token can record.
+	DeliveryClaim(ctx context.Context, p DeliveryClaimParams) ([]Claim, error)
+	// DeliveryRecordBatch writes attempt outcomes in one transaction. An
+	// outcome whose lease token is no longer current is fenced: its attempt
+	// row is kept, but the delivery's state is not touched. It returns
+	// whether each outcome was applied.
+	DeliveryRecordBatch(ctx context.Context, outcomes []Outcome) ([]bool, error)
+	// DeliveryResend makes a finished or waiting delivery due now with a new
+	// lease for the caller, counting as a manual trigger.
+	DeliveryResend(ctx context.Context, p DeliveryResendParams) (Claim, error)
+	// DeliveryRecover makes an endpoint's failed deliveries created in
+	// [Since, Until) due now again. It returns how many.
+	DeliveryRecover(ctx context.Context, p DeliveryRecoverParams) (int, error)
+	// DeliveryReleaseLeases drops the leases held by owner (every lease when
+	// owner is empty), so their deliveries are due again. SQLite calls it at
+	// start: one process owns the file, so every lease is a dead one's.
+	DeliveryReleaseLeases(ctx context.Context, owner string) error
+	// DeliveryNextDue returns the earliest next attempt time among unleased
+	// pending deliveries, or ok=false when there is none.
+	DeliveryNextDue(ctx context.Context) (t time.Time, ok bool, err error)
+
+	AttemptGet(ctx context.Context, appID, msgID, attemptID string) (webhook.Attempt, error)
+	AttemptList(ctx context.Context, p AttemptListParams) ([]webhook.Attempt, error)
+	AttemptExpungeContent(ctx context.Context, appID, msgID, attemptID string) error
+
+	IdempotencyGet(ctx context.Context, key string) (Idempotency, error)
+	// IdempotencyPut stores a key for a request that created nothing (an
+	// action such as resend); ErrIdempotencyKeyUsed if it exists.
+	IdempotencyPut(ctx context.Context, rec Idempotency) error
+
+	TokenCreate(ctx context.Context, tok webhook.Token) error
+	TokenGetByHash(ctx context.Context, hash []byte) (webhook.Token, error)
+	TokenDelete(ctx context.Context, id string) error
+	// TokenAdminExists reports whether any admin token is stored, so the
+	// server knows whether to generate the bootstrap token.
+	TokenAdminExists(ctx context.Context) (bool, error)
+}
+
+// AppCreateParams creates an app; ErrConflict if its UID is taken.
+type AppCreateParams struct {
+	App         webhook.App
+	Idempotency *Idempotency
+}
+
+// AppListParams lists apps by ID.
+type AppListParams struct {
+	Page Page
+}
+
+// EventTypeCreateParams creates an event type; ErrConflict if the name
+// exists (archived or not).
+type EventTypeCreateParams struct {
+	EventType   webhook.EventType
+	Idempotency *Idempotency
+}
+
+// EventTypeListParams lists event types by name.
+type EventTypeListParams struct {
+	Page            Page
+	IncludeArchived bool
+}
+
+// EventTypeDeleteParams archives an event type, or with Expunge removes it.
+type EventTypeDeleteParams struct {
+	Name    string
+	Expunge bool
+}
+
+// EndpointCreateParams creates an endpoint; ErrConflict if its UID is
+// taken within the app.
+type EndpointCreateParams struct {
+	Endpoint    webhook.Endpoint
+	Idempotency *Idempotency
+}
+
+// EndpointListParams lists an app's endpoints by ID. A zero Page.Limit
+// lists them all (the routing index loads them so).
+type EndpointListParams struct {
+	AppID string
+	Page  Page
+}
+
+// EndpointStatsParams counts an endpoint's deliveries created in
+// [Since, Until); zero times leave that side open.
+type EndpointStatsParams struct {
+	AppID      string
+	EndpointID string
+	Since      time.Time
+	Until      time.Time
+}
+
+// MessageCreate is one message of a group commit with the deliveries the
+// routing index chose for it.
+type MessageCreate struct {
+	Message     webhook.Message
+	Deliveries  []webhook.Delivery
+	Lease       Lease // the lease the ingesting node takes on the deliveries
+	Idempotency *Idempotency
+}
+
+// Lease is a claim on deliveries: the owner node, its fencing token and
+// when it lapses.
+type Lease struct {
+	Owner     string
+	Token     int64
+	ExpiresAt time.Time
+}
+
+// MessageListParams lists an app's messages, newest first by default.
+type MessageListParams struct {
+	AppID       string
+	Page        Page
+	Since       time.Time // created at or after; zero: open
+	Until       time.Time // created before; zero: open
+	EventTypes  []string  // empty: all
+	Channel     string    // empty: all
+	WithContent bool      // false: Payload left nil to save I/O
+}
+
+// DeliveryWithEndpoint is a delivery and the endpoint it goes to.
+type DeliveryWithEndpoint struct {
+	Delivery webhook.Delivery
+	Endpoint webhook.Endpoint
+}
+
+// DeliveryWithMessage is a delivery and the message it carries.
+type DeliveryWithMessage struct {
+	Delivery webhook.Delivery
+	Message  webhook.Message
+}
+
+// DeliveryListByMessageParams pages a message's deliveries by endpoint ID.
+type DeliveryListByMessageParams struct {
+	AppID string
+	MsgID string
+	Page  Page
+}
+
+// DeliveryListByEndpointParams pages an endpoint's deliveries by message ID.
+type DeliveryListByEndpointParams struct {
+	AppID       string
+	EndpointID  string
+	Page        Page
+	Status      *webhook.MessageStatus
+	Channel     string
+	EventTypes  []string
+	Since       time.Time
+	Until       time.Time
+	WithContent bool
+}
+
+// DeliveryClaimParams claims up to Limit due deliveries for Lease.Owner.
+type DeliveryClaimParams struct {
+	Now   time.Time
+	Limit int
+	Lease Lease // Token is ignored: each claim row gets a fresh token
+}
+
+// Claim is a leased delivery with what a sender needs: the message (with
+// its payload) and the endpoint's ID. The sender looks the endpoint up in
+// its own index.
+type Claim struct {
+	Delivery webhook.Delivery
+	Message  webhook.Message
+	Lease    Lease
+	Trigger  webhook.TriggerType
+}
+
+// Outcome is the result of one attempt, recorded under Lease.Token.
+type Outcome struct {
+	Attempt webhook.Attempt
+	Token   int64
+	// Status is the delivery's new state: Success, Sending (retry at
+	// NextAttemptAt) or Fail (exhausted).
+	Status        webhook.MessageStatus
+	NextAttemptAt *time.Time
+	// DisableEndpoint marks the endpoint disabled in the same transaction
+	// (a 410 Gone from the receiver).
+	DisableEndpoint bool
+}
+
+// DeliveryResendParams resends a message to one endpoint.
+type DeliveryResendParams struct {
+	AppID      string
+	MsgID      string
+	EndpointID string
+	Now        time.Time
+	Lease      Lease
+}
+
+// DeliveryRecoverParams re-queues an endpoint's failed deliveries.
+type DeliveryRecoverParams struct {
+	AppID      string
+	EndpointID string
+	Since      time.Time
+	Until      time.Time // zero: now
+	Now        time.Time
+}
+
+// AttemptListParams lists attempts by message, endpoint or both, newest
+// first by default.
+type AttemptListParams struct {
+	AppID      string
+	MsgID      string // empty: any
+	EndpointID string // empty: any
+	Page       Page
+	Status     *webhook.MessageStatus
+	Since      time.Time
+	Until      time.Time
+	EventTypes []string
+	Channel    string
+}
