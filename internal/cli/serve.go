@@ -1,0 +1,46 @@
+package cli
+
+import (
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hookline/hookline/internal/config"
+)
+
+func newServeCommand(stdout, stderr io.Writer, d deps) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the API, dashboard, inbound URLs and delivery engine",
+		Long: `Run the API, dashboard, inbound URLs and delivery engine until SIGINT or
+SIGTERM, then finish in-flight deliveries (up to --shutdown-timeout).
+
+Each setting comes from, in order: its flag, its HOOKLINE_* environment
+variable, the --config file, the default.
+
+  hookline serve --dev    SQLite in ./hookline-data, private targets allowed`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd.Flags(), d.getenv)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			return runErr(ctx, "serve", d.serve(ctx, cfg, stdout, newLogger(cfg, stderr)))
+		},
+	}
+	def := config.Default()
+	fs := cmd.Flags()
+	fs.String("addr", def.Addr, usage("addr", "host:port for the API, dashboard and inbound URLs"))
+	addStorageFlags(fs, def)
+	fs.String("admin-token", "", usage("admin-token", "bootstrap admin Bearer token (default: generated on first start, printed once)"))
+	fs.Bool("allow-private-targets", def.AllowPrivateTargets, usage("allow-private-targets", "allow endpoints on loopback and private networks (turns the SSRF guard off)"))
+	fs.String("retry-schedule", config.FormatRetrySchedule(def.RetrySchedule), usage("retry-schedule", `delays between attempts after the immediate first one, or "none"`))
+	fs.Duration("request-timeout", def.RequestTimeout, usage("request-timeout", "limit of one delivery attempt"))
+	fs.String("max-body-bytes", config.FormatBytes(def.MaxBodyBytes), usage("max-body-bytes", "largest accepted request body, e.g. 1048576 or 1MiB"))
+	fs.Duration("shutdown-timeout", def.ShutdownTimeout, usage("shutdown-timeout", "how long shutdown waits for in-flight deliveries"))
+	fs.Bool("dev", def.Dev, usage("dev", "zero-setup mode: implies --allow-private-targets, prints a ready curl line"))
+	addCommonFlags(fs, def)
+	fs.SortFlags = false
+	return cmd
+}
