@@ -1,0 +1,528 @@
+package storetest
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+func testDeliveries(t *testing.T, open Opener) {
+	t.Run("IngestLease", func(t *testing.T) {
+		// The ingesting node sends at once under its lease; nobody else may
+		// take the delivery until that lease lapses (the node crashed).
+		f := setup(t, open)
+		a := f.app()
+		ep := f.endpoint(a.ID)
+		mc := f.message(a.ID, "user.created", f.t0, ep)
+
+		if cs := f.claim("node-b", f.at(time.Second), 10); len(cs) != 0 {
+			t.Errorf("DeliveryClaim during the ingest lease = %v, want none", claimKeys(cs))
+		}
+		now := mc.Lease.ExpiresAt.Add(time.Millisecond)
+		cs := f.claim("node-b", now, 10)
+		if len(cs) != 1 {
+			t.Fatalf("DeliveryClaim after the ingest lease lapsed = %v, want %v", claimKeys(cs), deliveryKeys(mc))
+		}
+		c := cs[0]
+		want := store.Claim{
+			Delivery: mc.Deliveries[0],
+			Message:  mc.Message,
+			Lease:    store.Lease{Owner: "node-b", Token: c.Lease.Token, ExpiresAt: now.Add(leaseTTL)},
+			Trigger:  webhook.TriggerScheduled,
+		}
+		if diff := cmp.Diff(want, c, diffOpts()); diff != "" {
+			t.Errorf("DeliveryClaim mismatch (-want +got):\n%s", diff)
+		}
+		if c.Lease.Token <= mc.Lease.Token {
+			t.Errorf("DeliveryClaim lease token = %d, want more than the ingest token %d", c.Lease.Token, mc.Lease.Token)
+		}
+	})
+
+	t.Run("IngestTokenRecords", func(t *testing.T) {
+		// The fast path: the ingesting node records under its own token.
+		f := setup(t, open)
+		a := f.app()
+		ep := f.endpoint(a.ID)
+		mc := f.message(a.ID, "user.created", f.t0, ep)
+		if got := f.record(f.outcome(mc.Deliveries[0], 1, webhook.StatusSuccess, nil, f.at(time.Second))); !got[0] {
+			t.Errorf("DeliveryRecordBatch(ingest token 1) = %v, want applied", got)
+		}
+		d := f.delivery(a.ID, mc.Message.ID, ep.ID)
+		if d.Status != webhook.StatusSuccess || d.Attempts != 1 || d.NextAttemptAt != nil {
+			t.Errorf("delivery after success = %s, want Success, 1 attempt, no next attempt", fmtDelivery(d))
+		}
+	})
+
+	t.Run("ClaimDueAndLimit", func(t *testing.T) {
+		f := setup(t, open)
+		a := f.app()
+		ep := f.endpoint(a.ID)
+		due := f.at(time.Minute)
+		var mcs []store.MessageCreate
+		for range 5 {
+			mc := f.newMessage(a.ID, "user.created", f.t0, ep)
+			*mc.Deliveries[0].NextAttemptAt = due
+			mc.Lease.ExpiresAt = f.at(time.Second)
+			mcs = append(mcs, mc)
+		}
+		f.ingest(mcs...)
+
+		if cs := f.claim("node-b", due.Add(-time.Millisecond), 10); len(cs) != 0 {
+			t.Errorf("DeliveryClaim before next_attempt_at = %v, want none", claimKeys(cs))
+		}
+		now := due.Add(time.Millisecond)
+		var got []store.Claim
+		for _, tt := range []struct{ limit, want int }{{2, 2}, {10, 3}, {10, 0}} {
+			cs := f.claim("node-b", now, tt.limit)
+			if len(cs) != tt.want {
+				t.Errorf("DeliveryClaim(Limit:%d) returned %d claims, want %d", tt.limit, len(cs), tt.want)
+			}
+			got = append(got, cs...)
+		}
+		if keys, want := claimKeys(got), deliveryKeys(mcs...); !slices.Equal(keys, want) {
+			t.Errorf("DeliveryClaim over three calls = %v, want each delivery once: %v", keys, want)
+		}
+	})
+
+	t.Run("ClaimSkipsDisabledEndpoints", func(t *testing.T) {
+		f := setup(t, open)
+		a := f.app()
+		on := f.endpoint(a.ID)
+		off := f.endpoint(a.ID)
+		mc := f.message(a.ID, "user.created", f.t0, on, off)
+		// Disabled after ingest: its pending delivery must wait, not be sent.
+		off.Disabled = true
+		f.must(f.s.EndpointUpdate(f.ctx, off), "EndpointUpdate(disable)")
+
+		cs := f.claim("node-b", f.at(time.Hour), 10)
+		if got, want := claimKeys(cs), []string{mc.Message.ID + "/" + on.ID}; !slices.Equal(got, want) {
+			t.Errorf("DeliveryClaim with %s disabled = %v, want %v", off.ID, got, want)
+		}
+	})
+
+	t.Run("ClaimExclusive", func(t *testing.T) {
+		f := setup(t, open)
+		a := f.app()
+		ep := f.endpoint(a.ID)
+		var mcs []store.MessageCreate
+		for range 20 {
+			mcs = append(mcs, f.newMessage(a.ID, "user.created", f.t0, ep))
+		}
+		f.ingest(mcs...)
+
+		// Eight pollers race over the same due rows; each row goes to one.
+		now := f.at(time.Hour)
+		const pollers = 8
+		got := make([][]store.Claim, pollers)
+		var wg sync.WaitGroup
+		for i := range pollers {
+			wg.Go(func() {
+				for range 20 { // bounded: 20 rows, at least one per round
+					cs, err := f.s.DeliveryClaim(f.ctx, store.DeliveryClaimParams{
+						Now: now, Limit: 3, Lease: store.Lease{Owner: fmt.Sprintf("node-%d", i), ExpiresAt: now.Add(leaseTTL)},
+					})
+					if err != nil {
+						t.Errorf("poller %d: DeliveryClaim: %v", i, err)
+						return
+					}
+					if len(cs) == 0 {
+						return
+					}
+					got[i] = append(got[i], cs...)
+				}
+			})
+		}
+		wg.Wait()
+		if keys, want := claimKeys(slices.Concat(got...)), deliveryKeys(mcs...); !slices.Equal(keys, want) {
+			t.Errorf("concurrent DeliveryClaim = %v, want each delivery exactly once: %v", keys, want)
+		}
+		if cs := f.claim("node-x", now.Add(time.Second), 100); len(cs) != 0 {
+			t.Errorf("DeliveryClaim while every lease is live = %v, want none", claimKeys(cs))
+		}
+	})
+
+	t.Run("Fencing", func(t *testing.T) {
+		// node-a stalls past its lease, node-b takes over; node-a's late
+		// outcome must not overwrite node-b's work.
+		f := setup(t, open)
+		a := f.app()
+		ep := f.endpoint(a.ID)
+		m1 := f.message(a.ID, "user.created", f.t0, ep)
+		m2 := f.message(a.ID, "user.created", f.t0, ep)
+		now := f.t0.Add(leaseTTL + time.Second)
+		cs := f.claim("node-b", now, 10)
+		if len(cs) != 2 {
+			t.Fatalf("DeliveryClaim after the lease lapsed = %v, want both deliveries", claimKeys(cs))
+		}
+		tokens := map[string]int64{}
+		for _, c := range cs {
+			tokens[c.Delivery.MsgID] = c.Lease.Token
+		}
+
+		stale := f.outcome(m1.Deliveries[0], 1, webhook.StatusFail, nil, now)
+		stale.DisableEndpoint = true
+		current := f.outcome(m2.Deliveries[0], tokens[m2.Message.ID], webhook.StatusSuccess, nil, now)
+		if got, want := f.record(stale, current), []bool{false, true}; !slices.Equal(got, want) {
+			t.Errorf("DeliveryRecordBatch(stale token 1, current token %d) = %v, want %v", tokens[m2.Message.ID], got, want)
+		}
+
+		// The stale outcome changed nothing but left its attempt row.
+		if d := f.delivery(a.ID, m1.Message.ID, ep.ID); d.Status != webhook.StatusPending || d.Attempts != 0 {
+			t.Errorf("delivery after a fenced outcome = %s, want untouched: Pending, 0 attempts", fmtDelivery(d))
+		}
+		if e, err := f.s.EndpointGet(f.ctx, a.ID, ep.ID); err != nil || e.Disabled {
+			t.Errorf("EndpointGet after a fenced DisableEndpoint = Disabled %v, %v; want enabled", e.Disabled, err)
+		}
+		if _, err := f.s.AttemptGet(f.ctx, a.ID, m1.Message.ID, stale.Attempt.ID); err != nil {
+			t.Errorf("AttemptGet(fenced attempt %q) = %v, want the attempt kept", stale.Attempt.ID, err)
+		}
+		if d := f.delivery(a.ID, m2.Message.ID, ep.ID); d.Status != webhook.StatusSuccess || d.Attempts != 1 || d.NextAttemptAt != nil {
+			t.Errorf("delivery after its current outcome = %s, want Success, 1 attempt, no next attempt", fmtDelivery(d))
+		}
+
+		// node-b, the holder, still records m1.
+		ok := f.outcome(m1.Deliveries[0], tokens[m1.Message.ID], webhook.StatusFail, nil, now)
+		if got := f.record(ok); !got[0] {
+			t.Errorf("DeliveryRecordBatch(current token %d) = %v, want applied", ok.Token, got)
+		}
+		if d := f.delivery(a.ID, m1.Message.ID, ep.ID); d.Status != webhook.StatusFail || d.Attempts != 1 || d.NextAttemptAt != nil {
+			t.Errorf("delivery after Fail = %s, want Fail, 1 attempt, no next attempt", fmtDelivery(d))
+		}
+	})
+
+	t.Run("DisableEndpoint", func(t *testing.T) {
+		f := setup(t, open)
+		a := f.app()
+		ep := f.endpoint(a.ID)
+		mc := f.message(a.ID, "user.created", f.t0, ep)
+		gone := f.outcome(mc.Deliveries[0], 1, webhook.StatusFail, nil, f.at(time.Second))
+		gone.Attempt.ResponseStatusCode = 410
+		gone.DisableEndpoint = true
+		if got := f.record(gone); !got[0] {
+			t.Fatalf("DeliveryRecordBatch(410) = %v, want applied", got)
+		}
+		if e, err := f.s.EndpointGet(f.ctx, a.ID, ep.ID); err != nil || !e.Disabled {
+			t.Errorf("EndpointGet after DisableEndpoint = Disabled %v, %v; want disabled", e.Disabled, err)
+		}
+	})
+
+	t.Run("Retry", func(t *testing.T) {
+		f := setup(t, open)
+		a := f.app()
+		ep := f.endpoint(a.ID)
+		mc := f.message(a.ID, "user.created", f.t0, ep)
+		// The retry is due before the ingest lease would lapse: recording
+		// must end the lease, or every retry would wait out a lease.
+		retryAt := f.at(5 * time.Second)
+		if got := f.record(f.outcome(mc.Deliveries[0], 1, webhook.StatusSending, &retryAt, f.at(time.Second))); !got[0] {
+			t.Fatalf("DeliveryRecordBatch(Sending) = %v, want applied", got)
+		}
+		d := f.delivery(a.ID, mc.Message.ID, ep.ID)
+		want := mc.Deliveries[0]
+		want.Status, want.Attempts, want.NextAttemptAt = webhook.StatusSending, 1, &retryAt
+		if diff := cmp.Diff(want, d, diffOpts()); diff != "" {
+			t.Errorf("delivery after a failed attempt mismatch (-want +got):\n%s", diff)
+		}
+		if got, ok, err := f.s.DeliveryNextDue(f.ctx); err != nil || !ok || !got.Equal(retryAt) {
+			t.Errorf("DeliveryNextDue() = %v, %v, %v; want %v, true", got, ok, err, retryAt)
+		}
+
+		if cs := f.claim("node-b", retryAt.Add(-time.Millisecond), 10); len(cs) != 0 {
+			t.Errorf("DeliveryClaim before the retry is due = %v, want none", claimKeys(cs))
+		}
+		cs := f.claim("node-b", retryAt.Add(time.Millisecond), 10)
+		if len(cs) != 1 || cs[0].Delivery.Attempts != 1 || cs[0].Delivery.Status != webhook.StatusSending {
+			t.Fatalf("DeliveryClaim when the retry is due = %+v, want the delivery, Sending after 1 attempt", cs)
+		}
+		if got := f.record(f.outcome(cs[0].Delivery, cs[0].Lease.Token, webhook.StatusSuccess, nil, retryAt)); !got[0] {
+			t.Errorf("DeliveryRecordBatch(retry Success) = %v, want applied", got)
+		}
+		if d := f.delivery(a.ID, mc.Message.ID, ep.ID); d.Status != webhook.StatusSuccess || d.Attempts != 2 || d.NextAttemptAt != nil {
+			t.Errorf("delivery after the retry succeeded = %s, want Success, 2 attempts, no next attempt", fmtDelivery(d))
+		}
+	})
+
+	t.Run("ReleaseLeases", func(t *testing.T) {
+		f := setup(t, open)
+		a := f.app()
+		ep := f.endpoint(a.ID)
+		mine := f.newMessage(a.ID, "user.created", f.t0, ep)
+		theirs := f.newMessage(a.ID, "user.created", f.t0, ep)
+		mine.Lease.ExpiresAt = f.at(time.Hour)
+		theirs.Lease = store.Lease{Owner: "node-b", Token: 1, ExpiresAt: f.at(time.Hour)}
+		f.ingest(mine, theirs)
+		now := f.at(time.Second)
+
+		if _, ok, err := f.s.DeliveryNextDue(f.ctx); err != nil || ok {
+			t.Errorf("DeliveryNextDue() with every delivery leased = ok %v, %v; want none", ok, err)
+		}
+		f.must(f.s.DeliveryReleaseLeases(f.ctx, "node-c"), `DeliveryReleaseLeases("node-c")`)
+		if cs := f.claim("node-z", now, 10); len(cs) != 0 {
+			t.Errorf("DeliveryClaim after releasing another owner's leases = %v, want none", claimKeys(cs))
+		}
+		f.must(f.s.DeliveryReleaseLeases(f.ctx, "node-a"), `DeliveryReleaseLeases("node-a")`)
+		if got, ok, err := f.s.DeliveryNextDue(f.ctx); err != nil || !ok || !got.Equal(f.t0) {
+			t.Errorf("DeliveryNextDue() after the release = %v, %v, %v; want %v, true", got, ok, err, f.t0)
+		}
+		if got, want := claimKeys(f.claim("node-z", now, 10)), deliveryKeys(mine); !slices.Equal(got, want) {
+			t.Errorf(`DeliveryClaim after DeliveryReleaseLeases("node-a") = %v, want %v`, got, want)
+		}
+		f.must(f.s.DeliveryReleaseLeases(f.ctx, ""), `DeliveryReleaseLeases("")`)
+		if got, want := claimKeys(f.claim("node-z", now, 10)), deliveryKeys(mine, theirs); !slices.Equal(got, want) {
+			t.Errorf(`DeliveryClaim after DeliveryReleaseLeases("") = %v, want %v`, got, want)
+		}
+	})
+
+	t.Run("NextDue", func(t *testing.T) {
+		f := setup(t, open)
+		if _, ok, err := f.s.DeliveryNextDue(f.ctx); err != nil || ok {
+			t.Errorf("DeliveryNextDue() on an empty store = ok %v, %v; want none", ok, err)
+		}
+		a := f.app()
+		ep := f.endpoint(a.ID)
+		late := f.newMessage(a.ID, "user.created", f.t0, ep)
+		*late.Deliveries[0].NextAttemptAt = f.at(2 * time.Minute)
+		early := f.newMessage(a.ID, "user.created", f.t0, ep)
+		*early.Deliveries[0].NextAttemptAt = f.at(time.Minute)
+		f.ingest(late, early)
+		f.must(f.s.DeliveryReleaseLeases(f.ctx, ""), "DeliveryReleaseLeases")
+		if got, ok, err := f.s.DeliveryNextDue(f.ctx); err != nil || !ok || !got.Equal(f.at(time.Minute)) {
+			t.Errorf("DeliveryNextDue() = %v, %v, %v; want %v, true", got, ok, err, f.at(time.Minute))
+		}
+		// Once the early one is claimed and finished, the late one is next.
+		cs := f.claim("node-b", f.at(time.Minute+time.Millisecond), 10)
+		if len(cs) != 1 {
+			t.Fatalf("DeliveryClaim = %v, want only the early delivery", claimKeys(cs))
+		}
+		f.record(f.outcome(cs[0].Delivery, cs[0].Lease.Token, webhook.StatusSuccess, nil, f.at(time.Minute)))
+		if got, ok, err := f.s.DeliveryNextDue(f.ctx); err != nil || !ok || !got.Equal(f.at(2*time.Minute)) {
+			t.Errorf("DeliveryNextDue() after the early one finished = %v, %v, %v; want %v, true", got, ok, err, f.at(2*time.Minute))
+		}
+	})
+
+	t.Run("Resend", func(t *testing.T) {
+		f := setup(t, open)
+		a := f.app()
+		other := f.app()
+		ep := f.endpoint(a.ID)
+		done := f.message(a.ID, "user.created", f.t0, ep)
+		waiting := f.message(a.ID, "user.created", f.t0, ep)
+		retryAt := f.at(time.Hour)
+		f.record(
+			f.outcome(done.Deliveries[0], 1, webhook.StatusSuccess, nil, f.at(time.Second)),
+			f.outcome(waiting.Deliveries[0], 1, webhook.StatusSending, &retryAt, f.at(time.Second)),
+		)
+
+		now := f.at(time.Minute)
+		lease := store.Lease{Owner: "node-b", ExpiresAt: now.Add(leaseTTL)}
+		for _, mc := range []store.MessageCreate{done, waiting} {
+			c, err := f.s.DeliveryResend(f.ctx, store.DeliveryResendParams{
+				AppID: a.ID, MsgID: mc.Message.ID, EndpointID: ep.ID, Now: now, Lease: lease,
+			})
+			if err != nil {
+				t.Errorf("DeliveryResend(%q) error: %v", mc.Message.ID, err)
+				continue
+			}
+			if c.Trigger != webhook.TriggerManual || c.Lease.Owner != "node-b" || !c.Lease.ExpiresAt.Equal(lease.ExpiresAt) || c.Lease.Token <= 1 {
+				t.Errorf("DeliveryResend(%q) = Trigger %v, Lease %+v; want Manual, node-b's lease with a token above 1", mc.Message.ID, c.Trigger, c.Lease)
+			}
+			if c.Delivery.MsgID != mc.Message.ID || c.Delivery.EndpointID != ep.ID || string(c.Message.Payload) != string(mc.Message.Payload) {
+				t.Errorf("DeliveryResend(%q) = delivery %s/%s, payload %q; want the delivery and its message", mc.Message.ID, c.Delivery.MsgID, c.Delivery.EndpointID, c.Message.Payload)
+			}
+			// The old token is fenced; the new lease is live; the new token
+			// records.
+			if got := f.record(f.outcome(mc.Deliveries[0], 1, webhook.StatusFail, nil, now)); got[0] {
+				t.Errorf("DeliveryRecordBatch(token 1 after resend of %q) = %v, want fenced", mc.Message.ID, got)
+			}
+			if got := f.record(f.outcome(c.Delivery, c.Lease.Token, webhook.StatusSuccess, nil, now)); !got[0] {
+				t.Errorf("DeliveryRecordBatch(resend token of %q) = %v, want applied", mc.Message.ID, got)
+			}
+			if d := f.delivery(a.ID, mc.Message.ID, ep.ID); d.Status != webhook.StatusSuccess || d.Attempts != 2 || d.NextAttemptAt != nil {
+				t.Errorf("delivery of %q after the resend succeeded = %s, want Success, 2 attempts, no next attempt", mc.Message.ID, fmtDelivery(d))
+			}
+		}
+
+		for _, p := range []store.DeliveryResendParams{
+			{AppID: a.ID, MsgID: "msg_missing", EndpointID: ep.ID},
+			{AppID: a.ID, MsgID: done.Message.ID, EndpointID: "ep_missing"},
+			{AppID: other.ID, MsgID: done.Message.ID, EndpointID: ep.ID},
+		} {
+			p.Now, p.Lease = now, lease
+			_, err := f.s.DeliveryResend(f.ctx, p)
+			wantErr(t, fmt.Sprintf("DeliveryResend(app %s, %s, %s)", p.AppID, p.MsgID, p.EndpointID), err, store.ErrNotFound)
+		}
+	})
+
+	t.Run("ResendHoldsLease", func(t *testing.T) {
+		f := setup(t, open)
+		a := f.app()
+		ep := f.endpoint(a.ID)
+		mc := f.message(a.ID, "user.created", f.t0, ep)
+		f.record(f.outcome(mc.Deliveries[0], 1, webhook.StatusFail, nil, f.at(time.Second)))
+		now := f.at(time.Minute)
+		_, err := f.s.DeliveryResend(f.ctx, store.DeliveryResendParams{
+			AppID: a.ID, MsgID: mc.Message.ID, EndpointID: ep.ID, Now: now,
+			Lease: store.Lease{Owner: "node-b", ExpiresAt: now.Add(leaseTTL)},
+		})
+		f.must(err, "DeliveryResend")
+		// Due now, but leased to the resender: a poller must not send it too.
+		if cs := f.claim("node-c", now.Add(time.Second), 10); len(cs) != 0 {
+			t.Errorf("DeliveryClaim during the resend's lease = %v, want none", claimKeys(cs))
+		}
+	})
+
+	t.Run("Recover", func(t *testing.T) {
+		f := setup(t, open)
+		a := f.app()
+		ep := f.endpoint(a.ID)
+		sibling := f.endpoint(a.ID)
+		fail := func(at time.Time, eps ...webhook.Endpoint) store.MessageCreate {
+			mc := f.message(a.ID, "user.created", at, eps...)
+			for _, d := range mc.Deliveries {
+				f.record(f.outcome(d, 1, webhook.StatusFail, nil, at.Add(time.Second)))
+			}
+			return mc
+		}
+		old := fail(f.at(-2*time.Hour), ep)         // before the window
+		inWindow := fail(f.t0, ep)                  // recovered
+		atUntil := fail(f.at(time.Hour), ep)        // Until is exclusive
+		otherEp := fail(f.at(time.Minute), sibling) // another endpoint's
+		succeeded := f.message(a.ID, "user.created", f.at(time.Minute), ep)
+		f.record(f.outcome(succeeded.Deliveries[0], 1, webhook.StatusSuccess, nil, f.at(time.Minute)))
+
+		now := f.at(2 * time.Hour)
+		n, err := f.s.DeliveryRecover(f.ctx, store.DeliveryRecoverParams{
+			AppID: a.ID, EndpointID: ep.ID, Since: f.at(-time.Hour), Until: f.at(time.Hour), Now: now,
+		})
+		if err != nil || n != 1 {
+			t.Errorf("DeliveryRecover([t0-1h, t0+1h)) = %d, %v; want 1", n, err)
+		}
+		if got, want := claimKeys(f.claim("node-b", now, 10)), deliveryKeys(inWindow); !slices.Equal(got, want) {
+			t.Errorf("DeliveryClaim after DeliveryRecover = %v, want only %v", got, want)
+		}
+		for _, mc := range []store.MessageCreate{old, atUntil, otherEp} {
+			d := mc.Deliveries[0]
+			if got := f.delivery(a.ID, d.MsgID, d.EndpointID); got.Status != webhook.StatusFail {
+				t.Errorf("delivery %s/%s outside the recovery = %s, want still Fail", d.MsgID, d.EndpointID, fmtDelivery(got))
+			}
+		}
+
+		// Until zero means up to Now.
+		n, err = f.s.DeliveryRecover(f.ctx, store.DeliveryRecoverParams{AppID: a.ID, EndpointID: ep.ID, Since: f.at(-time.Hour), Now: now})
+		if err != nil || n != 1 {
+			t.Errorf("DeliveryRecover([t0-1h, now)) = %d, %v; want 1 (the one at t0+1h)", n, err)
+		}
+	})
+
+	t.Run("ListByMessage", func(t *testing.T) {
+		f := setup(t, open)
+		a := f.app()
+		var eps []webhook.Endpoint
+		var ids []string
+		for range 5 {
+			ep := f.endpoint(a.ID)
+			eps = append(eps, ep)
+			ids = append(ids, ep.ID)
+		}
+		mc := f.message(a.ID, "user.created", f.t0, eps...)
+		f.message(a.ID, "user.created", f.t0, eps...) // must not show up
+
+		got, err := f.s.DeliveryListByMessage(f.ctx, store.DeliveryListByMessageParams{
+			AppID: a.ID, MsgID: mc.Message.ID, Page: store.Page{Limit: 10, Order: store.Ascending},
+		})
+		f.must(err, "DeliveryListByMessage")
+		var want []store.DeliveryWithEndpoint
+		for i, ep := range eps {
+			want = append(want, store.DeliveryWithEndpoint{Delivery: mc.Deliveries[i], Endpoint: ep})
+		}
+		if diff := cmp.Diff(want, got, diffOpts()); diff != "" {
+			t.Errorf("DeliveryListByMessage(%q) mismatch (-want +got):\n%s", mc.Message.ID, diff)
+		}
+		checkPaging(t, "DeliveryListByMessage", ids, func(p store.Page) ([]string, error) {
+			ds, err := f.s.DeliveryListByMessage(f.ctx, store.DeliveryListByMessageParams{AppID: a.ID, MsgID: mc.Message.ID, Page: p})
+			ids := make([]string, len(ds))
+			for i, d := range ds {
+				ids[i] = d.Delivery.EndpointID
+			}
+			return ids, err
+		})
+	})
+
+	t.Run("ListByEndpoint", func(t *testing.T) {
+		f := setup(t, open)
+		a := f.app()
+		ep := f.endpoint(a.ID)
+		other := f.endpoint(a.ID)
+		var mcs []store.MessageCreate
+		var ids []string
+		for i := range 5 {
+			et := "user.created"
+			if i%2 == 1 {
+				et = "user.deleted"
+			}
+			mc := f.message(a.ID, et, f.at(time.Duration(i)*time.Minute), ep, other)
+			mcs = append(mcs, mc)
+			ids = append(ids, mc.Message.ID)
+		}
+		// Messages 1 and 3 succeed on ep; the rest stay pending.
+		for _, i := range []int{1, 3} {
+			f.record(f.outcome(mcs[i].Deliveries[0], 1, webhook.StatusSuccess, nil, f.at(time.Hour)))
+		}
+
+		list := func(p store.DeliveryListByEndpointParams) ([]string, error) {
+			p.AppID, p.EndpointID = a.ID, ep.ID
+			ds, err := f.s.DeliveryListByEndpoint(f.ctx, p)
+			ids := make([]string, len(ds))
+			for i, d := range ds {
+				ids[i] = d.Delivery.MsgID
+			}
+			return ids, err
+		}
+		for _, tt := range []struct {
+			name string
+			p    store.DeliveryListByEndpointParams
+			want []string
+		}{
+			// The zero Order is Descending: newest message first.
+			{"all", store.DeliveryListByEndpointParams{}, []string{ids[4], ids[3], ids[2], ids[1], ids[0]}},
+			{"Status Success", store.DeliveryListByEndpointParams{Status: ptr(webhook.StatusSuccess)}, []string{ids[3], ids[1]}},
+			{"Status Pending", store.DeliveryListByEndpointParams{Status: ptr(webhook.StatusPending)}, []string{ids[4], ids[2], ids[0]}},
+			{"Status Fail", store.DeliveryListByEndpointParams{Status: ptr(webhook.StatusFail)}, nil},
+			{"EventTypes", store.DeliveryListByEndpointParams{EventTypes: []string{"user.deleted"}}, []string{ids[3], ids[1]}},
+			{"Since, Until", store.DeliveryListByEndpointParams{Since: f.at(time.Minute), Until: f.at(3 * time.Minute)}, []string{ids[2], ids[1]}},
+		} {
+			tt.p.Page.Limit = 10
+			got, err := list(tt.p)
+			if err != nil || !slices.Equal(got, tt.want) {
+				t.Errorf("DeliveryListByEndpoint(%s) = %v, %v; want %v", tt.name, got, err, tt.want)
+			}
+		}
+
+		ds, err := f.s.DeliveryListByEndpoint(f.ctx, store.DeliveryListByEndpointParams{
+			AppID: a.ID, EndpointID: ep.ID, Page: store.Page{Limit: 1, Order: store.Ascending}, WithContent: true,
+		})
+		f.must(err, "DeliveryListByEndpoint")
+		want := []store.DeliveryWithMessage{{Delivery: mcs[0].Deliveries[0], Message: mcs[0].Message}}
+		if diff := cmp.Diff(want, ds, diffOpts()); diff != "" {
+			t.Errorf("DeliveryListByEndpoint(WithContent) mismatch (-want +got):\n%s", diff)
+		}
+		checkPaging(t, "DeliveryListByEndpoint", ids, func(p store.Page) ([]string, error) {
+			return list(store.DeliveryListByEndpointParams{Page: p})
+		})
+	})
+}
+
+func fmtDelivery(d webhook.Delivery) string {
+	next := "nil"
+	if d.NextAttemptAt != nil {
+		next = d.NextAttemptAt.Format(time.RFC3339Nano)
+	}
+	return fmt.Sprintf("{Status:%d Attempts:%d NextAttemptAt:%s}", d.Status, d.Attempts, next)
+}

@@ -1,0 +1,334 @@
+package storetest
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// payloads must come back byte for byte: key order, number spelling, an
+// escaped NUL (which PostgreSQL jsonb refuses), non-ASCII and whitespace.
+var payloads = []string{
+	`{"b":1,"a":"\u0000 é","n":1.50}`,
+	` { "spaced" : [ 1 , 2 ] } `,
+	`[]`,
+	`{"big":"` + strings.Repeat("x", 256<<10) + `"}`,
+}
+
+func (f *fixture) messageIDs(p store.MessageListParams) ([]string, error) {
+	ms, err := f.s.MessageList(f.ctx, p)
+	ids := make([]string, len(ms))
+	for i, m := range ms {
+		ids[i] = m.ID
+	}
+	return ids, err
+}
+
+func testMessages(t *testing.T, open Opener) {
+	t.Run("CreateGet", func(t *testing.T) {
+		f := setup(t, open)
+		a := f.app()
+		other := f.app()
+		ep := f.endpoint(a.ID)
+		mc := f.newMessage(a.ID, "user.created", f.t0, ep)
+		mc.Message.EventID = "evt-42"
+		mc.Message.Channels = []string{"project:1", "eu"}
+		f.ingest(mc)
+
+		for _, key := range []string{mc.Message.ID, "evt-42"} {
+			got, err := f.s.MessageGet(f.ctx, a.ID, key)
+			if err != nil {
+				t.Errorf("MessageGet(%q, %q) error: %v", a.ID, key, err)
+				continue
+			}
+			if diff := cmp.Diff(mc.Message, got, diffOpts()); diff != "" {
+				t.Errorf("MessageGet(%q, %q) mismatch (-want +got):\n%s", a.ID, key, diff)
+			}
+		}
+		for _, tt := range []struct{ appID, key string }{
+			{other.ID, mc.Message.ID},
+			{other.ID, "evt-42"},
+			{a.ID, "msg_missing"},
+			{a.ID, ""}, // "" must not find a message without an eventId
+		} {
+			_, err := f.s.MessageGet(f.ctx, tt.appID, tt.key)
+			wantErr(t, fmt.Sprintf("MessageGet(%q, %q)", tt.appID, tt.key), err, store.ErrNotFound)
+		}
+		// The deliveries were written with the message.
+		got := f.delivery(a.ID, mc.Message.ID, ep.ID)
+		if diff := cmp.Diff(mc.Deliveries[0], got, diffOpts()); diff != "" {
+			t.Errorf("delivery after MessageCreateBatch mismatch (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("PayloadExact", func(t *testing.T) {
+		f := setup(t, open)
+		a := f.app()
+		ep := f.endpoint(a.ID)
+		var mcs []store.MessageCreate
+		for _, p := range payloads {
+			mc := f.newMessage(a.ID, "user.created", f.t0, ep)
+			mc.Message.Payload = []byte(p)
+			mcs = append(mcs, mc)
+		}
+		f.ingest(mcs...)
+
+		listed, err := f.s.MessageList(f.ctx, store.MessageListParams{AppID: a.ID, Page: store.Page{Limit: 10}, WithContent: true})
+		f.must(err, "MessageList")
+		byID := map[string][]byte{}
+		for _, m := range listed {
+			byID[m.ID] = m.Payload
+		}
+		claimed := map[string][]byte{}
+		for _, c := range f.claim("node-b", f.at(time.Hour), 100) {
+			claimed[c.Message.ID] = c.Message.Payload
+		}
+		for _, mc := range mcs {
+			want := string(mc.Message.Payload)
+			got, err := f.s.MessageGet(f.ctx, a.ID, mc.Message.ID)
+			f.must(err, "MessageGet")
+			for _, g := range []struct {
+				via string
+				got []byte
+			}{{"MessageGet", got.Payload}, {"MessageList", byID[mc.Message.ID]}, {"DeliveryClaim", claimed[mc.Message.ID]}} {
+				if string(g.got) != want {
+					t.Errorf("%s(%q).Payload = %.80q, want %.80q (len %d, want %d)", g.via, mc.Message.ID, g.got, want, len(g.got), len(want))
+				}
+			}
+		}
+	})
+
+	t.Run("Batch", func(t *testing.T) {
+		f := setup(t, open)
+		a := f.app()
+		b := f.app()
+		ep := f.endpoint(a.ID)
+		bep := f.endpoint(b.ID)
+		first := store.Idempotency{Key: "key-1", StatusCode: 202, Body: []byte(`{"id":"first"}`), CreatedAt: f.t0}
+		m0 := f.newMessage(a.ID, "user.created", f.t0, ep)
+		m0.Message.EventID = "evt-1"
+		m0.Idempotency = &first
+		f.ingest(m0)
+
+		withEventID := func(mc store.MessageCreate, id string) store.MessageCreate {
+			mc.Message.EventID = id
+			return mc
+		}
+		withKey := func(mc store.MessageCreate, key string) store.MessageCreate {
+			mc.Idempotency = &store.Idempotency{Key: key, StatusCode: 202, Body: []byte(`{"id":"` + mc.Message.ID + `"}`), CreatedAt: f.t0}
+			return mc
+		}
+		at := f.at(time.Second)
+		items := []struct {
+			mc   store.MessageCreate
+			want error
+		}{
+			{f.newMessage(a.ID, "user.created", at, ep), nil},
+			// A reused eventId fails alone, and its idempotency key is not
+			// kept: a failed item leaves nothing behind.
+			{withKey(withEventID(f.newMessage(a.ID, "user.created", at, ep), "evt-1"), "key-2"), store.ErrConflict},
+			{withKey(f.newMessage(a.ID, "user.created", at, ep), "key-1"), store.ErrIdempotencyKeyUsed},
+			{withEventID(f.newMessage(a.ID, "user.created", at, ep), "evt-2"), nil},
+			// The same eventId twice in one batch: the first one wins.
+			{withEventID(f.newMessage(a.ID, "user.created", at, ep), "evt-2"), store.ErrConflict},
+			// eventIds are unique per app only.
+			{withEventID(f.newMessage(b.ID, "user.created", at, bep), "evt-1"), nil},
+		}
+		batch := make([]store.MessageCreate, len(items))
+		for i, it := range items {
+			batch[i] = it.mc
+		}
+		errs, err := f.s.MessageCreateBatch(f.ctx, batch)
+		f.must(err, "MessageCreateBatch")
+		if len(errs) != len(items) {
+			t.Fatalf("MessageCreateBatch(%d items) returned %d errors, want one per item", len(items), len(errs))
+		}
+		for i, it := range items {
+			wantErr(t, fmt.Sprintf("MessageCreateBatch item %d error", i), errs[i], it.want)
+			_, err := f.s.MessageGet(f.ctx, it.mc.Message.AppID, it.mc.Message.ID)
+			var want error
+			if it.want != nil {
+				want = store.ErrNotFound
+			}
+			wantErr(t, fmt.Sprintf("MessageGet(item %d)", i), err, want)
+		}
+
+		got, err := f.s.MessageGet(f.ctx, a.ID, "evt-1")
+		if err != nil || got.ID != m0.Message.ID {
+			t.Errorf("MessageGet(%q, evt-1) = %q, %v; want the first message %q", a.ID, got.ID, err, m0.Message.ID)
+		}
+		rec, err := f.s.IdempotencyGet(f.ctx, "key-1")
+		if err != nil {
+			t.Errorf("IdempotencyGet(key-1) error: %v", err)
+		} else if diff := cmp.Diff(first, rec, diffOpts()); diff != "" {
+			t.Errorf("IdempotencyGet(key-1) mismatch, want the first response (-want +got):\n%s", diff)
+		}
+		_, err = f.s.IdempotencyGet(f.ctx, "key-2")
+		wantErr(t, "IdempotencyGet(key-2) of a failed item", err, store.ErrNotFound)
+
+		// Nor deliveries: the endpoint has only the committed messages'.
+		ds, err := f.s.DeliveryListByEndpoint(f.ctx, store.DeliveryListByEndpointParams{
+			AppID: a.ID, EndpointID: ep.ID, Page: store.Page{Limit: 100, Order: store.Ascending},
+		})
+		f.must(err, "DeliveryListByEndpoint")
+		var gotIDs []string
+		for _, d := range ds {
+			gotIDs = append(gotIDs, d.Delivery.MsgID)
+		}
+		wantIDs := []string{m0.Message.ID, items[0].mc.Message.ID, items[3].mc.Message.ID}
+		if !slices.Equal(gotIDs, wantIDs) {
+			t.Errorf("DeliveryListByEndpoint after the batch = %v, want %v", gotIDs, wantIDs)
+		}
+	})
+
+	t.Run("ListFilters", func(t *testing.T) {
+		f := setup(t, open)
+		a := f.app()
+		other := f.app()
+		ep := f.endpoint(a.ID)
+		mk := func(et string, ch []string, at time.Time) store.MessageCreate {
+			mc := f.newMessage(a.ID, et, at, ep)
+			mc.Message.Channels = ch
+			f.ingest(mc)
+			return mc
+		}
+		m1 := mk("user.created", []string{"a"}, f.t0)
+		m2 := mk("user.deleted", []string{"b"}, f.at(time.Minute))
+		m3 := mk("user.created", []string{"a", "b"}, f.at(2*time.Minute))
+		m4 := mk("invoice.paid", nil, f.at(3*time.Minute))
+		f.message(other.ID, "user.created", f.t0)
+		id := func(mcs ...store.MessageCreate) []string {
+			var ids []string
+			for _, mc := range mcs {
+				ids = append(ids, mc.Message.ID)
+			}
+			return ids
+		}
+
+		for _, tt := range []struct {
+			name string
+			p    store.MessageListParams
+			want []string
+		}{
+			// The zero Order is Descending: newest first.
+			{"all", store.MessageListParams{}, id(m4, m3, m2, m1)},
+			{"one type", store.MessageListParams{EventTypes: []string{"user.created"}}, id(m3, m1)},
+			{"two types", store.MessageListParams{EventTypes: []string{"user.created", "invoice.paid"}}, id(m4, m3, m1)},
+			{"channel", store.MessageListParams{Channel: "b"}, id(m3, m2)},
+			{"since (inclusive)", store.MessageListParams{Since: f.at(time.Minute)}, id(m4, m3, m2)},
+			{"until (exclusive)", store.MessageListParams{Until: f.at(2 * time.Minute)}, id(m2, m1)},
+			{"all filters", store.MessageListParams{Since: f.at(time.Minute), Until: f.at(3 * time.Minute), EventTypes: []string{"user.created"}, Channel: "a"}, id(m3)},
+		} {
+			tt.p.AppID = a.ID
+			tt.p.Page.Limit = 10
+			got, err := f.messageIDs(tt.p)
+			if err != nil || !slices.Equal(got, tt.want) {
+				t.Errorf("MessageList(%s) = %v, %v; want %v", tt.name, got, err, tt.want)
+			}
+		}
+
+		for _, withContent := range []bool{false, true} {
+			ms, err := f.s.MessageList(f.ctx, store.MessageListParams{AppID: a.ID, Page: store.Page{Limit: 10, Order: store.Ascending}, WithContent: withContent})
+			f.must(err, "MessageList")
+			want := []webhook.Message{m1.Message, m2.Message, m3.Message, m4.Message}
+			if !withContent {
+				for i := range want {
+					want[i].Payload = nil
+				}
+			}
+			if diff := cmp.Diff(want, ms, diffOpts()); diff != "" {
+				t.Errorf("MessageList(WithContent:%v) mismatch (-want +got):\n%s", withContent, diff)
+			}
+			for _, m := range ms {
+				if (m.Payload != nil) != withContent {
+					t.Errorf("MessageList(WithContent:%v) gave %q Payload %q", withContent, m.ID, m.Payload)
+				}
+			}
+		}
+	})
+
+	t.Run("ListPaging", func(t *testing.T) {
+		f := setup(t, open)
+		a := f.app()
+		var ids []string
+		for i := range 5 {
+			mc := f.message(a.ID, "user.created", f.at(time.Duration(i)*time.Second))
+			ids = append(ids, mc.Message.ID)
+		}
+		checkPaging(t, "MessageList", ids, func(p store.Page) ([]string, error) {
+			return f.messageIDs(store.MessageListParams{AppID: a.ID, Page: p})
+		})
+	})
+
+	t.Run("ExpungeContent", func(t *testing.T) {
+		f := setup(t, open)
+		a := f.app()
+		mc := f.newMessage(a.ID, "user.created", f.t0)
+		mc.Message.EventID = "evt-1"
+		keep := f.newMessage(a.ID, "user.created", f.t0)
+		f.ingest(mc, keep)
+
+		f.must(f.s.MessageExpungeContent(f.ctx, a.ID, mc.Message.ID), "MessageExpungeContent")
+		got, err := f.s.MessageGet(f.ctx, a.ID, mc.Message.ID)
+		f.must(err, "MessageGet after MessageExpungeContent")
+		want := mc.Message
+		want.Payload = nil
+		if diff := cmp.Diff(want, got, diffOpts()); diff != "" {
+			t.Errorf("MessageGet after MessageExpungeContent mismatch (-want +got):\n%s", diff)
+		}
+		if got.Payload != nil {
+			t.Errorf("MessageGet after MessageExpungeContent: Payload = %q, want nil", got.Payload)
+		}
+		ms, err := f.s.MessageList(f.ctx, store.MessageListParams{AppID: a.ID, Page: store.Page{Limit: 10, Order: store.Ascending}, WithContent: true})
+		f.must(err, "MessageList")
+		if len(ms) != 2 || ms[0].Payload != nil || string(ms[1].Payload) != string(keep.Message.Payload) {
+			t.Errorf("MessageList(WithContent) after MessageExpungeContent = %+v, want the first without payload, the second with", ms)
+		}
+		wantErr(t, "MessageExpungeContent(msg_missing)", f.s.MessageExpungeContent(f.ctx, a.ID, "msg_missing"), store.ErrNotFound)
+	})
+
+	t.Run("Concurrent", func(t *testing.T) {
+		// Group commit is the hot path: many API requests at once, each its
+		// own batch. None may fail or be lost.
+		f := setup(t, open)
+		a := f.app()
+		ep := f.endpoint(a.ID)
+		const workers, perWorker = 8, 50
+		ids := make([][]string, workers)
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Go(func() {
+				for i := range perWorker {
+					mc := f.newMessage(a.ID, "user.created", f.at(time.Duration(i)*time.Millisecond), ep)
+					errs, err := f.s.MessageCreateBatch(f.ctx, []store.MessageCreate{mc})
+					if err != nil || len(errs) != 1 || errs[0] != nil {
+						t.Errorf("worker %d: MessageCreateBatch(%s) = %v, %v; want success", w, mc.Message.ID, errs, err)
+						return
+					}
+					ids[w] = append(ids[w], mc.Message.ID)
+				}
+			})
+		}
+		wg.Wait()
+		n := 0
+		for _, ws := range ids {
+			for _, id := range ws {
+				n++
+				if _, err := f.s.MessageGet(f.ctx, a.ID, id); err != nil {
+					t.Errorf("MessageGet(%q) after concurrent ingest: %v", id, err)
+				}
+			}
+		}
+		if n != workers*perWorker {
+			t.Errorf("committed %d messages, want %d", n, workers*perWorker)
+		}
+	})
+}

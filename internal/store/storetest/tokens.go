@@ -1,0 +1,125 @@
+package storetest
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+func testTokens(t *testing.T, open Opener) {
+	t.Run("CreateGetDelete", func(t *testing.T) {
+		f := setup(t, open)
+		a := f.app()
+		admin := webhook.Token{ID: f.id("tok"), Hash: webhook.HashToken("hk_admin"), CreatedAt: f.t0}
+		portal := webhook.Token{ID: f.id("tok"), Hash: webhook.HashToken("hk_portal"), AppID: a.ID, ExpiresAt: ptr(f.at(time.Hour)), CreatedAt: f.t0}
+		// Expired tokens are still returned: expiry is the caller's check
+		// (Token.Expired), so it can tell "expired" from "unknown".
+		expired := webhook.Token{ID: f.id("tok"), Hash: webhook.HashToken("hk_expired"), AppID: a.ID, ExpiresAt: ptr(f.at(-time.Hour)), CreatedAt: f.at(-2 * time.Hour)}
+		for _, tok := range []webhook.Token{admin, portal, expired} {
+			f.must(f.s.TokenCreate(f.ctx, tok), fmt.Sprintf("TokenCreate(%q)", tok.ID))
+		}
+		for _, want := range []webhook.Token{admin, portal, expired} {
+			got, err := f.s.TokenGetByHash(f.ctx, want.Hash)
+			if err != nil {
+				t.Errorf("TokenGetByHash(%x) error: %v", want.Hash, err)
+				continue
+			}
+			if diff := cmp.Diff(want, got, diffOpts()); diff != "" {
+				t.Errorf("TokenGetByHash(%x) mismatch (-want +got):\n%s", want.Hash, diff)
+			}
+		}
+		_, err := f.s.TokenGetByHash(f.ctx, webhook.HashToken("hk_unknown"))
+		wantErr(t, "TokenGetByHash(unknown)", err, store.ErrNotFound)
+
+		f.must(f.s.TokenDelete(f.ctx, portal.ID), "TokenDelete")
+		_, err = f.s.TokenGetByHash(f.ctx, portal.Hash)
+		wantErr(t, "TokenGetByHash(deleted)", err, store.ErrNotFound)
+		wantErr(t, "TokenDelete(deleted)", f.s.TokenDelete(f.ctx, portal.ID), store.ErrNotFound)
+	})
+
+	t.Run("AdminExists", func(t *testing.T) {
+		f := setup(t, open)
+		check := func(when string, want bool) {
+			t.Helper()
+			if got, err := f.s.TokenAdminExists(f.ctx); err != nil || got != want {
+				t.Errorf("TokenAdminExists() %s = %v, %v; want %v", when, got, err, want)
+			}
+		}
+		check("on an empty store", false)
+		a := f.app()
+		portal := webhook.Token{ID: f.id("tok"), Hash: webhook.HashToken("hk_portal"), AppID: a.ID, CreatedAt: f.t0}
+		f.must(f.s.TokenCreate(f.ctx, portal), "TokenCreate(portal)")
+		check("with only an app-portal token", false)
+		admin := webhook.Token{ID: f.id("tok"), Hash: webhook.HashToken("hk_admin"), CreatedAt: f.t0}
+		f.must(f.s.TokenCreate(f.ctx, admin), "TokenCreate(admin)")
+		check("with an admin token", true)
+		f.must(f.s.TokenDelete(f.ctx, admin.ID), "TokenDelete(admin)")
+		check("after the admin token was deleted", false)
+	})
+}
+
+func testIdempotency(t *testing.T, open Opener) {
+	t.Run("PutGet", func(t *testing.T) {
+		f := setup(t, open)
+		rec := store.Idempotency{Key: "admin:resend-1", StatusCode: 202, Body: []byte(`{"b":1,"a":2}`), CreatedAt: f.t0}
+		f.must(f.s.IdempotencyPut(f.ctx, rec), "IdempotencyPut")
+		got, err := f.s.IdempotencyGet(f.ctx, rec.Key)
+		f.must(err, "IdempotencyGet")
+		if diff := cmp.Diff(rec, got, diffOpts()); diff != "" {
+			t.Errorf("IdempotencyGet(%q) mismatch (-want +got):\n%s", rec.Key, diff)
+		}
+
+		again := rec
+		again.StatusCode, again.Body = 500, []byte(`{}`)
+		wantErr(t, fmt.Sprintf("IdempotencyPut(%q) again", rec.Key), f.s.IdempotencyPut(f.ctx, again), store.ErrIdempotencyKeyUsed)
+		if got, err := f.s.IdempotencyGet(f.ctx, rec.Key); err != nil || got.StatusCode != 202 {
+			t.Errorf("IdempotencyGet(%q) after a second put = %d, %v; want the first response, 202", rec.Key, got.StatusCode, err)
+		}
+		_, err = f.s.IdempotencyGet(f.ctx, "admin:unknown")
+		wantErr(t, `IdempotencyGet("admin:unknown")`, err, store.ErrNotFound)
+	})
+
+	t.Run("WithCreate", func(t *testing.T) {
+		// A create's key is stored with what it created; the replay writes
+		// nothing.
+		f := setup(t, open)
+		key := &store.Idempotency{Key: "admin:create-app", StatusCode: 201, Body: []byte(`{"id":"first"}`), CreatedAt: f.t0}
+		first := webhook.App{ID: f.id("app"), Name: "First", CreatedAt: f.t0, UpdatedAt: f.t0}
+		f.must(f.s.AppCreate(f.ctx, store.AppCreateParams{App: first, Idempotency: key}), "AppCreate")
+		second := webhook.App{ID: f.id("app"), Name: "Second", CreatedAt: f.t0, UpdatedAt: f.t0}
+		err := f.s.AppCreate(f.ctx, store.AppCreateParams{App: second, Idempotency: key})
+		wantErr(t, "AppCreate(same key)", err, store.ErrIdempotencyKeyUsed)
+		_, err = f.s.AppGet(f.ctx, second.ID)
+		wantErr(t, "AppGet(the replayed create's app)", err, store.ErrNotFound)
+		if got, err := f.s.IdempotencyGet(f.ctx, key.Key); err != nil || string(got.Body) != string(key.Body) {
+			t.Errorf("IdempotencyGet(%q) = %q, %v; want %q", key.Key, got.Body, err, key.Body)
+		}
+
+		// Likewise for endpoints and event types.
+		epKey := &store.Idempotency{Key: "admin:create-ep", StatusCode: 201, Body: []byte(`{}`), CreatedAt: f.t0}
+		for i := range 2 {
+			ep := webhook.Endpoint{ID: f.id("ep"), AppID: first.ID, URL: "https://x.example.com/", Version: 1, Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", CreatedAt: f.t0, UpdatedAt: f.t0}
+			var want error
+			if i == 1 {
+				want = store.ErrIdempotencyKeyUsed
+			}
+			wantErr(t, fmt.Sprintf("EndpointCreate(same key, try %d)", i+1), f.s.EndpointCreate(f.ctx, store.EndpointCreateParams{Endpoint: ep, Idempotency: epKey}), want)
+		}
+		etKey := &store.Idempotency{Key: "admin:create-et", StatusCode: 201, Body: []byte(`{}`), CreatedAt: f.t0}
+		for i, name := range []string{"a.first", "b.second"} {
+			et := webhook.EventType{Name: name, CreatedAt: f.t0, UpdatedAt: f.t0}
+			var want error
+			if i == 1 {
+				want = store.ErrIdempotencyKeyUsed
+			}
+			wantErr(t, fmt.Sprintf("EventTypeCreate(%q, same key)", name), f.s.EventTypeCreate(f.ctx, store.EventTypeCreateParams{EventType: et, Idempotency: etKey}), want)
+		}
+		_, err = f.s.EventTypeGet(f.ctx, "b.second")
+		wantErr(t, "EventTypeGet(the replayed create's event type)", err, store.ErrNotFound)
+	})
+}
