@@ -158,10 +158,10 @@ func TestValidSecret(t *testing.T) {
 		{specSecret, true},
 		{"whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD", true}, // the Svix API's example
 		{strings.TrimPrefix(specSecret, SecretPrefix), true},
-		{SecretPrefix + b64(24), true},  // 32 characters, the minimum
-		{SecretPrefix + b64(75), true},  // 100 characters, the maximum
-		{SecretPrefix + b64(21), false}, // 28 characters
-		{SecretPrefix + b64(76), false}, // 104 characters
+		{SecretPrefix + b64(24), true},                  // 32 characters, the minimum
+		{SecretPrefix + b64(75), true},                  // 100 characters, the maximum
+		{SecretPrefix + b64(21), false},                 // 28 characters
+		{SecretPrefix + b64(76), false},                 // 104 characters
 		{SecretPrefix + strings.Repeat("A", 33), false}, // matches the pattern, does not decode
 		{SecretPrefix + b64(24)[:31] + "_", false},
 		{SecretPrefix + b64(24)[:31] + " ", false},

@@ -1,0 +1,181 @@
+package webhook
+
+import (
+	"crypto/rand"
+	"strings"
+	"time"
+)
+
+// Prefix names the kind of object an ID belongs to, as Svix IDs do
+// ("msg_2Lz..."), so an ID pasted into the wrong place is refused.
+type Prefix string
+
+// The ID prefixes. All but PrefixDelivery are Svix's own.
+const (
+	PrefixApp      Prefix = "app_"
+	PrefixEndpoint Prefix = "ep_"
+	PrefixMessage  Prefix = "msg_"
+	PrefixAttempt  Prefix = "atmpt_"
+	PrefixToken    Prefix = "tok_"
+	PrefixDelivery Prefix = "dlv_"
+)
+
+// An ID after its prefix is 27 base62 digits holding 20 bytes, big-endian:
+// 6 bytes of milliseconds since the Unix epoch, then 14 random bytes. This
+// is KSUID's shape (what Svix IDs are) with a millisecond clock, so IDs
+// created in different milliseconds sort by time as plain strings, which is
+// what lets the store page by ID and turn a time filter into an ID range.
+const (
+	idTimeBytes   = 6
+	idRandomBytes = 14
+	idBytes       = idTimeBytes + idRandomBytes
+	// IDDigits is the length of an ID after its prefix: the fewest base62
+	// digits that hold 160 bits (62^27 > 2^160 > 62^26).
+	IDDigits = 27
+	// maxIDMillis is the last millisecond 6 bytes hold, in the year 10889.
+	maxIDMillis = 1<<(8*idTimeBytes) - 1
+)
+
+// base62 lists the digits in ASCII order, so that comparing two IDs'
+// fixed-width encodings as strings compares the numbers they encode.
+const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// NewID returns a new ID of kind p created at t. Its random part comes from
+// crypto/rand, so IDs are unguessable as well as unique. IDs created in the
+// same millisecond are in no particular order. Times before 1970 or after
+// the year 10889 are clamped to those ends.
+func NewID(p Prefix, t time.Time) string {
+	var raw [idBytes]byte
+	putMillis(&raw, t)
+	// crypto/rand.Read never returns an error (Go 1.24+): it crashes the
+	// program if the OS cannot supply randomness rather than let anyone
+	// run on predictable IDs and tokens.
+	_, _ = rand.Read(raw[idTimeBytes:])
+	return encodeID(p, &raw)
+}
+
+// BoundaryID returns the smallest ID of kind p for time t: the one whose
+// random part is all zeros. Every ID NewID makes at t or later sorts at or
+// after it, and every ID made before t sorts before it, so a filter
+// "created before t" is "id < BoundaryID(p, t)" and "created at or after t"
+// is "id >= BoundaryID(p, t)", at millisecond precision.
+func BoundaryID(p Prefix, t time.Time) string {
+	var raw [idBytes]byte
+	putMillis(&raw, t)
+	return encodeID(p, &raw)
+}
+
+// IDTime returns the time, to the millisecond and in UTC, at which the ID
+// id was created, whatever its prefix. It reports false if id is not a
+// well-formed ID.
+func IDTime(id string) (time.Time, bool) {
+	i := strings.LastIndexByte(id, '_')
+	if i < 0 {
+		return time.Time{}, false
+	}
+	raw, ok := decodeID(id[i+1:])
+	if !ok {
+		return time.Time{}, false
+	}
+	var ms int64
+	for _, b := range raw[:idTimeBytes] {
+		ms = ms<<8 | int64(b)
+	}
+	return time.UnixMilli(ms).UTC(), true
+}
+
+// ValidID reports whether s is an ID of kind p: the prefix followed by 27
+// base62 digits encoding a number below 2^160.
+func ValidID(p Prefix, s string) bool {
+	rest, ok := strings.CutPrefix(s, string(p))
+	if !ok {
+		return false
+	}
+	_, ok = decodeID(rest)
+	return ok
+}
+
+func putMillis(raw *[idBytes]byte, t time.Time) {
+	ms := min(max(t.UnixMilli(), 0), maxIDMillis)
+	for i := idTimeBytes - 1; i >= 0; i-- {
+		raw[i] = byte(ms)
+		ms >>= 8
+	}
+}
+
+// encodeID returns p followed by raw in base62, zero-padded to IDDigits.
+func encodeID(p Prefix, raw *[idBytes]byte) string {
+	// The 160-bit number as five big-endian 32-bit words, divided by 62^5
+	// per pass, least significant digits first: each pass yields five digits
+	// from one remainder, a fifth of the long divisions one digit per pass
+	// would cost. 62^5 < 2^32, so remainder<<32 | word fits in 64 bits.
+	var words [idBytes / 4]uint32
+	for i := range words {
+		words[i] = uint32(raw[4*i])<<24 | uint32(raw[4*i+1])<<16 | uint32(raw[4*i+2])<<8 | uint32(raw[4*i+3])
+	}
+	const pow5 = 62 * 62 * 62 * 62 * 62
+	// Six passes give 30 digits; the first three are zero because the
+	// number is below 2^160 < 62^27.
+	var digits [30]byte
+	for d := len(digits); d > 0; d -= 5 {
+		var rem uint64
+		for i := range words {
+			cur := rem<<32 | uint64(words[i])
+			words[i] = uint32(cur / pow5)
+			rem = cur % pow5
+		}
+		r := uint32(rem)
+		for k := 1; k <= 5; k++ {
+			digits[d-k] = base62[r%62]
+			r /= 62
+		}
+	}
+
+	var b strings.Builder
+	b.Grow(len(p) + IDDigits)
+	b.WriteString(string(p))
+	b.Write(digits[len(digits)-IDDigits:])
+	return b.String()
+}
+
+// decodeID parses IDDigits base62 digits, refusing any other length, any
+// other character and numbers of 2^160 or more (27 digits reach past it).
+func decodeID(s string) ([idBytes]byte, bool) {
+	var raw [idBytes]byte
+	if len(s) != IDDigits {
+		return raw, false
+	}
+	var words [idBytes / 4]uint32
+	for j := 0; j < len(s); j++ {
+		v, ok := digitValue(s[j])
+		if !ok {
+			return raw, false
+		}
+		// words = words*62 + v, least significant word last.
+		carry := uint64(v)
+		for i := len(words) - 1; i >= 0; i-- {
+			cur := uint64(words[i])*62 + carry
+			words[i] = uint32(cur)
+			carry = cur >> 32
+		}
+		if carry != 0 {
+			return raw, false
+		}
+	}
+	for i, w := range words {
+		raw[4*i], raw[4*i+1], raw[4*i+2], raw[4*i+3] = byte(w>>24), byte(w>>16), byte(w>>8), byte(w)
+	}
+	return raw, true
+}
+
+func digitValue(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'A' <= c && c <= 'Z':
+		return c - 'A' + 10, true
+	case 'a' <= c && c <= 'z':
+		return c - 'a' + 36, true
+	}
+	return 0, false
+}
