@@ -38,7 +38,7 @@ func testApps(t *testing.T, open Opener) {
 		}
 		// "" must not find the app whose UID is unset: a backend storing
 		// unset as '' and matching "id = ? OR uid = ?" would return it.
-		for _, key := range []string{"app_missing", ""} {
+		for _, key := range []string{f.missing(webhook.PrefixApp), ""} {
 			_, err := f.s.AppGet(f.ctx, key)
 			wantErr(t, fmt.Sprintf("AppGet(%q)", key), err, store.ErrNotFound)
 		}
@@ -47,7 +47,7 @@ func testApps(t *testing.T, open Opener) {
 	t.Run("UIDConflict", func(t *testing.T) {
 		f := setup(t, open)
 		f.app(func(a *webhook.App) { a.UID = "dup" })
-		dup := webhook.App{ID: f.id("app"), UID: "dup", Name: "Second", CreatedAt: f.t0, UpdatedAt: f.t0}
+		dup := webhook.App{ID: f.id(webhook.PrefixApp), UID: "dup", Name: "Second", CreatedAt: f.t0, UpdatedAt: f.t0}
 		err := f.s.AppCreate(f.ctx, store.AppCreateParams{App: dup})
 		wantErr(t, `AppCreate(uid "dup" again)`, err, store.ErrConflict)
 		_, err = f.s.AppGet(f.ctx, dup.ID)
@@ -87,7 +87,7 @@ func testApps(t *testing.T, open Opener) {
 		wantErr(t, `AppGet("before") after the UID changed`, err, store.ErrNotFound)
 
 		missing := a
-		missing.ID, missing.UID = "app_missing", ""
+		missing.ID, missing.UID = f.missing(webhook.PrefixApp), ""
 		wantErr(t, "AppUpdate(app_missing)", f.s.AppUpdate(f.ctx, missing), store.ErrNotFound)
 	})
 

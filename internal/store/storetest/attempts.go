@@ -74,7 +74,7 @@ func testAttempts(t *testing.T, open Opener) {
 		}
 		other := f.app()
 		for _, tt := range []struct{ appID, msgID, id string }{
-			{a.ID, recorded[0].MsgID, "atmpt_missing"},
+			{a.ID, recorded[0].MsgID, f.missing(webhook.PrefixAttempt)},
 			{a.ID, msgs[1], recorded[0].ID}, // another message's attempt
 			{other.ID, recorded[0].MsgID, recorded[0].ID},
 		} {
@@ -137,7 +137,7 @@ func testAttempts(t *testing.T, open Opener) {
 		if got, err := f.s.AttemptGet(f.ctx, a.ID, r[1].MsgID, r[1].ID); err != nil || got.Response != r[1].Response {
 			t.Errorf("AttemptGet(another attempt) = Response %q, %v; want %q", got.Response, err, r[1].Response)
 		}
-		err = f.s.AttemptExpungeContent(f.ctx, a.ID, r[0].MsgID, "atmpt_missing")
+		err = f.s.AttemptExpungeContent(f.ctx, a.ID, r[0].MsgID, f.missing(webhook.PrefixAttempt))
 		wantErr(t, "AttemptExpungeContent(atmpt_missing)", err, store.ErrNotFound)
 	})
 }

@@ -350,8 +350,8 @@ func testDeliveries(t *testing.T, open Opener) {
 		}
 
 		for _, p := range []store.DeliveryResendParams{
-			{AppID: a.ID, MsgID: "msg_missing", EndpointID: ep.ID},
-			{AppID: a.ID, MsgID: done.Message.ID, EndpointID: "ep_missing"},
+			{AppID: a.ID, MsgID: f.missing(webhook.PrefixMessage), EndpointID: ep.ID},
+			{AppID: a.ID, MsgID: done.Message.ID, EndpointID: f.missing(webhook.PrefixEndpoint)},
 			{AppID: other.ID, MsgID: done.Message.ID, EndpointID: ep.ID},
 		} {
 			p.Now, p.Lease = now, lease

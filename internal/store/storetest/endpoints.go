@@ -51,7 +51,7 @@ func testEndpoints(t *testing.T, open Opener) {
 		for _, tt := range []struct{ appID, key string }{
 			{other.ID, ep.ID},
 			{other.ID, "primary"},
-			{a.ID, "ep_missing"},
+			{a.ID, f.missing(webhook.PrefixEndpoint)},
 			{a.ID, ""},
 		} {
 			_, err := f.s.EndpointGet(f.ctx, tt.appID, tt.key)
@@ -65,7 +65,7 @@ func testEndpoints(t *testing.T, open Opener) {
 		b := f.app()
 		f.endpoint(a.ID, func(e *webhook.Endpoint) { e.UID = "dup" })
 
-		dup := webhook.Endpoint{ID: f.id("ep"), AppID: a.ID, UID: "dup", URL: "https://x.example.com/", Version: 1,
+		dup := webhook.Endpoint{ID: f.id(webhook.PrefixEndpoint), AppID: a.ID, UID: "dup", URL: "https://x.example.com/", Version: 1,
 			Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", CreatedAt: f.t0, UpdatedAt: f.t0}
 		err := f.s.EndpointCreate(f.ctx, store.EndpointCreateParams{Endpoint: dup})
 		wantErr(t, `EndpointCreate(uid "dup" again in the same app)`, err, store.ErrConflict)
@@ -123,7 +123,7 @@ func testEndpoints(t *testing.T, open Opener) {
 		moved.AppID = other.ID
 		wantErr(t, "EndpointUpdate(endpoint under another app)", f.s.EndpointUpdate(f.ctx, moved), store.ErrNotFound)
 		missing := ep
-		missing.ID, missing.UID = "ep_missing", ""
+		missing.ID, missing.UID = f.missing(webhook.PrefixEndpoint), ""
 		wantErr(t, "EndpointUpdate(ep_missing)", f.s.EndpointUpdate(f.ctx, missing), store.ErrNotFound)
 	})
 

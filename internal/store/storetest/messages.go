@@ -56,7 +56,7 @@ func testMessages(t *testing.T, open Opener) {
 		for _, tt := range []struct{ appID, key string }{
 			{other.ID, mc.Message.ID},
 			{other.ID, "evt-42"},
-			{a.ID, "msg_missing"},
+			{a.ID, f.missing(webhook.PrefixMessage)},
 			{a.ID, ""}, // "" must not find a message without an eventId
 		} {
 			_, err := f.s.MessageGet(f.ctx, tt.appID, tt.key)
@@ -126,21 +126,22 @@ func testMessages(t *testing.T, open Opener) {
 			mc.Idempotency = &store.Idempotency{Key: key, StatusCode: 202, Body: []byte(`{"id":"` + mc.Message.ID + `"}`), CreatedAt: f.t0}
 			return mc
 		}
-		at := f.at(time.Second)
+		// Each item in its own millisecond, so they list in batch order.
+		at := func(i int) time.Time { return f.at(time.Second + time.Duration(i)*time.Millisecond) }
 		items := []struct {
 			mc   store.MessageCreate
 			want error
 		}{
-			{f.newMessage(a.ID, "user.created", at, ep), nil},
+			{f.newMessage(a.ID, "user.created", at(0), ep), nil},
 			// A reused eventId fails alone, and its idempotency key is not
 			// kept: a failed item leaves nothing behind.
-			{withKey(withEventID(f.newMessage(a.ID, "user.created", at, ep), "evt-1"), "key-2"), store.ErrConflict},
-			{withKey(f.newMessage(a.ID, "user.created", at, ep), "key-1"), store.ErrIdempotencyKeyUsed},
-			{withEventID(f.newMessage(a.ID, "user.created", at, ep), "evt-2"), nil},
+			{withKey(withEventID(f.newMessage(a.ID, "user.created", at(1), ep), "evt-1"), "key-2"), store.ErrConflict},
+			{withKey(f.newMessage(a.ID, "user.created", at(2), ep), "key-1"), store.ErrIdempotencyKeyUsed},
+			{withEventID(f.newMessage(a.ID, "user.created", at(3), ep), "evt-2"), nil},
 			// The same eventId twice in one batch: the first one wins.
-			{withEventID(f.newMessage(a.ID, "user.created", at, ep), "evt-2"), store.ErrConflict},
+			{withEventID(f.newMessage(a.ID, "user.created", at(4), ep), "evt-2"), store.ErrConflict},
 			// eventIds are unique per app only.
-			{withEventID(f.newMessage(b.ID, "user.created", at, bep), "evt-1"), nil},
+			{withEventID(f.newMessage(b.ID, "user.created", at(5), bep), "evt-1"), nil},
 		}
 		batch := make([]store.MessageCreate, len(items))
 		for i, it := range items {
@@ -273,7 +274,7 @@ func testMessages(t *testing.T, open Opener) {
 		a := f.app()
 		mc := f.newMessage(a.ID, "user.created", f.t0)
 		mc.Message.EventID = "evt-1"
-		keep := f.newMessage(a.ID, "user.created", f.t0)
+		keep := f.newMessage(a.ID, "user.created", f.at(time.Millisecond))
 		f.ingest(mc, keep)
 
 		f.must(f.s.MessageExpungeContent(f.ctx, a.ID, mc.Message.ID), "MessageExpungeContent")
@@ -292,7 +293,7 @@ func testMessages(t *testing.T, open Opener) {
 		if len(ms) != 2 || ms[0].Payload != nil || string(ms[1].Payload) != string(keep.Message.Payload) {
 			t.Errorf("MessageList(WithContent) after MessageExpungeContent = %+v, want the first without payload, the second with", ms)
 		}
-		wantErr(t, "MessageExpungeContent(msg_missing)", f.s.MessageExpungeContent(f.ctx, a.ID, "msg_missing"), store.ErrNotFound)
+		wantErr(t, "MessageExpungeContent(msg_missing)", f.s.MessageExpungeContent(f.ctx, a.ID, f.missing(webhook.PrefixMessage)), store.ErrNotFound)
 	})
 
 	t.Run("Concurrent", func(t *testing.T) {

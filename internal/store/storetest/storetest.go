@@ -86,13 +86,21 @@ func setup(t *testing.T, open Opener) *fixture {
 // at returns t0+d.
 func (f *fixture) at(d time.Duration) time.Time { return f.t0.Add(d) }
 
-// id returns a unique ID that sorts after every ID made before it in this
-// fixture, as real IDs (time-sortable) do. Lists are ordered by ID, so
-// the suite relies on that order. webhook has no ID generator yet; the
-// zero-padded counter stands in for one.
-func (f *fixture) id(prefix string) string {
-	return fmt.Sprintf("%s_%020d", prefix, f.seq.Add(1))
+// tick returns the next millisecond of a clock that starts an hour before
+// t0: the apps, endpoints and tokens a test sets up exist before the
+// messages it sends at t0 and later, each created in its own millisecond.
+func (f *fixture) tick() time.Time {
+	return f.t0.Add(-time.Hour + time.Duration(f.seq.Add(1))*time.Millisecond)
 }
+
+// id returns a new ID of kind p, created at the next tick. Lists are
+// ordered by ID and NewID orders IDs only across milliseconds, so IDs made
+// by id sort in the order they were made.
+func (f *fixture) id(p webhook.Prefix) string { return webhook.NewID(p, f.tick()) }
+
+// missing returns a well-formed ID of kind p that names nothing, so that
+// a backend which parses IDs still has to look.
+func (f *fixture) missing(p webhook.Prefix) string { return webhook.NewID(p, f.t0) }
 
 // diffOpts are the options every comparison uses. EquateEmpty: a backend
 // may return an empty map or slice for an unset one, and the contract does
@@ -128,13 +136,14 @@ func wantErr(t *testing.T, call string, err, want error) bool {
 func (f *fixture) app(mods ...func(*webhook.App)) webhook.App {
 	f.t.Helper()
 	rl := 100
+	at := f.tick()
 	a := webhook.App{
-		ID:        f.id("app"),
+		ID:        webhook.NewID(webhook.PrefixApp, at),
 		Name:      "Acme",
 		RateLimit: &rl,
 		Metadata:  map[string]string{"tier": "gold"},
-		CreatedAt: f.t0,
-		UpdatedAt: f.t0,
+		CreatedAt: at,
+		UpdatedAt: at,
 	}
 	for _, m := range mods {
 		m(&a)
@@ -147,14 +156,15 @@ func (f *fixture) app(mods ...func(*webhook.App)) webhook.App {
 // applying mods.
 func (f *fixture) endpoint(appID string, mods ...func(*webhook.Endpoint)) webhook.Endpoint {
 	f.t.Helper()
+	at := f.tick()
 	e := webhook.Endpoint{
-		ID:        f.id("ep"),
+		ID:        webhook.NewID(webhook.PrefixEndpoint, at),
 		AppID:     appID,
 		URL:       "https://receiver.example.com/hook",
 		Version:   1,
 		Secret:    "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-		CreatedAt: f.t0,
-		UpdatedAt: f.t0,
+		CreatedAt: at,
+		UpdatedAt: at,
 	}
 	for _, m := range mods {
 		m(&e)
@@ -167,7 +177,10 @@ func (f *fixture) endpoint(appID string, mods ...func(*webhook.Endpoint)) webhoo
 // created at: one pending delivery per endpoint, due at once, leased to
 // "node-a" with token 1 for leaseTTL.
 func (f *fixture) newMessage(appID, eventType string, at time.Time, eps ...webhook.Endpoint) store.MessageCreate {
-	id := f.id("msg")
+	// The ID carries the creation time, as a real one does: backends may
+	// turn a time filter into an ID range (webhook.BoundaryID). Messages
+	// that must list in order therefore need distinct milliseconds.
+	id := webhook.NewID(webhook.PrefixMessage, at)
 	mc := store.MessageCreate{
 		Message: webhook.Message{
 			ID:        id,
@@ -235,7 +248,7 @@ func (f *fixture) delivery(appID, msgID, endpointID string) webhook.Delivery {
 // under token, leaving the delivery in status.
 func (f *fixture) outcome(d webhook.Delivery, token int64, status webhook.MessageStatus, next *time.Time, at time.Time) store.Outcome {
 	a := webhook.Attempt{
-		ID:                 f.id("atmpt"),
+		ID:                 webhook.NewID(webhook.PrefixAttempt, at), // see newMessage
 		MsgID:              d.MsgID,
 		EndpointID:         d.EndpointID,
 		AppID:              d.AppID,

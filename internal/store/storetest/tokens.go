@@ -15,11 +15,11 @@ func testTokens(t *testing.T, open Opener) {
 	t.Run("CreateGetDelete", func(t *testing.T) {
 		f := setup(t, open)
 		a := f.app()
-		admin := webhook.Token{ID: f.id("tok"), Hash: webhook.HashToken("hk_admin"), CreatedAt: f.t0}
-		portal := webhook.Token{ID: f.id("tok"), Hash: webhook.HashToken("hk_portal"), AppID: a.ID, ExpiresAt: ptr(f.at(time.Hour)), CreatedAt: f.t0}
+		admin := webhook.Token{ID: f.id(webhook.PrefixToken), Hash: webhook.HashToken("hk_admin"), CreatedAt: f.t0}
+		portal := webhook.Token{ID: f.id(webhook.PrefixToken), Hash: webhook.HashToken("hk_portal"), AppID: a.ID, ExpiresAt: ptr(f.at(time.Hour)), CreatedAt: f.t0}
 		// Expired tokens are still returned: expiry is the caller's check
 		// (Token.Expired), so it can tell "expired" from "unknown".
-		expired := webhook.Token{ID: f.id("tok"), Hash: webhook.HashToken("hk_expired"), AppID: a.ID, ExpiresAt: ptr(f.at(-time.Hour)), CreatedAt: f.at(-2 * time.Hour)}
+		expired := webhook.Token{ID: f.id(webhook.PrefixToken), Hash: webhook.HashToken("hk_expired"), AppID: a.ID, ExpiresAt: ptr(f.at(-time.Hour)), CreatedAt: f.at(-2 * time.Hour)}
 		for _, tok := range []webhook.Token{admin, portal, expired} {
 			f.must(f.s.TokenCreate(f.ctx, tok), fmt.Sprintf("TokenCreate(%q)", tok.ID))
 		}
@@ -52,10 +52,10 @@ func testTokens(t *testing.T, open Opener) {
 		}
 		check("on an empty store", false)
 		a := f.app()
-		portal := webhook.Token{ID: f.id("tok"), Hash: webhook.HashToken("hk_portal"), AppID: a.ID, CreatedAt: f.t0}
+		portal := webhook.Token{ID: f.id(webhook.PrefixToken), Hash: webhook.HashToken("hk_portal"), AppID: a.ID, CreatedAt: f.t0}
 		f.must(f.s.TokenCreate(f.ctx, portal), "TokenCreate(portal)")
 		check("with only an app-portal token", false)
-		admin := webhook.Token{ID: f.id("tok"), Hash: webhook.HashToken("hk_admin"), CreatedAt: f.t0}
+		admin := webhook.Token{ID: f.id(webhook.PrefixToken), Hash: webhook.HashToken("hk_admin"), CreatedAt: f.t0}
 		f.must(f.s.TokenCreate(f.ctx, admin), "TokenCreate(admin)")
 		check("with an admin token", true)
 		f.must(f.s.TokenDelete(f.ctx, admin.ID), "TokenDelete(admin)")
@@ -89,9 +89,9 @@ func testIdempotency(t *testing.T, open Opener) {
 		// nothing.
 		f := setup(t, open)
 		key := &store.Idempotency{Key: "admin:create-app", StatusCode: 201, Body: []byte(`{"id":"first"}`), CreatedAt: f.t0}
-		first := webhook.App{ID: f.id("app"), Name: "First", CreatedAt: f.t0, UpdatedAt: f.t0}
+		first := webhook.App{ID: f.id(webhook.PrefixApp), Name: "First", CreatedAt: f.t0, UpdatedAt: f.t0}
 		f.must(f.s.AppCreate(f.ctx, store.AppCreateParams{App: first, Idempotency: key}), "AppCreate")
-		second := webhook.App{ID: f.id("app"), Name: "Second", CreatedAt: f.t0, UpdatedAt: f.t0}
+		second := webhook.App{ID: f.id(webhook.PrefixApp), Name: "Second", CreatedAt: f.t0, UpdatedAt: f.t0}
 		err := f.s.AppCreate(f.ctx, store.AppCreateParams{App: second, Idempotency: key})
 		wantErr(t, "AppCreate(same key)", err, store.ErrIdempotencyKeyUsed)
 		_, err = f.s.AppGet(f.ctx, second.ID)
@@ -103,7 +103,7 @@ func testIdempotency(t *testing.T, open Opener) {
 		// Likewise for endpoints and event types.
 		epKey := &store.Idempotency{Key: "admin:create-ep", StatusCode: 201, Body: []byte(`{}`), CreatedAt: f.t0}
 		for i := range 2 {
-			ep := webhook.Endpoint{ID: f.id("ep"), AppID: first.ID, URL: "https://x.example.com/", Version: 1, Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", CreatedAt: f.t0, UpdatedAt: f.t0}
+			ep := webhook.Endpoint{ID: f.id(webhook.PrefixEndpoint), AppID: first.ID, URL: "https://x.example.com/", Version: 1, Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", CreatedAt: f.t0, UpdatedAt: f.t0}
 			var want error
 			if i == 1 {
 				want = store.ErrIdempotencyKeyUsed
