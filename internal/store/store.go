@@ -306,8 +306,12 @@ type AttemptListParams struct {
 	EndpointID string // empty: any
 	Page       Page
 	Status     *webhook.MessageStatus
-	Since      time.Time
-	Until      time.Time
-	EventTypes []string
-	Channel    string
+	// StatusCodeClass, when set, keeps attempts whose response status code
+	// is in [class, class+99]: 0 (no response), 100, 200, 300, 400 or 500,
+	// as Svix's status_code_class filter.
+	StatusCodeClass *int
+	Since           time.Time
+	Until           time.Time
+	EventTypes      []string
+	Channel         string
 }
