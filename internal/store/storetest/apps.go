@@ -121,6 +121,8 @@ func testApps(t *testing.T, open Opener) {
 		a := f.app()
 		ep := f.endpoint(a.ID)
 		mc := f.message(a.ID, "user.created", f.t0, ep)
+		att := f.outcome(mc.Deliveries[0], 1, webhook.StatusSuccess, nil, f.at(time.Second))
+		f.record(att)
 		// A neighbour whose rows must survive.
 		b := f.app()
 		bep := f.endpoint(b.ID)
@@ -134,6 +136,8 @@ func testApps(t *testing.T, open Opener) {
 		wantErr(t, "EndpointGet(deleted app's endpoint)", err, store.ErrNotFound)
 		_, err = f.s.MessageGet(f.ctx, a.ID, mc.Message.ID)
 		wantErr(t, "MessageGet(deleted app's message)", err, store.ErrNotFound)
+		_, err = f.s.AttemptGet(f.ctx, a.ID, mc.Message.ID, att.Attempt.ID)
+		wantErr(t, "AttemptGet(deleted app's attempt)", err, store.ErrNotFound)
 		wantErr(t, "AppDelete(deleted app)", f.s.AppDelete(f.ctx, a.ID), store.ErrNotFound)
 
 		// The deleted app's deliveries must not be claimable once their

@@ -162,6 +162,7 @@ func testEndpoints(t *testing.T, open Opener) {
 		other := f.app()
 		ep := f.endpoint(a.ID)
 		keep := f.endpoint(a.ID)
+		mc := f.message(a.ID, "user.created", f.t0, ep, keep)
 
 		wantErr(t, "EndpointDelete(another app's ID)", f.s.EndpointDelete(f.ctx, other.ID, ep.ID), store.ErrNotFound)
 		f.must(f.s.EndpointDelete(f.ctx, a.ID, ep.ID), "EndpointDelete")
@@ -170,6 +171,12 @@ func testEndpoints(t *testing.T, open Opener) {
 		wantErr(t, "EndpointDelete(deleted)", f.s.EndpointDelete(f.ctx, a.ID, ep.ID), store.ErrNotFound)
 		_, err = f.s.EndpointGet(f.ctx, a.ID, keep.ID)
 		wantErr(t, "EndpointGet(sibling of deleted)", err, nil)
+		// A deleted endpoint's deliveries are never handed to a sender:
+		// there is nothing left to send them to.
+		cs := f.claim("node-b", f.at(time.Hour), 10)
+		if got, want := claimKeys(cs), []string{mc.Message.ID + "/" + keep.ID}; !slices.Equal(got, want) {
+			t.Errorf("DeliveryClaim after EndpointDelete = %v, want only the sibling's %v", got, want)
+		}
 	})
 
 	t.Run("Stats", func(t *testing.T) {

@@ -142,6 +142,9 @@ func testMessages(t *testing.T, open Opener) {
 			{withEventID(f.newMessage(a.ID, "user.created", at(4), ep), "evt-2"), store.ErrConflict},
 			// eventIds are unique per app only.
 			{withEventID(f.newMessage(b.ID, "user.created", at(5), bep), "evt-1"), nil},
+			// The same new key twice in one batch: the first one wins.
+			{withKey(f.newMessage(a.ID, "user.created", at(6), ep), "key-3"), nil},
+			{withKey(f.newMessage(a.ID, "user.created", at(7), ep), "key-3"), store.ErrIdempotencyKeyUsed},
 		}
 		batch := make([]store.MessageCreate, len(items))
 		for i, it := range items {
@@ -184,7 +187,7 @@ func testMessages(t *testing.T, open Opener) {
 		for _, d := range ds {
 			gotIDs = append(gotIDs, d.Delivery.MsgID)
 		}
-		wantIDs := []string{m0.Message.ID, items[0].mc.Message.ID, items[3].mc.Message.ID}
+		wantIDs := []string{m0.Message.ID, items[0].mc.Message.ID, items[3].mc.Message.ID, items[6].mc.Message.ID}
 		if !slices.Equal(gotIDs, wantIDs) {
 			t.Errorf("DeliveryListByEndpoint after the batch = %v, want %v", gotIDs, wantIDs)
 		}
