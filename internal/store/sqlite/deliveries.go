@@ -1,0 +1,382 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+const deliveryColumns = `d.msg_id, d.endpoint_id, d.app_id, d.status, d.attempts, d.next_attempt_at, d.created_at, d.updated_at`
+
+// deliveryRow scans deliveryColumns.
+type deliveryRow struct {
+	d                webhook.Delivery
+	next             sql.NullInt64
+	created, updated int64
+}
+
+func (r *deliveryRow) dest() []any {
+	return []any{&r.d.MsgID, &r.d.EndpointID, &r.d.AppID, &r.d.Status, &r.d.Attempts, &r.next, &r.created, &r.updated}
+}
+
+func (r *deliveryRow) delivery() webhook.Delivery {
+	r.d.NextAttemptAt = fromNullMillis(r.next)
+	r.d.CreatedAt, r.d.UpdatedAt = fromMillis(r.created), fromMillis(r.updated)
+	return r.d
+}
+
+// prefixScanner lets a joined row be scanned by the scan functions of its
+// parts: the delivery's destinations come first, then the other's.
+type prefixScanner struct {
+	sc     scanner
+	prefix []any
+}
+
+func (p prefixScanner) Scan(dest ...any) error {
+	return p.sc.Scan(append(p.prefix, dest...)...)
+}
+
+// DeliveryListByMessage pages a message's deliveries by endpoint ID, each
+// with its endpoint.
+func (s *Store) DeliveryListByMessage(ctx context.Context, p store.DeliveryListByMessageParams) ([]store.DeliveryWithEndpoint, error) {
+	var b builder
+	b.where("d.app_id = ?", p.AppID)
+	b.where("d.msg_id = ?", p.MsgID)
+	tail, rev := b.page("d.endpoint_id", p.Page)
+	head := `SELECT ` + deliveryColumns + `, ` + qualified("e.", endpointColumns) +
+		` FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id`
+	out, err := queryList(ctx, s.r, "list deliveries by message", b.sql(head, tail), b.args,
+		func(sc scanner) (store.DeliveryWithEndpoint, error) {
+			var r deliveryRow
+			e, err := scanEndpoint(prefixScanner{sc, r.dest()})
+			return store.DeliveryWithEndpoint{Delivery: r.delivery(), Endpoint: e}, err
+		})
+	if rev {
+		reverse(out)
+	}
+	return out, err
+}
+
+// DeliveryListByEndpoint pages an endpoint's deliveries by message ID, each
+// with its message, newest first by default.
+func (s *Store) DeliveryListByEndpoint(ctx context.Context, p store.DeliveryListByEndpointParams) ([]store.DeliveryWithMessage, error) {
+	cols := messageColumnsNoPayload
+	if p.WithContent {
+		cols = messageColumns
+	}
+	var b builder
+	b.where("d.app_id = ?", p.AppID)
+	b.where("d.endpoint_id = ?", p.EndpointID)
+	if p.Status != nil {
+		b.where("d.status = ?", int(*p.Status))
+	}
+	b.in("m.event_type", p.EventTypes)
+	if p.Channel != "" {
+		b.where("EXISTS (SELECT 1 FROM json_each(m.channels) WHERE value = ?)", p.Channel)
+	}
+	b.timeRange("m.created_at", p.Since, p.Until)
+	tail, rev := b.page("d.msg_id", p.Page)
+	head := `SELECT ` + deliveryColumns + `, ` + qualified("m.", cols) +
+		` FROM deliveries d JOIN messages m ON m.id = d.msg_id`
+	out, err := queryList(ctx, s.r, "list deliveries by endpoint", b.sql(head, tail), b.args,
+		func(sc scanner) (store.DeliveryWithMessage, error) {
+			var r deliveryRow
+			m, err := scanMessage(prefixScanner{sc, r.dest()})
+			return store.DeliveryWithMessage{Delivery: r.delivery(), Message: m}, err
+		})
+	if rev {
+		reverse(out)
+	}
+	return out, err
+}
+
+// claimSQL leases up to ?4 due deliveries in one statement. The inner
+// SELECT walks deliveries_due in due order; its conditions repeat the
+// index's "status IN (1, 3)" word for word so SQLite uses the partial
+// index. A disabled endpoint's deliveries wait where they are.
+const claimSQL = `UPDATE deliveries SET lease_owner = ?1, lease_expires_at = ?2, lease_token = lease_token + 1
+	WHERE (msg_id, endpoint_id) IN (
+		SELECT d.msg_id, d.endpoint_id FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
+		WHERE d.status IN (1, 3) AND d.next_attempt_at <= ?3
+			AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= ?3) AND e.disabled = 0
+		ORDER BY d.next_attempt_at LIMIT ?4)
+	RETURNING msg_id, endpoint_id, app_id, status, attempts, next_attempt_at, created_at, updated_at, lease_token`
+
+// claimMessagesSQL reads the claimed deliveries' messages in one query:
+// the IDs come as a JSON array, so one prepared statement serves any count.
+const claimMessagesSQL = `SELECT ` + messageColumns + ` FROM messages WHERE id IN (SELECT value FROM json_each(?))`
+
+// DeliveryClaim leases due deliveries to p.Lease.Owner, each with a fresh
+// lease token, and returns them with their messages.
+func (s *Store) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) ([]store.Claim, error) {
+	if p.Limit <= 0 {
+		return nil, nil
+	}
+	var claims []store.Claim
+	err := s.write(ctx, "claim deliveries", func(tx *sql.Tx) error {
+		claims = claims[:0]
+		rows, err := tx.StmtContext(ctx, s.stmts.claim).QueryContext(ctx,
+			p.Lease.Owner, millis(p.Lease.ExpiresAt), millis(p.Now), p.Limit)
+		if err != nil {
+			return wrapErr("claim deliveries", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var r deliveryRow
+			var token int64
+			if err := rows.Scan(append(r.dest(), &token)...); err != nil {
+				return wrapErr("claim deliveries", err)
+			}
+			claims = append(claims, store.Claim{
+				Delivery: r.delivery(),
+				Lease:    store.Lease{Owner: p.Lease.Owner, Token: token, ExpiresAt: fromMillis(millis(p.Lease.ExpiresAt))},
+				Trigger:  webhook.TriggerScheduled,
+			})
+		}
+		if err := rows.Err(); err != nil {
+			return wrapErr("claim deliveries", err)
+		}
+		rows.Close()
+		if len(claims) == 0 {
+			return nil
+		}
+		return s.attachMessages(ctx, tx, claims)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return claims, nil
+}
+
+// attachMessages fills in each claim's message, payload included.
+func (s *Store) attachMessages(ctx context.Context, tx *sql.Tx, claims []store.Claim) error {
+	ids := make([]string, 0, len(claims))
+	for _, c := range claims {
+		ids = append(ids, c.Delivery.MsgID)
+	}
+	arr, err := json.Marshal(ids)
+	if err != nil {
+		return fmt.Errorf("claim messages: %w", err)
+	}
+	rows, err := tx.StmtContext(ctx, s.stmts.claimMessages).QueryContext(ctx, string(arr))
+	if err != nil {
+		return wrapErr("claim messages", err)
+	}
+	defer rows.Close()
+	msgs := make(map[string]webhook.Message, len(claims))
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return wrapErr("claim messages", err)
+		}
+		msgs[m.ID] = m
+	}
+	if err := rows.Err(); err != nil {
+		return wrapErr("claim messages", err)
+	}
+	for i := range claims {
+		// Deliveries cascade with their message, so it is always there.
+		claims[i].Message = msgs[claims[i].Delivery.MsgID]
+	}
+	return nil
+}
+
+// recordDeliverySQL applies an outcome only under the current lease token:
+// a sender whose lease was taken over (expired, resent) is fenced off.
+const recordDeliverySQL = `UPDATE deliveries SET status = ?1, attempts = attempts + 1, next_attempt_at = ?2,
+	lease_owner = NULL, lease_expires_at = NULL, updated_at = ?3
+	WHERE msg_id = ?4 AND endpoint_id = ?5 AND lease_token = ?6`
+
+const disableEndpointSQL = `UPDATE endpoints SET disabled = 1, updated_at = ?1 WHERE id = ?2 AND disabled = 0`
+
+// DeliveryRecordBatch writes outcomes in one transaction: every attempt
+// row, and each delivery's new state where the outcome's token is still
+// current.
+func (s *Store) DeliveryRecordBatch(ctx context.Context, outcomes []store.Outcome) ([]bool, error) {
+	applied := make([]bool, len(outcomes))
+	err := s.write(ctx, "record outcomes", func(tx *sql.Tx) error {
+		insert := tx.StmtContext(ctx, s.stmts.insertAttempt)
+		update := tx.StmtContext(ctx, s.stmts.recordDelivery)
+		var disable *sql.Stmt
+		for i := range outcomes {
+			o := &outcomes[i]
+			a := &o.Attempt
+			now := millis(a.CreatedAt)
+			if err := execAttempt(ctx, insert, a); err != nil {
+				return err
+			}
+			var next sql.NullInt64
+			if o.Status == webhook.StatusSending || o.Status == webhook.StatusPending {
+				// An unfinished delivery must stay due somewhere: without a
+				// time it would never be claimed again.
+				next = sql.NullInt64{Int64: now, Valid: true}
+				if o.NextAttemptAt != nil {
+					next.Int64 = millis(*o.NextAttemptAt)
+				}
+			}
+			res, err := update.ExecContext(ctx, int(o.Status), next, now, a.MsgID, a.EndpointID, o.Token)
+			if err != nil {
+				return wrapErr("record outcome", err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return wrapErr("record outcome", err)
+			}
+			applied[i] = n > 0
+			// A fenced outcome changes nothing but the attempt log, the
+			// endpoint's state included.
+			if applied[i] && o.DisableEndpoint {
+				if disable == nil {
+					disable = tx.StmtContext(ctx, s.stmts.disableEP)
+				}
+				if _, err := disable.ExecContext(ctx, now, a.EndpointID); err != nil {
+					return wrapErr("disable endpoint", err)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return applied, nil
+}
+
+// resendSQL makes the delivery of message ?5 to endpoint ?6 due now under a
+// fresh lease for the caller, creating it when the message never went to
+// that endpoint (an endpoint added later, or filtered out at the time). A
+// successful delivery keeps its status until the resend's outcome is
+// recorded; a failed one is Pending again.
+const resendSQL = `INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempts, next_attempt_at,
+		lease_owner, lease_token, lease_expires_at, created_at, updated_at)
+	SELECT m.id, e.id, m.app_id, 1, 0, ?1, ?2, 1, ?3, m.created_at, ?1
+	FROM messages m JOIN endpoints e ON e.app_id = m.app_id
+	WHERE m.app_id = ?4 AND m.id = ?5 AND e.id = ?6
+	ON CONFLICT (msg_id, endpoint_id) DO UPDATE SET
+		status = CASE WHEN status = 0 THEN 0 ELSE 1 END,
+		next_attempt_at = excluded.next_attempt_at, lease_owner = excluded.lease_owner,
+		lease_token = lease_token + 1, lease_expires_at = excluded.lease_expires_at,
+		updated_at = excluded.updated_at
+	RETURNING msg_id, endpoint_id, app_id, status, attempts, next_attempt_at, created_at, updated_at, lease_token`
+
+// DeliveryResend leases the delivery of a message to an endpoint to the
+// caller, due now, as a manual trigger; store.ErrNotFound if the app has no
+// such message or endpoint.
+func (s *Store) DeliveryResend(ctx context.Context, p store.DeliveryResendParams) (store.Claim, error) {
+	var c store.Claim
+	err := s.write(ctx, "resend delivery", func(tx *sql.Tx) error {
+		var r deliveryRow
+		var token int64
+		err := tx.QueryRowContext(ctx, resendSQL, millis(p.Now), p.Lease.Owner, millis(p.Lease.ExpiresAt),
+			p.AppID, p.MsgID, p.EndpointID).Scan(append(r.dest(), &token)...)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("resend %s to %s: %w", p.MsgID, p.EndpointID, store.ErrNotFound)
+		}
+		if err != nil {
+			return wrapErr("resend delivery", err)
+		}
+		c = store.Claim{
+			Delivery: r.delivery(),
+			Lease:    store.Lease{Owner: p.Lease.Owner, Token: token, ExpiresAt: fromMillis(millis(p.Lease.ExpiresAt))},
+			Trigger:  webhook.TriggerManual,
+		}
+		claims := []store.Claim{c}
+		if err := s.attachMessages(ctx, tx, claims); err != nil {
+			return err
+		}
+		c = claims[0]
+		return nil
+	})
+	return c, err
+}
+
+// DeliveryRecover makes an endpoint's failed deliveries created in
+// [Since, Until) Pending and due now. Their attempt counts stay: they are
+// history, and the engine decides what a recovered delivery's schedule is.
+func (s *Store) DeliveryRecover(ctx context.Context, p store.DeliveryRecoverParams) (int, error) {
+	until := p.Until
+	if until.IsZero() {
+		until = p.Now
+	}
+	var n int64
+	err := s.write(ctx, "recover deliveries", func(tx *sql.Tx) error {
+		var exists bool
+		err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM endpoints WHERE app_id = ? AND id = ?)`,
+			p.AppID, p.EndpointID).Scan(&exists)
+		if err != nil {
+			return wrapErr("recover deliveries", err)
+		}
+		if !exists {
+			return fmt.Errorf("recover deliveries of %q: %w", p.EndpointID, store.ErrNotFound)
+		}
+		var b builder
+		b.where("endpoint_id = ?", p.EndpointID)
+		b.where("status = 2")
+		b.timeRange("created_at", p.Since, until)
+		now := millis(p.Now)
+		res, err := tx.ExecContext(ctx, b.sql(`UPDATE deliveries SET status = 1, next_attempt_at = ?, updated_at = ?`, ""),
+			append([]any{now, now}, b.args...)...)
+		if err != nil {
+			return wrapErr("recover deliveries", err)
+		}
+		n, err = res.RowsAffected()
+		if err != nil {
+			return wrapErr("recover deliveries", err)
+		}
+		return nil
+	})
+	return int(n), err
+}
+
+// DeliveryReleaseLeases drops the leases held by owner, or every lease for
+// an empty owner, so those deliveries are due again at their next attempt
+// time. Only unfinished deliveries are touched: a finished one is never
+// claimed, so its lease (a resend's, say) holds nothing back.
+func (s *Store) DeliveryReleaseLeases(ctx context.Context, owner string) error {
+	_, err := s.releaseLeases(ctx, owner)
+	return err
+}
+
+func (s *Store) releaseLeases(ctx context.Context, owner string) (int64, error) {
+	var b builder
+	// Written to match deliveries_due, so only unfinished rows are read.
+	b.where("status IN (1, 3)")
+	b.where("lease_expires_at IS NOT NULL")
+	if owner != "" {
+		b.where("lease_owner = ?", owner)
+	}
+	var n int64
+	err := s.write(ctx, "release leases", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, b.sql(`UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL`, ""), b.args...)
+		if err != nil {
+			return wrapErr("release leases", err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
+// DeliveryNextDue returns the earliest next attempt time among unleased,
+// unfinished deliveries of enabled endpoints. Disabled endpoints are left
+// out to match DeliveryClaim: a poller woken for a delivery it cannot claim
+// would spin.
+func (s *Store) DeliveryNextDue(ctx context.Context) (time.Time, bool, error) {
+	var ms int64
+	err := s.r.QueryRowContext(ctx, `SELECT d.next_attempt_at FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
+		WHERE d.status IN (1, 3) AND d.next_attempt_at IS NOT NULL AND d.lease_expires_at IS NULL AND e.disabled = 0
+		ORDER BY d.next_attempt_at LIMIT 1`).Scan(&ms)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, wrapErr("next due delivery", err)
+	}
+	return fromMillis(ms), true, nil
+}

@@ -1,0 +1,193 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/ncruces/go-sqlite3"
+
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+const messageColumns = `id, app_id, event_type, event_id, channels, payload, created_at`
+
+// messageColumnsNoPayload reads a message without its content, which can
+// be large, for lists that do not show it.
+const messageColumnsNoPayload = `id, app_id, event_type, event_id, channels, NULL, created_at`
+
+func scanMessage(sc scanner) (webhook.Message, error) {
+	var (
+		m       webhook.Message
+		eventID sql.NullString
+		chans   sql.NullString
+		created int64
+	)
+	if err := sc.Scan(&m.ID, &m.AppID, &m.EventType, &eventID, &chans, &m.Payload, &created); err != nil {
+		return m, err
+	}
+	m.EventID = eventID.String
+	m.CreatedAt = fromMillis(created)
+	if err := fromJSONText(chans, &m.Channels); err != nil {
+		return m, fmt.Errorf("message %s channels: %w", m.ID, err)
+	}
+	return m, nil
+}
+
+const insertMessageSQL = `INSERT INTO messages (` + messageColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?)`
+
+// insertDeliverySQL writes one delivery, Pending and due at ?2, leased to
+// the ingesting node. It selects from endpoints so that an endpoint deleted
+// after routing and before this commit is skipped rather than failing the
+// message: its deliveries would have been deleted with it anyway.
+const insertDeliverySQL = `INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempts,
+	next_attempt_at, lease_owner, lease_token, lease_expires_at, created_at, updated_at)
+	SELECT ?1, id, app_id, 1, 0, ?2, ?3, ?4, ?5, ?6, ?6 FROM endpoints WHERE id = ?7 AND app_id = ?8`
+
+// MessageCreateBatch writes items in one transaction, one fsync for all.
+// Each item runs inside its own SAVEPOINT: a constraint failure (eventId
+// reused, idempotency key used) rolls back that item alone, and the others
+// commit. Any other error fails the whole batch.
+func (s *Store) MessageCreateBatch(ctx context.Context, items []store.MessageCreate) ([]error, error) {
+	errs := make([]error, len(items))
+	err := s.write(ctx, "insert messages", func(tx *sql.Tx) error {
+		st := batchStmts{
+			savepoint:   tx.StmtContext(ctx, s.stmts.savepoint),
+			release:     tx.StmtContext(ctx, s.stmts.release),
+			rollbackTo:  tx.StmtContext(ctx, s.stmts.rollbackTo),
+			idempotency: tx.StmtContext(ctx, s.stmts.insertIdempotency),
+			message:     tx.StmtContext(ctx, s.stmts.insertMessage),
+			delivery:    tx.StmtContext(ctx, s.stmts.insertDelivery),
+		}
+		for i := range items {
+			if _, err := st.savepoint.ExecContext(ctx); err != nil {
+				return wrapErr("insert messages: savepoint", err)
+			}
+			itemErr := st.insert(ctx, &items[i])
+			if itemErr != nil {
+				if !errors.Is(itemErr, sqlite3.CONSTRAINT) && !errors.Is(itemErr, store.ErrConflict) &&
+					!errors.Is(itemErr, store.ErrIdempotencyKeyUsed) && !errors.Is(itemErr, store.ErrNotFound) {
+					return itemErr // not this item's fault: the batch fails
+				}
+				if _, err := st.rollbackTo.ExecContext(ctx); err != nil {
+					return wrapErr("insert messages: rollback to savepoint", err)
+				}
+				errs[i] = itemErr
+			}
+			// RELEASE after ROLLBACK TO too: ROLLBACK TO keeps the savepoint open.
+			if _, err := st.release.ExecContext(ctx); err != nil {
+				return wrapErr("insert messages: release savepoint", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return errs, nil
+}
+
+// batchStmts are the prepared statements bound to one batch's transaction.
+type batchStmts struct {
+	savepoint, release, rollbackTo *sql.Stmt
+	idempotency, message, delivery *sql.Stmt
+}
+
+// insert writes one item. Errors that are the item's own (a constraint)
+// carry a store sentinel or sqlite3.CONSTRAINT; anything else is fatal.
+func (st batchStmts) insert(ctx context.Context, it *store.MessageCreate) error {
+	m := &it.Message
+	// The idempotency row goes first: a used key must leave nothing else.
+	if rec := it.Idempotency; rec != nil {
+		_, err := st.idempotency.ExecContext(ctx, rec.Key, rec.StatusCode, rec.Body, millis(rec.CreatedAt))
+		if isUnique(err) {
+			return fmt.Errorf("insert message %s: %w", m.ID, store.ErrIdempotencyKeyUsed)
+		}
+		if err != nil {
+			return wrapErr("insert message "+m.ID+": idempotency key", err)
+		}
+	}
+	chans, err := sliceText(m.Channels)
+	if err != nil {
+		return fmt.Errorf("insert message %s: %w", m.ID, err)
+	}
+	created := millis(m.CreatedAt)
+	_, err = st.message.ExecContext(ctx, m.ID, m.AppID, m.EventType, nullString(m.EventID), chans, m.Payload, created)
+	switch {
+	case isUnique(err):
+		return fmt.Errorf("insert message %s: %w", m.ID, store.ErrConflict)
+	case isForeignKey(err):
+		return fmt.Errorf("insert message %s: app %q: %w", m.ID, m.AppID, store.ErrNotFound)
+	case err != nil:
+		return wrapErr("insert message "+m.ID, err)
+	}
+	lease := it.Lease
+	var owner sql.NullString
+	var expires sql.NullInt64
+	if lease.Owner != "" {
+		owner = sql.NullString{String: lease.Owner, Valid: true}
+		expires = sql.NullInt64{Int64: millis(lease.ExpiresAt), Valid: true}
+	}
+	for i := range it.Deliveries {
+		d := &it.Deliveries[i]
+		// Due when the message was created unless the router said otherwise.
+		due := created
+		if d.NextAttemptAt != nil {
+			due = millis(*d.NextAttemptAt)
+		}
+		_, err := st.delivery.ExecContext(ctx, m.ID, due, owner, lease.Token, expires, created, d.EndpointID, m.AppID)
+		if err != nil {
+			return wrapErr("insert delivery "+m.ID+"/"+d.EndpointID, err)
+		}
+	}
+	return nil
+}
+
+// MessageGet finds an app's message by ID or, failing that, by eventId.
+func (s *Store) MessageGet(ctx context.Context, appID, idOrEventID string) (webhook.Message, error) {
+	row := s.r.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages
+		WHERE app_id = ?1 AND (id = ?2 OR event_id = ?2) ORDER BY id = ?2 DESC LIMIT 1`, appID, idOrEventID)
+	m, err := scanMessage(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, fmt.Errorf("get message %q: %w", idOrEventID, store.ErrNotFound)
+	}
+	if err != nil {
+		return m, wrapErr("get message", err)
+	}
+	return m, nil
+}
+
+// MessageList pages an app's messages by ID, newest first by default.
+func (s *Store) MessageList(ctx context.Context, p store.MessageListParams) ([]webhook.Message, error) {
+	cols := messageColumnsNoPayload
+	if p.WithContent {
+		cols = messageColumns
+	}
+	var b builder
+	b.where("app_id = ?", p.AppID)
+	b.timeRange("created_at", p.Since, p.Until)
+	b.in("event_type", p.EventTypes)
+	if p.Channel != "" {
+		b.where("EXISTS (SELECT 1 FROM json_each(channels) WHERE value = ?)", p.Channel)
+	}
+	tail, rev := b.page("id", p.Page)
+	msgs, err := queryList(ctx, s.r, "list messages", b.sql(`SELECT `+cols+` FROM messages`, tail), b.args, scanMessage)
+	if rev {
+		reverse(msgs)
+	}
+	return msgs, err
+}
+
+// MessageExpungeContent drops a message's payload; the message, its
+// deliveries and attempts stay.
+func (s *Store) MessageExpungeContent(ctx context.Context, appID, msgID string) error {
+	return s.write(ctx, "expunge message", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE messages SET payload = NULL WHERE app_id = ? AND id = ?`, appID, msgID)
+		if err != nil {
+			return wrapErr("expunge message", err)
+		}
+		return notFoundIfNone("expunge message", res)
+	})
+}

@@ -1,0 +1,65 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// stmts are the hot path's statements, prepared once on the writer. The
+// writer has one connection, so tx.StmtContext reuses them inside every
+// transaction instead of parsing the SQL again. The SQL itself sits beside
+// the Go that runs it.
+type stmts struct {
+	savepoint, release, rollbackTo *sql.Stmt
+
+	insertIdempotency *sql.Stmt
+	insertMessage     *sql.Stmt
+	insertDelivery    *sql.Stmt
+
+	claim          *sql.Stmt
+	claimMessages  *sql.Stmt
+	insertAttempt  *sql.Stmt
+	recordDelivery *sql.Stmt
+	disableEP      *sql.Stmt
+}
+
+func (s *Store) prepare(ctx context.Context) error {
+	for _, p := range []struct {
+		dst   **sql.Stmt
+		query string
+	}{
+		{&s.stmts.savepoint, `SAVEPOINT item`},
+		{&s.stmts.release, `RELEASE item`},
+		{&s.stmts.rollbackTo, `ROLLBACK TO item`},
+		{&s.stmts.insertIdempotency, insertIdempotencySQL},
+		{&s.stmts.insertMessage, insertMessageSQL},
+		{&s.stmts.insertDelivery, insertDeliverySQL},
+		{&s.stmts.claim, claimSQL},
+		{&s.stmts.claimMessages, claimMessagesSQL},
+		{&s.stmts.insertAttempt, insertAttemptSQL},
+		{&s.stmts.recordDelivery, recordDeliverySQL},
+		{&s.stmts.disableEP, disableEndpointSQL},
+	} {
+		st, err := s.w.PrepareContext(ctx, p.query)
+		if err != nil {
+			return fmt.Errorf("prepare %q: %w", p.query, err)
+		}
+		*p.dst = st
+	}
+	return nil
+}
+
+func (st *stmts) close() {
+	for _, p := range []*sql.Stmt{
+		st.savepoint, st.release, st.rollbackTo,
+		st.insertIdempotency, st.insertMessage, st.insertDelivery,
+		st.claim, st.claimMessages, st.insertAttempt, st.recordDelivery, st.disableEP,
+	} {
+		if p != nil {
+			p.Close()
+		}
+	}
+}
+
+const insertIdempotencySQL = `INSERT INTO idempotency (key, status_code, body, created_at) VALUES (?, ?, ?, ?)`

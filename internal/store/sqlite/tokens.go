@@ -1,0 +1,99 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// TokenCreate stores a token by its hash; store.ErrConflict if the ID or
+// hash exists, store.ErrNotFound if its app does not.
+func (s *Store) TokenCreate(ctx context.Context, tok webhook.Token) error {
+	return s.write(ctx, "insert token", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO tokens (id, hash, app_id, expires_at, created_at) VALUES (?, ?, ?, ?, ?)`,
+			tok.ID, tok.Hash, nullString(tok.AppID), nullMillis(tok.ExpiresAt), millis(tok.CreatedAt))
+		switch {
+		case isUnique(err):
+			return fmt.Errorf("insert token: %w", store.ErrConflict)
+		case isForeignKey(err):
+			return fmt.Errorf("insert token: app %q: %w", tok.AppID, store.ErrNotFound)
+		case err != nil:
+			return wrapErr("insert token", err)
+		}
+		return nil
+	})
+}
+
+// TokenGetByHash finds a token by the SHA-256 hash of its secret. Expiry is
+// the caller's check (webhook.Token.Expired), with its own clock.
+func (s *Store) TokenGetByHash(ctx context.Context, hash []byte) (webhook.Token, error) {
+	var (
+		tok     webhook.Token
+		appID   sql.NullString
+		expires sql.NullInt64
+		created int64
+	)
+	err := s.r.QueryRowContext(ctx, `SELECT id, hash, app_id, expires_at, created_at FROM tokens WHERE hash = ?`, hash).
+		Scan(&tok.ID, &tok.Hash, &appID, &expires, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return tok, fmt.Errorf("get token: %w", store.ErrNotFound)
+	}
+	if err != nil {
+		return tok, wrapErr("get token", err)
+	}
+	tok.AppID = appID.String
+	tok.ExpiresAt = fromNullMillis(expires)
+	tok.CreatedAt = fromMillis(created)
+	return tok, nil
+}
+
+// TokenDelete deletes a token by ID.
+func (s *Store) TokenDelete(ctx context.Context, id string) error {
+	return s.write(ctx, "delete token", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM tokens WHERE id = ?`, id)
+		if err != nil {
+			return wrapErr("delete token", err)
+		}
+		return notFoundIfNone("delete token", res)
+	})
+}
+
+// TokenAdminExists reports whether any admin token (one without an app) is
+// stored, expired or not: an expired admin token still means an operator
+// set one up, and the server must not mint a new bootstrap token over it.
+func (s *Store) TokenAdminExists(ctx context.Context) (bool, error) {
+	var ok bool
+	err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM tokens WHERE app_id IS NULL)`).Scan(&ok)
+	if err != nil {
+		return false, wrapErr("find admin token", err)
+	}
+	return ok, nil
+}
+
+// IdempotencyGet returns the response stored under key.
+func (s *Store) IdempotencyGet(ctx context.Context, key string) (store.Idempotency, error) {
+	rec := store.Idempotency{Key: key}
+	var created int64
+	err := s.r.QueryRowContext(ctx, `SELECT status_code, body, created_at FROM idempotency WHERE key = ?`, key).
+		Scan(&rec.StatusCode, &rec.Body, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return rec, fmt.Errorf("get idempotency key: %w", store.ErrNotFound)
+	}
+	if err != nil {
+		return rec, wrapErr("get idempotency key", err)
+	}
+	rec.CreatedAt = fromMillis(created)
+	return rec, nil
+}
+
+// IdempotencyPut stores a key for a request that created nothing else;
+// store.ErrIdempotencyKeyUsed if it exists.
+func (s *Store) IdempotencyPut(ctx context.Context, rec store.Idempotency) error {
+	return s.write(ctx, "insert idempotency key", func(tx *sql.Tx) error {
+		return insertIdempotency(ctx, tx, s.stmts.insertIdempotency, &rec)
+	})
+}
