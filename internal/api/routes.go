@@ -71,7 +71,7 @@ func (a *API) routes(mux *http.ServeMux) {
 	// Health: no token needed, so load balancers can probe it. GET covers
 	// HEAD in ServeMux patterns.
 	mux.HandleFunc("GET /api/v1/health", a.handle(a.health))
-	mux.HandleFunc("GET /api/v1/health/", a.handle(a.health))
+	mux.HandleFunc("GET /api/v1/health/{$}", a.handle(a.health))
 	mux.HandleFunc("GET /api/v1/health/ping", a.handle(a.healthPing))
 
 	// Hookline's own.

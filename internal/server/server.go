@@ -6,20 +6,164 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
 
+	"github.com/hookline/hookline/internal/api"
 	"github.com/hookline/hookline/internal/config"
+	"github.com/hookline/hookline/internal/delivery"
+	"github.com/hookline/hookline/internal/delivery/send"
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/store/sqlite"
 )
+
+// Version is the build's version, set by the CLI.
+var Version = "dev"
+
+// openStore opens the database the configuration names: PostgreSQL for a
+// postgres:// URL, the embedded SQLite in DataDir otherwise. It reports
+// whether this process owns the database alone (SQLite), which lets the
+// engine drop every lease at start.
+func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (s store.Store, exclusive bool, err error) {
+	if cfg.DatabaseURL != "" {
+		return nil, false, fmt.Errorf("open store: PostgreSQL (%s) is not supported by this build yet", schemeOf(cfg.DatabaseURL))
+	}
+	st, err := sqlite.Open(ctx, cfg.DataDir, logger)
+	if err != nil {
+		return nil, false, fmt.Errorf("open store: %w", err)
+	}
+	return st, true, nil
+}
+
+func schemeOf(url string) string {
+	scheme, _, _ := strings.Cut(url, "://")
+	return scheme
+}
 
 // Run serves until ctx is cancelled, then drains in-flight deliveries and
 // returns. Lines meant for the person who started the server (the generated
 // admin token, the dashboard URL) go to out.
 func Run(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Logger) error {
-	return errors.New("server: not built yet")
+	if cfg.Dev {
+		cfg.AllowPrivateTargets = true
+	}
+	st, exclusive, err := openStore(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	token, err := bootstrapAdminToken(ctx, st, cfg)
+	if err != nil {
+		return err
+	}
+
+	client, err := send.NewClient(send.Config{
+		Timeout:             cfg.RequestTimeout,
+		AllowPrivateTargets: cfg.AllowPrivateTargets,
+		UserAgent:           "Hookline/" + Version,
+	})
+	if err != nil {
+		return fmt.Errorf("http client: %w", err)
+	}
+	engine, err := delivery.New(delivery.Config{
+		Store:                st,
+		Client:               client,
+		Logger:               logger.With("component", "delivery"),
+		RetrySchedule:        cfg.RetrySchedule,
+		RequestTimeout:       cfg.RequestTimeout,
+		ReleaseLeasesAtStart: exclusive,
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	baseURL := "http://" + ln.Addr().String()
+	apiHandler, err := api.New(api.Config{
+		Store:        st,
+		Engine:       engine,
+		Logger:       logger.With("component", "api"),
+		MaxBodyBytes: cfg.MaxBodyBytes,
+		BaseURL:      baseURL,
+	})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if err := engine.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+
+	srv := &http.Server{
+		Handler:           apiHandler.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	logger.Info("hookline listening", "addr", ln.Addr().String(), "version", Version, "private_targets", cfg.AllowPrivateTargets)
+	printWelcome(out, cfg, baseURL, token)
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		if !errors.Is(err, http.ErrServerClosed) {
+			_ = engine.Stop(context.Background())
+			return fmt.Errorf("serve: %w", err)
+		}
+	}
+
+	// Step one: stop taking requests and let in-flight sends finish.
+	logger.Info("shutting down: draining in-flight deliveries", "timeout", cfg.ShutdownTimeout)
+	stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(stopCtx); err != nil {
+		logger.Warn("http shutdown", "err", err)
+	}
+	// Step two happens inside Stop: whatever is still running when the
+	// timeout ends is cancelled, and resumed at the next start.
+	if err := engine.Stop(stopCtx); err != nil {
+		logger.Warn("delivery shutdown", "err", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+func printWelcome(out io.Writer, cfg config.Config, baseURL, token string) {
+	fmt.Fprintf(out, "Hookline %s listening on %s\n", Version, baseURL)
+	if token != "" {
+		fmt.Fprintf(out, "\nAdmin token (shown once, stored hashed):\n  %s\n", token)
+	}
+	if cfg.Dev {
+		t := token
+		if t == "" {
+			t = "$HOOKLINE_ADMIN_TOKEN"
+		}
+		fmt.Fprintf(out, "\nTry it:\n  curl -s -X POST %s/api/v1/app -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d '{\"name\":\"My first app\"}'\n", baseURL, t)
+		fmt.Fprintf(out, "API reference: %s/api/v1/openapi.json\n", baseURL)
+	}
 }
 
 // Migrate applies the embedded migrations to the configured database.
 func Migrate(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
-	return errors.New("server: not built yet")
+	if cfg.DatabaseURL != "" {
+		return fmt.Errorf("migrate: PostgreSQL (%s) is not supported by this build yet", schemeOf(cfg.DatabaseURL))
+	}
+	if err := sqlite.Migrate(ctx, cfg.DataDir, logger); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	logger.Info("migrations applied", "data_dir", cfg.DataDir)
+	return nil
 }

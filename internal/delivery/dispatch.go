@@ -1,0 +1,256 @@
+package delivery
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/time/rate"
+
+	"github.com/hookline/hookline/internal/delivery/send"
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// job is one attempt to make: a leased delivery and its message.
+type job struct {
+	appID        string
+	endpointID   string
+	msg          webhook.Message
+	attempts     int // attempts made before this one
+	token        int64
+	leaseExpires time.Time
+	trigger      webhook.TriggerType
+}
+
+func jobFromClaim(c store.Claim) job {
+	return job{
+		appID: c.Delivery.AppID, endpointID: c.Delivery.EndpointID, msg: c.Message,
+		attempts: c.Delivery.Attempts, token: c.Lease.Token, leaseExpires: c.Lease.ExpiresAt,
+		trigger: c.Trigger,
+	}
+}
+
+// leaseMargin is how much lease an attempt must have left when it starts:
+// the request timeout plus time to record the outcome. A job with less is
+// dropped; the poller claims it again under a fresh lease, so two nodes
+// never attempt the same delivery at once.
+const leaseMargin = 5 * time.Second
+
+// dispatcher keeps one queue per endpoint, each with its own concurrency
+// limit and token bucket, so a slow or dead receiver only ever delays
+// itself.
+type dispatcher struct {
+	e        *Engine
+	mu       sync.Mutex
+	queues   map[string]*endpointQueue
+	queued   atomic.Int64 // jobs waiting across all queues
+	inflight sync.WaitGroup
+	stopping atomic.Bool
+}
+
+type endpointQueue struct {
+	id      string
+	mu      sync.Mutex
+	jobs    []job
+	head    int
+	running bool
+	limiter *rate.Limiter // nil when the endpoint has no rate limit
+	limit   int
+	slots   chan struct{}
+}
+
+func newDispatcher(e *Engine) *dispatcher {
+	return &dispatcher{e: e, queues: make(map[string]*endpointQueue)}
+}
+
+// hasRoom reports whether the poller should claim more work: claiming what
+// the queues cannot take would only make leases lapse.
+func (d *dispatcher) hasRoom() bool {
+	return d.queued.Load() < int64(d.e.cfg.MaxQueuedPerEndpoint)
+}
+
+// enqueue hands a job to its endpoint's queue. A full queue drops the job:
+// the delivery stays in the store and comes back when its lease lapses.
+func (d *dispatcher) enqueue(j job) {
+	if d.stopping.Load() {
+		return
+	}
+	d.mu.Lock()
+	q, ok := d.queues[j.endpointID]
+	if !ok {
+		q = &endpointQueue{id: j.endpointID, slots: make(chan struct{}, d.e.cfg.EndpointConcurrency)}
+		d.queues[j.endpointID] = q
+	}
+	d.mu.Unlock()
+
+	q.mu.Lock()
+	if len(q.jobs)-q.head >= d.e.cfg.MaxQueuedPerEndpoint {
+		q.mu.Unlock()
+		return
+	}
+	q.jobs = append(q.jobs, j)
+	d.queued.Add(1)
+	start := !q.running
+	q.running = true
+	q.mu.Unlock()
+	if start {
+		d.inflight.Add(1)
+		go d.drain(q)
+	}
+}
+
+// pop takes the next job, or reports the queue empty and marks it idle.
+func (q *endpointQueue) pop() (job, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.head == len(q.jobs) {
+		q.jobs, q.head = q.jobs[:0], 0
+		q.running = false
+		return job{}, false
+	}
+	j := q.jobs[q.head]
+	q.jobs[q.head] = job{}
+	q.head++
+	if q.head > 1024 && q.head*2 > len(q.jobs) {
+		// Compact so a long-lived queue does not grow without bound.
+		n := copy(q.jobs, q.jobs[q.head:])
+		q.jobs, q.head = q.jobs[:n], 0
+	}
+	return j, true
+}
+
+// drain runs while an endpoint has queued jobs: it paces them through the
+// endpoint's token bucket and concurrency slots and starts each attempt.
+func (d *dispatcher) drain(q *endpointQueue) {
+	defer d.inflight.Done()
+	ctx := d.e.runCtx
+	for {
+		j, ok := q.pop()
+		if !ok {
+			return
+		}
+		d.queued.Add(-1)
+		if d.stopping.Load() {
+			continue
+		}
+		if d.e.now().Add(d.e.cfg.RequestTimeout + leaseMargin).After(j.leaseExpires) {
+			continue
+		}
+		t, err := d.e.index.Target(ctx, j.appID, j.endpointID)
+		if err != nil {
+			d.e.logger.Warn("look up endpoint", "endpoint", j.endpointID, "err", err)
+			continue
+		}
+		if t == nil || (t.Disabled && j.trigger == webhook.TriggerScheduled) {
+			continue // deleted or disabled since: nothing to send
+		}
+		if lim := q.rateLimiter(t.RateLimit); lim != nil {
+			if err := lim.Wait(ctx); err != nil {
+				return
+			}
+		}
+		select {
+		case q.slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		d.inflight.Add(1)
+		go func() {
+			defer d.inflight.Done()
+			defer func() { <-q.slots }()
+			d.e.attempt(ctx, t, j)
+		}()
+	}
+}
+
+// rateLimiter returns the endpoint's token bucket, following changes of
+// its rateLimit (deliveries per second).
+func (q *endpointQueue) rateLimiter(limit *int) *rate.Limiter {
+	if limit == nil || *limit <= 0 {
+		q.limiter, q.limit = nil, 0
+		return nil
+	}
+	if q.limiter == nil || q.limit != *limit {
+		// A burst of one spaces deliveries evenly: a receiver that asked
+		// for N per second never sees more than one every 1/N seconds.
+		q.limiter, q.limit = rate.NewLimiter(rate.Limit(*limit), 1), *limit
+	}
+	return q.limiter
+}
+
+// stop refuses new jobs and waits for the attempts in flight.
+func (d *dispatcher) stop() {
+	d.stopping.Store(true)
+	d.inflight.Wait()
+}
+
+// maxStoredResponse bounds the response text kept with an attempt.
+const maxStoredResponse = 20000
+
+// attempt makes one HTTP attempt and hands its outcome to the recorder.
+// The first attempt, every retry and every resend take this path.
+func (e *Engine) attempt(ctx context.Context, t *target, j job) {
+	now := e.cfg.Now()
+	ts := now.Unix()
+	body := j.msg.Payload
+	if body == nil {
+		body = []byte("{}") // the content was expunged; deliver an empty object
+	}
+	res := e.cfg.Client.Send(ctx, send.Request{
+		URL: t.URL, Body: body, Headers: t.Headers,
+		MsgID: j.msg.ID, Timestamp: ts, Signature: t.sign(j.msg.ID, ts, body, now),
+		Timeout: e.cfg.RequestTimeout,
+	})
+	if res.Err != nil && ctx.Err() != nil {
+		return // cancelled by shutdown: not the receiver's failure; the lease brings it back
+	}
+	attempts := j.attempts + 1
+	out := store.Outcome{
+		Token: j.token,
+		Attempt: webhook.Attempt{
+			ID: webhook.NewID(webhook.PrefixAttempt, now), MsgID: j.msg.ID, EndpointID: t.ID, AppID: j.appID,
+			URL: t.URL, ResponseStatusCode: res.StatusCode, ResponseDurationMs: res.Duration.Milliseconds(),
+			TriggerType: j.trigger, CreatedAt: e.now(),
+		},
+	}
+	switch {
+	case res.Err == nil && send.Succeeded(res.StatusCode):
+		out.Status = webhook.StatusSuccess
+		out.Attempt.Status = webhook.StatusSuccess
+	case res.Err == nil && res.StatusCode == 410:
+		// 410 Gone: the receiver says this endpoint is no more.
+		out.Status = webhook.StatusFail
+		out.Attempt.Status = webhook.StatusFail
+		out.DisableEndpoint = true
+	default:
+		out.Attempt.Status = webhook.StatusFail
+		out.Status = webhook.StatusFail
+		if delay, ok := NextAttempt(e.cfg.RetrySchedule, attempts, res.RetryAfter, e.cfg.Rand); ok {
+			next := e.now().Add(delay)
+			out.Status = webhook.StatusSending
+			out.NextAttemptAt = &next
+		}
+	}
+	if res.Err != nil {
+		out.Attempt.Response = res.Err.Error()
+	} else {
+		out.Attempt.Response = responseText(res.Body)
+	}
+	e.record.add(out)
+}
+
+// responseText keeps a response body as valid UTF-8 text, at most
+// maxStoredResponse bytes.
+func responseText(b []byte) string {
+	if len(b) > maxStoredResponse {
+		b = b[:maxStoredResponse]
+	}
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD")
+}

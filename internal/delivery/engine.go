@@ -1,0 +1,194 @@
+// Package delivery is Hookline's engine: it turns committed messages into
+// signed HTTP attempts, at least once, with per-endpoint isolation.
+//
+// The data flows one way. Publish routes a message through the in-memory
+// Index and group-commits it with its deliveries (ingest.go); committed
+// deliveries go straight to the dispatcher (dispatch.go), which keeps one
+// queue, concurrency limit and token bucket per endpoint and sends through
+// package send. Outcomes are written back in batches (record.go), and the
+// poller (poll.go) claims due retries and expired leases, so any node can
+// finish any delivery. Every write of an outcome is fenced by the lease
+// token the attempt was made under.
+package delivery
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/hookline/hookline/internal/delivery/send"
+	"github.com/hookline/hookline/internal/store"
+)
+
+// Config is the engine's dependencies and settings. Zero values take the
+// documented defaults.
+type Config struct {
+	Store  store.Store
+	Client *send.Client
+	Logger *slog.Logger
+	// NodeID names this process in leases; default: hostname, pid and a
+	// random suffix.
+	NodeID string
+	// RetrySchedule is the delays between attempts after the first one.
+	RetrySchedule []time.Duration
+	// RequestTimeout bounds one attempt; the lease must outlast it.
+	// Default 15s.
+	RequestTimeout time.Duration
+	// LeaseDuration is how long a claim holds a delivery before another
+	// node may take it over. Default 2*RequestTimeout + 30s.
+	LeaseDuration time.Duration
+	// PollInterval is the longest the poller sleeps between claims of due
+	// retries and expired leases. Default 1s.
+	PollInterval time.Duration
+	// EndpointConcurrency is the most attempts in flight to one endpoint.
+	// Default 32.
+	EndpointConcurrency int
+	// MaxQueuedPerEndpoint bounds one endpoint's in-memory queue; beyond
+	// it, deliveries stay in the store until the poller claims them.
+	// Default 5000.
+	MaxQueuedPerEndpoint int
+	// Committers is how many group commits may run at once: 1 suits
+	// SQLite's single writer; PostgreSQL gains from a few. Default 1.
+	Committers int
+	// MaxBatch bounds one group commit and one outcome write. Default 256.
+	MaxBatch int
+	// ReleaseLeasesAtStart drops every lease before starting: right for
+	// SQLite, where this process alone owns the database file.
+	ReleaseLeasesAtStart bool
+	// Now and Rand are the clock and the jitter source.
+	Now  func() time.Time
+	Rand func() float64
+}
+
+func (c *Config) setDefaults() error {
+	if c.Store == nil || c.Client == nil {
+		return errors.New("delivery: Store and Client are required")
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.NodeID == "" {
+		c.NodeID = newNodeID()
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = 15 * time.Second
+	}
+	if c.LeaseDuration <= 0 {
+		c.LeaseDuration = 2*c.RequestTimeout + 30*time.Second
+	}
+	if c.LeaseDuration <= c.RequestTimeout {
+		return fmt.Errorf("delivery: lease %v must be longer than the request timeout %v", c.LeaseDuration, c.RequestTimeout)
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = time.Second
+	}
+	if c.EndpointConcurrency <= 0 {
+		c.EndpointConcurrency = 32
+	}
+	if c.MaxQueuedPerEndpoint <= 0 {
+		c.MaxQueuedPerEndpoint = 5000
+	}
+	if c.Committers <= 0 {
+		c.Committers = 1
+	}
+	if c.MaxBatch <= 0 {
+		c.MaxBatch = 256
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Rand == nil {
+		c.Rand = defaultRand
+	}
+	return nil
+}
+
+func newNodeID() string {
+	host, _ := os.Hostname()
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+}
+
+// Engine is the delivery engine. Create it with New, then Start it.
+type Engine struct {
+	cfg    Config
+	store  store.Store
+	index  *Index
+	logger *slog.Logger
+
+	ingest   *committer
+	dispatch *dispatcher
+	record   *recorder
+	poll     *poller
+
+	// runCtx lives until the hard stop; in-flight sends use it.
+	runCtx    context.Context
+	cancelRun context.CancelFunc
+	loops     sync.WaitGroup
+}
+
+// New checks cfg and builds the engine.
+func New(cfg Config) (*Engine, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	e := &Engine{cfg: cfg, store: cfg.Store, logger: cfg.Logger}
+	e.index = NewIndex(cfg.Store, cfg.Now)
+	e.ingest = newCommitter(e)
+	e.record = newRecorder(e)
+	e.dispatch = newDispatcher(e)
+	e.poll = newPoller(e)
+	return e, nil
+}
+
+// Index returns the engine's routing index.
+func (e *Engine) Index() *Index { return e.index }
+
+// now is the engine's clock in UTC, at the millisecond the stores keep.
+func (e *Engine) now() time.Time { return e.cfg.Now().UTC().Truncate(time.Millisecond) }
+
+// Start resumes unfinished deliveries and starts the engine's loops.
+func (e *Engine) Start(ctx context.Context) error {
+	if e.cfg.ReleaseLeasesAtStart {
+		if err := e.store.DeliveryReleaseLeases(ctx, ""); err != nil {
+			return fmt.Errorf("release leases: %w", err)
+		}
+	}
+	e.runCtx, e.cancelRun = context.WithCancel(context.WithoutCancel(ctx))
+	e.ingest.start(&e.loops)
+	e.record.start(&e.loops)
+	e.poll.start(&e.loops)
+	return nil
+}
+
+// Stop shuts the engine down in two steps: it stops taking work and lets
+// in-flight attempts finish and their outcomes be written, until ctx is
+// done; then it cancels whatever is left. Deliveries not finished keep
+// their rows and are resumed at the next start (or by another node).
+func (e *Engine) Stop(ctx context.Context) error {
+	e.poll.stop()
+	e.ingest.stop()
+	drained := make(chan struct{})
+	go func() {
+		e.dispatch.stop() // waits for in-flight sends
+		e.record.stop()   // writes their outcomes
+		close(drained)
+	}()
+	var err error
+	select {
+	case <-drained:
+	case <-ctx.Done():
+		err = fmt.Errorf("delivery: stop: %w", ctx.Err())
+	}
+	e.cancelRun()
+	e.loops.Wait()
+	e.cfg.Client.CloseIdle()
+	return err
+}

@@ -1,0 +1,234 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+
+	svix "github.com/svix/svix-webhooks/go"
+
+	"github.com/hookline/hookline/internal/config"
+	"github.com/hookline/hookline/internal/server"
+)
+
+const testAdminToken = "hk_test-admin-token-0123456789abcdefghijklmnop"
+
+// testServer is a real Hookline server running in this process on a
+// loopback port, with its own SQLite file.
+type testServer struct {
+	URL    string
+	Token  string
+	Client *svix.Svix
+	cfg    config.Config
+	stop   func()
+}
+
+type serverOption func(*config.Config)
+
+func withPrivateTargets(allow bool) serverOption {
+	return func(c *config.Config) { c.AllowPrivateTargets = allow }
+}
+
+func withRetrySchedule(s ...time.Duration) serverOption {
+	return func(c *config.Config) { c.RetrySchedule = s }
+}
+
+func withMaxBody(n int64) serverOption { return func(c *config.Config) { c.MaxBodyBytes = n } }
+
+// lockedBuffer is an io.Writer safe to read while the server writes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+var listeningRE = regexp.MustCompile(`listening on (http://[0-9.:]+)`)
+
+func startServer(t *testing.T, opts ...serverOption) *testServer {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Addr = "127.0.0.1:0"
+	cfg.DataDir = t.TempDir()
+	cfg.AdminToken = testAdminToken
+	cfg.AllowPrivateTargets = true
+	cfg.RetrySchedule = []time.Duration{50 * time.Millisecond, 100 * time.Millisecond}
+	cfg.RequestTimeout = 2 * time.Second
+	cfg.ShutdownTimeout = 5 * time.Second
+	for _, o := range opts {
+		o(&cfg)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &lockedBuffer{}
+	logs := &lockedBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	done := make(chan error, 1)
+	go func() { done <- server.Run(ctx, cfg, out, logger) }()
+
+	var base string
+	deadline := time.Now().Add(10 * time.Second)
+	for base == "" {
+		if m := listeningRE.FindStringSubmatch(out.String()); m != nil {
+			base = m[1]
+			break
+		}
+		select {
+		case err := <-done:
+			cancel()
+			t.Fatalf("server exited before listening: %v\nlogs:\n%s", err, logs.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("server did not start within 10s; logs:\n%s", logs.String())
+		}
+	}
+	u, _ := url.Parse(base)
+	ts := &testServer{
+		URL: base, Token: testAdminToken, cfg: cfg,
+		Client: svix.New(testAdminToken, &svix.SvixOptions{ServerUrl: u}),
+	}
+	var once sync.Once
+	ts.stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("server.Run: %v", err)
+				}
+			case <-time.After(15 * time.Second):
+				t.Errorf("server did not stop within 15s")
+			}
+			if t.Failed() {
+				t.Logf("server logs:\n%s", logs.String())
+			}
+		})
+	}
+	t.Cleanup(ts.stop)
+	return ts
+}
+
+// clientFor returns an SDK client using another token.
+func (s *testServer) clientFor(token string) *svix.Svix {
+	u, _ := url.Parse(s.URL)
+	return svix.New(token, &svix.SvixOptions{ServerUrl: u})
+}
+
+// do sends a raw request with the admin token (or none when token is "").
+func (s *testServer) do(t *testing.T, method, path, token string, body []byte, hdr ...string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, s.URL+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+// received is one request a receiver got.
+type received struct {
+	Header http.Header
+	Body   []byte
+	At     time.Time
+}
+
+// receiver is a real HTTP server on loopback that records what arrives
+// and answers with statuses from a script (then 200).
+type receiver struct {
+	*httptest.Server
+	mu     sync.Mutex
+	got    []received
+	script []int
+	notify chan struct{}
+}
+
+func newReceiver(t *testing.T, script ...int) *receiver {
+	r := &receiver{script: script, notify: make(chan struct{}, 1)}
+	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		r.got = append(r.got, received{Header: req.Header.Clone(), Body: body, At: time.Now()})
+		status := http.StatusOK
+		if len(r.script) > 0 {
+			status, r.script = r.script[0], r.script[1:]
+		}
+		r.mu.Unlock()
+		select {
+		case r.notify <- struct{}{}:
+		default:
+		}
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte("ok"))
+	}))
+	t.Cleanup(r.Close)
+	return r
+}
+
+func (r *receiver) requests() []received {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]received(nil), r.got...)
+}
+
+// waitFor waits until the receiver has at least n requests, or fails.
+func (r *receiver) waitFor(t *testing.T, n int, within time.Duration) []received {
+	t.Helper()
+	deadline := time.After(within)
+	for {
+		if got := r.requests(); len(got) >= n {
+			return got
+		}
+		select {
+		case <-r.notify:
+		case <-time.After(20 * time.Millisecond):
+		case <-deadline:
+			t.Fatalf("receiver got %d requests, want %d within %v", len(r.requests()), n, within)
+		}
+	}
+}
+
+// eventually retries check until it returns true or the time is up.
+func eventually(t *testing.T, within time.Duration, what string, check func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !check() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", within, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// httpClient is shared by tests that talk to child processes.
+var httpClient = &http.Client{Timeout: 10 * time.Second}
