@@ -42,6 +42,7 @@ type deps struct {
 // or configuration are wrong. Every error is printed as one line to stderr.
 // Cancelling ctx asks a running server to shut down gracefully.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	server.Version = Version
 	return run(ctx, args, stdout, stderr, deps{
 		getenv:  os.Getenv,
 		serve:   server.Run,
