@@ -1,0 +1,194 @@
+package api
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// The payloads Svix shows in place of a message's content: "{}" when the
+// client asked for no content (with_content=false), {"expired":true} when
+// the content was expunged or has expired (Svix's MessageOut
+// from_msg_and_payload and without_payload).
+var (
+	payloadOmitted = []byte(`{}`)
+	payloadExpired = []byte(`{"expired":true}`)
+)
+
+// messagePayload is what a MessageOut shows as its payload.
+func messagePayload(m *webhook.Message, withContent bool) []byte {
+	switch {
+	case !withContent:
+		return payloadOmitted
+	case m.Payload == nil:
+		return payloadExpired
+	default:
+		return m.Payload
+	}
+}
+
+// messageOut is Svix's MessageOut: eventType, id, payload, timestamp
+// always; channels and eventId when set. It encodes itself by appending,
+// without reflection, because POST /msg answers one per request; the
+// payload is written as stored (json.Marshal then compacts it, as Svix's
+// re-serialisation does).
+type messageOut struct {
+	msg     *webhook.Message
+	payload []byte
+}
+
+func newMessageOut(m *webhook.Message, withContent bool) messageOut {
+	return messageOut{msg: m, payload: messagePayload(m, withContent)}
+}
+
+// MarshalJSON implements json.Marshaler.
+func (o messageOut) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 160+len(o.payload))
+	b = appendMessageFields(append(b, '{'), o.msg, o.payload)
+	return append(b, '}'), nil
+}
+
+// appendMessageFields appends MessageOut's members, without braces.
+func appendMessageFields(b []byte, m *webhook.Message, payload []byte) []byte {
+	b = append(b, `"id":`...)
+	b = appendString(b, m.ID)
+	b = append(b, `,"eventType":`...)
+	b = appendString(b, m.EventType)
+	if m.EventID != "" {
+		b = append(b, `,"eventId":`...)
+		b = appendString(b, m.EventID)
+	}
+	if len(m.Channels) > 0 {
+		b = append(b, `,"channels":[`...)
+		for i, c := range m.Channels {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, c)
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"payload":`...)
+	b = append(b, payload...)
+	b = append(b, `,"timestamp":`...)
+	return appendTime(b, m.CreatedAt)
+}
+
+// endpointMessageOut is Svix's EndpointMessageOut: a MessageOut with the
+// delivery's status and, while one is scheduled, nextAttempt.
+type endpointMessageOut struct {
+	d           *store.DeliveryWithMessage
+	withContent bool
+}
+
+// MarshalJSON implements json.Marshaler.
+func (o endpointMessageOut) MarshalJSON() ([]byte, error) {
+	payload := messagePayload(&o.d.Message, o.withContent)
+	b := make([]byte, 0, 200+len(payload))
+	b = appendMessageFields(append(b, '{'), &o.d.Message, payload)
+	b = append(b, `,"status":`...)
+	b = strconv.AppendInt(b, int64(o.d.Delivery.Status), 10)
+	if t := o.d.Delivery.NextAttemptAt; t != nil && !t.IsZero() {
+		b = append(b, `,"nextAttempt":`...)
+		b = appendTime(b, *t)
+	}
+	return append(b, '}'), nil
+}
+
+// messageEndpointOut is Svix's MessageEndpointOut: the endpoint's common
+// fields (no metadata, no headers, no secret) with the delivery's status
+// and nextAttempt.
+type messageEndpointOut struct {
+	Channels    []string              `json:"channels,omitempty"`
+	CreatedAt   Time                  `json:"createdAt"`
+	Description string                `json:"description"`
+	Disabled    bool                  `json:"disabled"`
+	FilterTypes []string              `json:"filterTypes,omitempty"`
+	ID          string                `json:"id"`
+	NextAttempt *Time                 `json:"nextAttempt,omitempty"`
+	RateLimit   *int                  `json:"rateLimit,omitempty"`
+	Status      webhook.MessageStatus `json:"status"`
+	UID         string                `json:"uid,omitempty"`
+	UpdatedAt   Time                  `json:"updatedAt"`
+	URL         string                `json:"url"`
+	Version     int                   `json:"version"`
+}
+
+func newMessageEndpointOut(d store.DeliveryWithEndpoint) messageEndpointOut {
+	ep := &d.Endpoint
+	return messageEndpointOut{
+		Channels:    ep.Channels,
+		CreatedAt:   Time(ep.CreatedAt),
+		Description: ep.Description,
+		Disabled:    ep.Disabled,
+		FilterTypes: ep.FilterTypes,
+		ID:          ep.ID,
+		NextAttempt: timePtr(d.Delivery.NextAttemptAt),
+		RateLimit:   ep.RateLimit,
+		Status:      d.Delivery.Status,
+		UID:         ep.UID,
+		UpdatedAt:   Time(ep.UpdatedAt),
+		URL:         ep.URL,
+		Version:     ep.Version,
+	}
+}
+
+// attemptOut is Svix's MessageAttemptOut (and MessageAttemptEndpointOut,
+// which has the same fields). Every field is required.
+type attemptOut struct {
+	EndpointID         string                `json:"endpointId"`
+	ID                 string                `json:"id"`
+	MsgID              string                `json:"msgId"`
+	Response           string                `json:"response"`
+	ResponseDurationMs int64                 `json:"responseDurationMs"`
+	ResponseStatusCode int                   `json:"responseStatusCode"`
+	Status             webhook.MessageStatus `json:"status"`
+	Timestamp          Time                  `json:"timestamp"`
+	TriggerType        webhook.TriggerType   `json:"triggerType"`
+	URL                string                `json:"url"`
+}
+
+// newAttemptOut renders an attempt; without content its response body is
+// "{}", as Svix answers for with_content=false.
+func newAttemptOut(at webhook.Attempt, withContent bool) attemptOut {
+	resp := at.Response
+	if !withContent {
+		resp = "{}"
+	}
+	return attemptOut{
+		EndpointID:         at.EndpointID,
+		ID:                 at.ID,
+		MsgID:              at.MsgID,
+		Response:           resp,
+		ResponseDurationMs: at.ResponseDurationMs,
+		ResponseStatusCode: at.ResponseStatusCode,
+		Status:             at.Status,
+		Timestamp:          Time(at.CreatedAt),
+		TriggerType:        at.TriggerType,
+		URL:                at.URL,
+	}
+}
+
+// appendString appends s as a JSON string. IDs, event types and channels
+// are plain ASCII by validation, so the fast path copies them; anything
+// else goes through encoding/json.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, timeFormat)
+	return append(b, '"')
+}
