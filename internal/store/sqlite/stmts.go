@@ -17,7 +17,6 @@ type stmts struct {
 	insertMessage     *sql.Stmt
 	insertDelivery    *sql.Stmt
 
-	claim          *sql.Stmt
 	claimMessages  *sql.Stmt
 	insertAttempt  *sql.Stmt
 	recordDelivery *sql.Stmt
@@ -35,7 +34,6 @@ func (s *Store) prepare(ctx context.Context) error {
 		{&s.stmts.insertIdempotency, insertIdempotencySQL},
 		{&s.stmts.insertMessage, insertMessageSQL},
 		{&s.stmts.insertDelivery, insertDeliverySQL},
-		{&s.stmts.claim, claimSQL},
 		{&s.stmts.claimMessages, claimMessagesSQL},
 		{&s.stmts.insertAttempt, insertAttemptSQL},
 		{&s.stmts.recordDelivery, recordDeliverySQL},
@@ -54,7 +52,7 @@ func (st *stmts) close() {
 	for _, p := range []*sql.Stmt{
 		st.savepoint, st.release, st.rollbackTo,
 		st.insertIdempotency, st.insertMessage, st.insertDelivery,
-		st.claim, st.claimMessages, st.insertAttempt, st.recordDelivery, st.disableEP,
+		st.claimMessages, st.insertAttempt, st.recordDelivery, st.disableEP,
 	} {
 		if p != nil {
 			p.Close()
