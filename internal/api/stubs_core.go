@@ -4,30 +4,6 @@ package api
 
 import "net/http"
 
-func (a *API) appList(w http.ResponseWriter, r *http.Request) error {
-	return &Error{Status: http.StatusNotImplemented, Code: "not_implemented", Detail: "This API endpoint is not yet implemented."}
-}
-
-func (a *API) appCreate(w http.ResponseWriter, r *http.Request) error {
-	return &Error{Status: http.StatusNotImplemented, Code: "not_implemented", Detail: "This API endpoint is not yet implemented."}
-}
-
-func (a *API) appGet(w http.ResponseWriter, r *http.Request) error {
-	return &Error{Status: http.StatusNotImplemented, Code: "not_implemented", Detail: "This API endpoint is not yet implemented."}
-}
-
-func (a *API) appUpdate(w http.ResponseWriter, r *http.Request) error {
-	return &Error{Status: http.StatusNotImplemented, Code: "not_implemented", Detail: "This API endpoint is not yet implemented."}
-}
-
-func (a *API) appPatch(w http.ResponseWriter, r *http.Request) error {
-	return &Error{Status: http.StatusNotImplemented, Code: "not_implemented", Detail: "This API endpoint is not yet implemented."}
-}
-
-func (a *API) appDelete(w http.ResponseWriter, r *http.Request) error {
-	return &Error{Status: http.StatusNotImplemented, Code: "not_implemented", Detail: "This API endpoint is not yet implemented."}
-}
-
 func (a *API) endpointList(w http.ResponseWriter, r *http.Request) error {
 	return &Error{Status: http.StatusNotImplemented, Code: "not_implemented", Detail: "This API endpoint is not yet implemented."}
 }
@@ -93,34 +69,6 @@ func (a *API) authDashboardAccess(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (a *API) authLogout(w http.ResponseWriter, r *http.Request) error {
-	return &Error{Status: http.StatusNotImplemented, Code: "not_implemented", Detail: "This API endpoint is not yet implemented."}
-}
-
-func (a *API) eventTypeList(w http.ResponseWriter, r *http.Request) error {
-	return &Error{Status: http.StatusNotImplemented, Code: "not_implemented", Detail: "This API endpoint is not yet implemented."}
-}
-
-func (a *API) eventTypeCreate(w http.ResponseWriter, r *http.Request) error {
-	return &Error{Status: http.StatusNotImplemented, Code: "not_implemented", Detail: "This API endpoint is not yet implemented."}
-}
-
-func (a *API) eventTypeGenerateExample(w http.ResponseWriter, r *http.Request) error {
-	return &Error{Status: http.StatusNotImplemented, Code: "not_implemented", Detail: "This API endpoint is not yet implemented."}
-}
-
-func (a *API) eventTypeGet(w http.ResponseWriter, r *http.Request) error {
-	return &Error{Status: http.StatusNotImplemented, Code: "not_implemented", Detail: "This API endpoint is not yet implemented."}
-}
-
-func (a *API) eventTypeUpdate(w http.ResponseWriter, r *http.Request) error {
-	return &Error{Status: http.StatusNotImplemented, Code: "not_implemented", Detail: "This API endpoint is not yet implemented."}
-}
-
-func (a *API) eventTypePatch(w http.ResponseWriter, r *http.Request) error {
-	return &Error{Status: http.StatusNotImplemented, Code: "not_implemented", Detail: "This API endpoint is not yet implemented."}
-}
-
-func (a *API) eventTypeDelete(w http.ResponseWriter, r *http.Request) error {
 	return &Error{Status: http.StatusNotImplemented, Code: "not_implemented", Detail: "This API endpoint is not yet implemented."}
 }
 

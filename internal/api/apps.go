@@ -1,0 +1,331 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// Svix's limits on the fields apps and endpoints share.
+const (
+	// maxMetadataBytes bounds metadata encoded as JSON, as Svix does.
+	maxMetadataBytes = 4096
+	// maxRateLimit is the largest rate limit: Svix's fields are uint16.
+	maxRateLimit = 65535
+)
+
+// appIn is Svix's ApplicationIn, the body of POST and PUT.
+type appIn struct {
+	Name      *string           `json:"name"`
+	UID       *string           `json:"uid"`
+	RateLimit *int64            `json:"rateLimit"`
+	Metadata  map[string]string `json:"metadata"`
+}
+
+// appPatch is Svix's ApplicationPatch: absent fields are left alone, null
+// clears the nullable ones.
+type appPatch struct {
+	Name      Optional[string]            `json:"name"`
+	UID       Optional[string]            `json:"uid"`
+	RateLimit Optional[int64]             `json:"rateLimit"`
+	Metadata  Optional[map[string]string] `json:"metadata"`
+}
+
+// appOut is Svix's ApplicationOut: exactly its fields, optional ones
+// omitted when unset.
+type appOut struct {
+	UID       *string           `json:"uid,omitempty"`
+	Name      string            `json:"name"`
+	RateLimit *int              `json:"rateLimit,omitempty"`
+	ID        string            `json:"id"`
+	CreatedAt Time              `json:"createdAt"`
+	UpdatedAt Time              `json:"updatedAt"`
+	Metadata  map[string]string `json:"metadata"`
+}
+
+func renderApp(app webhook.App) appOut {
+	return appOut{
+		UID:       optString(app.UID),
+		Name:      app.Name,
+		RateLimit: app.RateLimit,
+		ID:        app.ID,
+		CreatedAt: Time(app.CreatedAt),
+		UpdatedAt: Time(app.UpdatedAt),
+		Metadata:  nonNilMap(app.Metadata),
+	}
+}
+
+func (in *appIn) validate(p *problems) {
+	if in.Name == nil {
+		p.add("field required", "name")
+	} else {
+		checkName(p, *in.Name, "name")
+	}
+	if in.UID != nil {
+		checkUID(p, *in.UID, "uid")
+	}
+	if in.RateLimit != nil {
+		checkRateLimit(p, *in.RateLimit, "rateLimit")
+	}
+	checkMetadata(p, in.Metadata, "metadata")
+}
+
+// apply sets app's fields from in (PUT replaces every field).
+func (in *appIn) apply(app *webhook.App) {
+	app.Name = *in.Name
+	app.UID = deref(in.UID)
+	app.RateLimit = intPtr(in.RateLimit)
+	app.Metadata = in.Metadata
+}
+
+func (a *API) appList(w http.ResponseWriter, r *http.Request) error {
+	var probs problems
+	// Svix lists applications oldest first unless told otherwise.
+	pq := parsePage(r, store.Ascending, &probs)
+	if err := probs.err(); err != nil {
+		return err
+	}
+	apps, err := a.store.AppList(r.Context(), store.AppListParams{Page: pq.fetchPage()})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, listResponse(pq, apps, func(app webhook.App) string { return app.ID }, renderApp))
+	return nil
+}
+
+func (a *API) appCreate(w http.ResponseWriter, r *http.Request) error {
+	var probs problems
+	getIfExists := parseBoolQuery(r, "get_if_exists", &probs)
+	var in appIn
+	if err := a.decode(w, r, &in); err != nil {
+		return err
+	}
+	in.validate(&probs)
+	if err := probs.err(); err != nil {
+		return err
+	}
+	if in.UID != nil {
+		existing, err := a.store.AppGet(r.Context(), *in.UID)
+		switch {
+		case err == nil && getIfExists:
+			writeJSON(w, http.StatusOK, renderApp(existing))
+			return nil
+		case err == nil:
+			return errConflict("An application with that id or uid already exists")
+		case !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+	}
+	now := a.now()
+	app := webhook.App{ID: webhook.NewID(webhook.PrefixApp, now), CreatedAt: now, UpdatedAt: now}
+	in.apply(&app)
+	return a.respond(w, r, http.StatusCreated, renderApp(app), func(idem *store.Idempotency) error {
+		return appConflict(a.store.AppCreate(r.Context(), store.AppCreateParams{App: app, Idempotency: idem}))
+	})
+}
+
+func (a *API) appGet(w http.ResponseWriter, r *http.Request) error {
+	app, err := a.app(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, renderApp(app))
+	return nil
+}
+
+// appUpdate is PUT: it replaces the app's fields, or creates the app
+// (with a new ID, as Svix does) when {app_id} names none.
+func (a *API) appUpdate(w http.ResponseWriter, r *http.Request) error {
+	var in appIn
+	if err := a.decode(w, r, &in); err != nil {
+		return err
+	}
+	var probs problems
+	in.validate(&probs)
+	if err := probs.err(); err != nil {
+		return err
+	}
+	now := a.now()
+	app, err := a.store.AppGet(r.Context(), r.PathValue("app_id"))
+	if errors.Is(err, store.ErrNotFound) {
+		app = webhook.App{ID: webhook.NewID(webhook.PrefixApp, now), CreatedAt: now, UpdatedAt: now}
+		in.apply(&app)
+		if err := appConflict(a.store.AppCreate(r.Context(), store.AppCreateParams{App: app})); err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, renderApp(app))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	in.apply(&app)
+	app.UpdatedAt = now
+	if err := appConflict(a.store.AppUpdate(r.Context(), app)); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, renderApp(app))
+	return nil
+}
+
+func (a *API) appPatch(w http.ResponseWriter, r *http.Request) error {
+	var in appPatch
+	if err := a.decode(w, r, &in); err != nil {
+		return err
+	}
+	var probs problems
+	if in.Name.Set {
+		if in.Name.Null {
+			probs.add("name may not be null", "name")
+		} else {
+			checkName(&probs, in.Name.Value, "name")
+		}
+	}
+	if in.UID.Set && !in.UID.Null {
+		checkUID(&probs, in.UID.Value, "uid")
+	}
+	if in.RateLimit.Set && !in.RateLimit.Null {
+		checkRateLimit(&probs, in.RateLimit.Value, "rateLimit")
+	}
+	if in.Metadata.Set {
+		checkMetadata(&probs, in.Metadata.Value, "metadata")
+	}
+	if err := probs.err(); err != nil {
+		return err
+	}
+	app, err := a.app(r)
+	if err != nil {
+		return err
+	}
+	if in.Name.Set {
+		app.Name = in.Name.Value
+	}
+	if in.UID.Set {
+		app.UID = in.UID.Value // "" when null: unset
+	}
+	if in.RateLimit.Set {
+		app.RateLimit = nil
+		if !in.RateLimit.Null {
+			app.RateLimit = intPtr(&in.RateLimit.Value)
+		}
+	}
+	if in.Metadata.Set {
+		// null is an empty map, as Svix's Metadata reads it.
+		app.Metadata = in.Metadata.Value
+	}
+	app.UpdatedAt = a.now()
+	if err := appConflict(a.store.AppUpdate(r.Context(), app)); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, renderApp(app))
+	return nil
+}
+
+func (a *API) appDelete(w http.ResponseWriter, r *http.Request) error {
+	app, err := a.app(r)
+	if err != nil {
+		return err
+	}
+	if err := a.store.AppDelete(r.Context(), app.ID); err != nil {
+		return err
+	}
+	// The app's endpoints went with it.
+	a.engine.EndpointsChanged(app.ID)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// appConflict gives a UID conflict Svix's wording.
+func appConflict(err error) error {
+	if errors.Is(err, store.ErrConflict) {
+		return errConflict("An application with that id or uid already exists")
+	}
+	return err
+}
+
+// --- validation shared by apps, endpoints and event types ---
+
+// checkName checks a required display name: not empty, and free of the
+// control characters 0x00-0x08 that Svix refuses.
+func checkName(p *problems, s string, loc ...string) {
+	if s == "" {
+		p.add("must be at least one character", loc...)
+		return
+	}
+	checkNoControl(p, s, loc...)
+}
+
+func checkNoControl(p *problems, s string, loc ...string) {
+	if strings.ContainsFunc(s, func(r rune) bool { return r <= 0x08 }) {
+		p.add("Control characters 0x00-0x08 not allowed.", loc...)
+	}
+}
+
+func checkUID(p *problems, s string, loc ...string) {
+	if !webhook.ValidUID(s) {
+		p.add(fmt.Sprintf("must be 1-%d characters of a-z, A-Z, 0-9, '-', '_' and '.'", webhook.MaxUIDLength), loc...)
+	}
+}
+
+func checkRateLimit(p *problems, n int64, loc ...string) {
+	if n < 1 || n > maxRateLimit {
+		p.add(fmt.Sprintf("rate limit must be between 1 and %d if set", maxRateLimit), loc...)
+	}
+}
+
+func checkMetadata(p *problems, m map[string]string, loc ...string) {
+	if len(m) == 0 {
+		return
+	}
+	if b, _ := json.Marshal(m); len(b) > maxMetadataBytes {
+		p.add(fmt.Sprintf("metadata must be less than or equal to %d bytes", maxMetadataBytes), loc...)
+	}
+}
+
+// parseBoolQuery reads a boolean query parameter; false when absent.
+func parseBoolQuery(r *http.Request, name string, p *problems) bool {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return false
+	}
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		p.addQuery(name, "must be true or false")
+	}
+	return v
+}
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func intPtr(n *int64) *int {
+	if n == nil {
+		return nil
+	}
+	v := int(*n)
+	return &v
+}
+
+func nonNilMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}

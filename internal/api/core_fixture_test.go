@@ -1,0 +1,310 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/store/sqlite"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// coreEngine is the Engine the app, event type, endpoint and auth tests
+// run against: it commits published messages through the real store
+// (one delivery to OnlyEndpoint, or to every receiving endpoint), sends
+// nothing, and records what it was told.
+type coreEngine struct {
+	store store.Store
+
+	mu        sync.Mutex
+	changed   []string // EndpointsChanged app IDs
+	recovers  []store.DeliveryRecoverParams
+	published []PublishParams
+}
+
+func (e *coreEngine) Publish(ctx context.Context, p PublishParams) error {
+	msg := p.Message
+	eps, err := e.store.EndpointList(ctx, store.EndpointListParams{AppID: msg.AppID})
+	if err != nil {
+		return err
+	}
+	var ds []webhook.Delivery
+	for _, ep := range eps {
+		if p.OnlyEndpoint == ep.ID || p.OnlyEndpoint == "" && ep.Receives(msg.EventType, msg.Channels) {
+			ds = append(ds, webhook.Delivery{
+				MsgID: msg.ID, EndpointID: ep.ID, AppID: msg.AppID, Status: webhook.StatusPending,
+				NextAttemptAt: &msg.CreatedAt, CreatedAt: msg.CreatedAt, UpdatedAt: msg.CreatedAt,
+			})
+		}
+	}
+	errs, err := e.store.MessageCreateBatch(ctx, []store.MessageCreate{{
+		Message:     msg,
+		Deliveries:  ds,
+		Lease:       store.Lease{Owner: "core-test", Token: 1, ExpiresAt: msg.CreatedAt.Add(time.Hour)},
+		Idempotency: p.Idempotency,
+	}})
+	if err != nil {
+		return err
+	}
+	if errs[0] == nil {
+		e.mu.Lock()
+		e.published = append(e.published, p)
+		e.mu.Unlock()
+	}
+	return errs[0]
+}
+
+func (e *coreEngine) Resend(ctx context.Context, appID, msgID, endpointID string) error {
+	return nil
+}
+
+func (e *coreEngine) Recover(ctx context.Context, p store.DeliveryRecoverParams) (int, error) {
+	e.mu.Lock()
+	e.recovers = append(e.recovers, p)
+	e.mu.Unlock()
+	return e.store.DeliveryRecover(ctx, p)
+}
+
+func (e *coreEngine) EndpointsChanged(appID string) {
+	e.mu.Lock()
+	e.changed = append(e.changed, appID)
+	e.mu.Unlock()
+}
+
+func (e *coreEngine) changedCount() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.changed)
+}
+
+// coreFixture is the API over a fresh SQLite store with an admin token.
+// Its clock advances a millisecond per reading.
+type coreFixture struct {
+	t       *testing.T
+	ctx     context.Context
+	store   *sqlite.Store
+	engine  *coreEngine
+	handler http.Handler
+	admin   string
+
+	mu    sync.Mutex
+	clock time.Time
+}
+
+const coreTestMaxBody = 64 << 10
+
+func newCoreFixture(t *testing.T) *coreFixture {
+	t.Helper()
+	ctx := t.Context()
+	st, err := sqlite.Open(ctx, t.TempDir(), nil)
+	if err != nil {
+		t.Fatalf("sqlite.Open: %v", err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	f := &coreFixture{t: t, ctx: ctx, store: st, engine: &coreEngine{store: st},
+		clock: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	a, err := New(Config{Store: st, Engine: f.engine, MaxBodyBytes: coreTestMaxBody, Now: f.now, BaseURL: "https://hooks.example.com/"})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	f.handler = a.Handler()
+	f.admin = f.token("")
+	return f
+}
+
+func (f *coreFixture) now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.clock = f.clock.Add(time.Millisecond)
+	return f.clock
+}
+
+// token stores a token for appID ("" for an admin) and returns it.
+func (f *coreFixture) token(appID string) string {
+	f.t.Helper()
+	now := f.now()
+	plain, hash, err := webhook.NewTokenSecret()
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	tok := webhook.Token{ID: webhook.NewID(webhook.PrefixToken, now), Hash: hash, AppID: appID, CreatedAt: now}
+	if appID != "" {
+		exp := now.Add(time.Hour)
+		tok.ExpiresAt = &exp
+	}
+	if err := f.store.TokenCreate(f.ctx, tok); err != nil {
+		f.t.Fatalf("TokenCreate: %v", err)
+	}
+	return plain
+}
+
+// noToken makes a request without an Authorization header.
+const noToken = "-"
+
+// do sends a request with token (the admin's when empty); hdr holds
+// header name, value pairs.
+func (f *coreFixture) do(token, method, path, body string, hdr ...string) *httptest.ResponseRecorder {
+	f.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req := httptest.NewRequestWithContext(f.ctx, method, path, rd)
+	switch token {
+	case "":
+		req.Header.Set("Authorization", "Bearer "+f.admin)
+	case noToken:
+	default:
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	rec := httptest.NewRecorder()
+	f.handler.ServeHTTP(rec, req)
+	return rec
+}
+
+// must sends an admin request and fails unless it answers want; it
+// returns the decoded body (nil when empty).
+func (f *coreFixture) must(want int, method, path, body string) map[string]any {
+	f.t.Helper()
+	rec := f.do("", method, path, body)
+	if rec.Code != want {
+		f.t.Fatalf("%s %s %s = %d %s, want %d", method, path, body, rec.Code, rec.Body, want)
+	}
+	return decodeMap(f.t, rec.Body.Bytes())
+}
+
+func decodeMap(t *testing.T, b []byte) map[string]any {
+	t.Helper()
+	if len(b) == 0 {
+		return nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("decode %s: %v", b, err)
+	}
+	return m
+}
+
+// absent, as a wanted field value, means the field must not be present.
+type absentField struct{}
+
+var absent = absentField{}
+
+// scenario is one request of a table test and what it must answer.
+type scenario struct {
+	name   string
+	token  string // "" admin, noToken none, else the token
+	method string
+	path   string
+	body   string
+	hdr    []string
+	want   int
+	// fields are top-level JSON members the body must hold (compared as
+	// JSON), or absent.
+	fields map[string]any
+	// errLoc, when set, must be the loc of one item of a 422's detail.
+	errLoc []string
+	check  func(t *testing.T, body []byte)
+}
+
+func (f *coreFixture) run(scenarios []scenario) {
+	f.t.Helper()
+	for _, sc := range scenarios {
+		rec := f.do(sc.token, sc.method, sc.path, sc.body, sc.hdr...)
+		call := fmt.Sprintf("%s: %s %s %s", sc.name, sc.method, sc.path, sc.body)
+		if len(call) > 300 {
+			call = call[:300] + "..."
+		}
+		if rec.Code != sc.want {
+			f.t.Errorf("%s = %d %s, want %d", call, rec.Code, rec.Body, sc.want)
+			continue
+		}
+		got := decodeMap(f.t, rec.Body.Bytes())
+		for k, want := range sc.fields {
+			v, ok := got[k]
+			if want == absent {
+				if ok {
+					f.t.Errorf("%s: body has %q = %v, want it absent", call, k, v)
+				}
+				continue
+			}
+			if !ok {
+				f.t.Errorf("%s: body %s lacks %q", call, rec.Body, k)
+				continue
+			}
+			if !jsonEqual(v, want) {
+				f.t.Errorf("%s: %q = %#v, want %#v", call, k, v, want)
+			}
+		}
+		if sc.errLoc != nil && !hasErrLoc(got, sc.errLoc) {
+			f.t.Errorf("%s: body %s has no error at %v", call, rec.Body, sc.errLoc)
+		}
+		if sc.check != nil {
+			sc.check(f.t, rec.Body.Bytes())
+		}
+	}
+}
+
+// jsonEqual compares a decoded JSON value with want after sending want
+// through JSON too.
+func jsonEqual(got, want any) bool {
+	b, err := json.Marshal(want)
+	if err != nil {
+		return false
+	}
+	var w any
+	if err := json.Unmarshal(b, &w); err != nil {
+		return false
+	}
+	return reflect.DeepEqual(got, w)
+}
+
+func hasErrLoc(body map[string]any, loc []string) bool {
+	items, _ := body["detail"].([]any)
+	for _, it := range items {
+		m, _ := it.(map[string]any)
+		if jsonEqual(m["loc"], loc) {
+			return true
+		}
+	}
+	return false
+}
+
+// errLocs lists the locations of a 422 body's problems.
+func errLocs(t *testing.T, b []byte) []string {
+	t.Helper()
+	var v ValidationError
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("decode %s: %v", b, err)
+	}
+	var locs []string
+	for _, it := range v.Detail {
+		locs = append(locs, strings.Join(it.Loc, "."))
+	}
+	return locs
+}
+
+// sdkDecode decodes body into v (a Svix SDK model type, whose own
+// UnmarshalJSON rejects unknown fields and missing required ones) through
+// a decoder that also disallows unknown fields.
+func sdkDecode(t *testing.T, body []byte, v any) {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		t.Errorf("decode %T from %s: %v", v, body, err)
+	}
+}
