@@ -90,6 +90,12 @@ func TestRouting(t *testing.T) {
 	euChannel := newReceiver(t)
 	disabled := newReceiver(t)
 	deleted := newReceiver(t)
+	// Svix refuses filterTypes naming event types that do not exist.
+	for _, name := range []string{"invoice.paid", "invoice.created"} {
+		if _, err := s.Client.EventType.Create(ctx, &svix.EventTypeIn{Name: name, Description: name}); err != nil {
+			t.Fatalf("EventType.Create(%s): %v", name, err)
+		}
+	}
 	app, eps := setup(t, s,
 		&svix.EndpointIn{Url: all.URL},
 		&svix.EndpointIn{Url: onlyPaid.URL, FilterTypes: []string{"invoice.paid"}},

@@ -63,7 +63,7 @@ func (l *lockedBuffer) String() string {
 
 var listeningRE = regexp.MustCompile(`listening on (http://[0-9.:]+)`)
 
-func startServer(t *testing.T, opts ...serverOption) *testServer {
+func startServer(t testing.TB, opts ...serverOption) *testServer {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Addr = "127.0.0.1:0"
@@ -173,7 +173,7 @@ type receiver struct {
 	notify chan struct{}
 }
 
-func newReceiver(t *testing.T, script ...int) *receiver {
+func newReceiver(t testing.TB, script ...int) *receiver {
 	r := &receiver{script: script, notify: make(chan struct{}, 1)}
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
@@ -232,3 +232,9 @@ func eventually(t *testing.T, within time.Duration, what string, check func() bo
 
 // httpClient is shared by tests that talk to child processes.
 var httpClient = &http.Client{Timeout: 10 * time.Second}
+
+func (r *receiver) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.got)
+}
