@@ -237,6 +237,9 @@ const disableEndpointSQL = `UPDATE endpoints SET disabled = 1, updated_at = ?1 W
 // current.
 func (s *Store) DeliveryRecordBatch(ctx context.Context, outcomes []store.Outcome) ([]bool, error) {
 	applied := make([]bool, len(outcomes))
+	if len(outcomes) == 0 {
+		return applied, nil
+	}
 	err := s.write(ctx, "record outcomes", func(tx *sql.Tx) error {
 		insert := tx.StmtContext(ctx, s.stmts.insertAttempt)
 		update := tx.StmtContext(ctx, s.stmts.recordDelivery)

@@ -52,6 +52,9 @@ const insertDeliverySQL = `INSERT INTO deliveries (msg_id, endpoint_id, app_id, 
 // commit. Any other error fails the whole batch.
 func (s *Store) MessageCreateBatch(ctx context.Context, items []store.MessageCreate) ([]error, error) {
 	errs := make([]error, len(items))
+	if len(items) == 0 {
+		return errs, nil
+	}
 	err := s.write(ctx, "insert messages", func(tx *sql.Tx) error {
 		st := batchStmts{
 			savepoint:   tx.StmtContext(ctx, s.stmts.savepoint),

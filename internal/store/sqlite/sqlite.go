@@ -107,9 +107,11 @@ func (s *Store) open(ctx context.Context, dataDir string) error {
 	// temp_store=memory keeps the savepoint journal of MessageCreateBatch
 	// in memory: spilled to a temp file, it cost a write syscall per page
 	// per item. A 32 MiB page cache keeps the hot b-tree pages resident.
+	// journal_size_limit truncates the WAL back to 64 MiB after a
+	// checkpoint, so one burst does not hold its disk space for good.
 	writer := dsn(path, "immediate",
 		"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(on)",
-		"temp_store(memory)", "cache_size(-32768)")
+		"temp_store(memory)", "cache_size(-32768)", "journal_size_limit(67108864)")
 	s.w, err = sql.Open("sqlite3", writer)
 	if err != nil {
 		return fmt.Errorf("open writer: %w", err)
