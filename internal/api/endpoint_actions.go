@@ -1,0 +1,253 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// Svix's windows: stats cover at most 28 days, a recovery at most 14; each
+// allows five minutes more so that "now minus N days" works despite clock
+// skew.
+const (
+	statsWindow   = 28 * 24 * time.Hour
+	recoverWindow = 14 * 24 * time.Hour
+	windowSlack   = 5 * time.Minute
+)
+
+// endpointStatsOut is Svix's EndpointStats.
+type endpointStatsOut struct {
+	Success int64 `json:"success"`
+	Pending int64 `json:"pending"`
+	Sending int64 `json:"sending"`
+	Fail    int64 `json:"fail"`
+}
+
+func (a *API) endpointStats(w http.ResponseWriter, r *http.Request) error {
+	var probs problems
+	since := parseTimeQuery(r, "since", &probs)
+	until := parseTimeQuery(r, "until", &probs)
+	if err := probs.err(); err != nil {
+		return err
+	}
+	now := a.now()
+	if until.IsZero() {
+		until = now
+	}
+	if until.After(now) {
+		return errBadRequest("invalid_range", "'until' cannot be in the future")
+	}
+	if since.IsZero() {
+		since = until.Add(-statsWindow)
+	}
+	if until.Sub(since) > statsWindow+windowSlack {
+		return errBadRequest("invalid_range", fmt.Sprintf("'since' cannot be more than 28 days prior to %s", until.Format(time.RFC3339)))
+	}
+	app, err := a.app(r)
+	if err != nil {
+		return err
+	}
+	ep, err := a.endpoint(r, app)
+	if err != nil {
+		return err
+	}
+	// The store's window is [Since, Until); Svix's includes until.
+	st, err := a.store.EndpointStats(r.Context(), store.EndpointStatsParams{
+		AppID: app.ID, EndpointID: ep.ID, Since: since, Until: until.Add(time.Millisecond),
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, endpointStatsOut{Success: st.Success, Pending: st.Pending, Sending: st.Sending, Fail: st.Fail})
+	return nil
+}
+
+// recoverIn is Svix's RecoverIn. The times are read as strings so that a
+// bad one is reported at its own location.
+type recoverIn struct {
+	Since *string `json:"since"`
+	Until *string `json:"until"`
+}
+
+// recoverOut is Svix's RecoverOut.
+type recoverOut struct {
+	ID     string `json:"id"`
+	Status string `json:"status"`
+	Task   string `json:"task"`
+}
+
+// taskPrefix starts background task IDs, as Svix's do.
+const taskPrefix webhook.Prefix = "qtask_"
+
+// endpointRecover re-queues the endpoint's failed deliveries created in
+// [since, until). The deliveries are due at once when it answers; the
+// sends themselves run in the background, so the task is "running", the
+// one status Svix's spec defines.
+func (a *API) endpointRecover(w http.ResponseWriter, r *http.Request) error {
+	app, err := a.app(r)
+	if err != nil {
+		return err
+	}
+	var in recoverIn
+	if err := a.decode(w, r, &in); err != nil {
+		return err
+	}
+	var probs problems
+	since := parseBodyTime(&probs, in.Since, true, "since")
+	until := parseBodyTime(&probs, in.Until, false, "until")
+	if err := probs.err(); err != nil {
+		return err
+	}
+	now := a.now()
+	end := until
+	if end.IsZero() {
+		end = now
+	}
+	if since.Before(end.Add(-(recoverWindow + windowSlack))) {
+		probs.add("Cannot recover more than 14 days of messages", "since")
+		return probs.err()
+	}
+	ep, err := a.endpoint(r, app)
+	if err != nil {
+		return err
+	}
+	if _, err := a.engine.Recover(r.Context(), store.DeliveryRecoverParams{
+		AppID: app.ID, EndpointID: ep.ID, Since: since, Until: until, Now: now,
+	}); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, recoverOut{
+		ID:     webhook.NewID(taskPrefix, now),
+		Status: "running",
+		Task:   "endpoint.recover",
+	})
+	return nil
+}
+
+// parseBodyTime parses an RFC 3339 body field; zero when absent or null.
+func parseBodyTime(p *problems, s *string, required bool, loc string) time.Time {
+	if s == nil {
+		if required {
+			p.add("field required", loc)
+		}
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, *s)
+	if err != nil {
+		p.add("must be an RFC 3339 date-time", loc)
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// eventExampleIn is Svix's EventExampleIn.
+type eventExampleIn struct {
+	EventType    *string `json:"eventType"`
+	ExampleIndex *int    `json:"exampleIndex"`
+}
+
+// Svix's built-in test event, which needs no event type.
+const (
+	pingEventType = "svix.ping"
+	pingPayload   = `{"success": true}`
+)
+
+// endpointSendExample sends the event type's example (the first of
+// "examples" in its version "1" schema, or the one exampleIndex picks) to
+// this endpoint alone, and answers the message as MessageOut.
+func (a *API) endpointSendExample(w http.ResponseWriter, r *http.Request) error {
+	app, err := a.app(r)
+	if err != nil {
+		return err
+	}
+	var in eventExampleIn
+	if err := a.decode(w, r, &in); err != nil {
+		return err
+	}
+	var probs problems
+	if in.EventType == nil {
+		probs.add("field required", "eventType")
+	} else {
+		checkEventTypeName(&probs, *in.EventType, "eventType")
+	}
+	if in.ExampleIndex != nil && *in.ExampleIndex < 0 {
+		probs.add("exampleIndex must not be negative", "exampleIndex")
+	}
+	if err := probs.err(); err != nil {
+		return err
+	}
+	ep, err := a.endpoint(r, app)
+	if err != nil {
+		return err
+	}
+	payload := []byte(pingPayload)
+	if *in.EventType != pingEventType {
+		et, err := a.store.EventTypeGet(r.Context(), *in.EventType)
+		if err != nil {
+			return err
+		}
+		index := 0
+		if in.ExampleIndex != nil {
+			index = *in.ExampleIndex
+		}
+		if payload = schemaExample(et.Schemas, index); payload == nil {
+			return errBadRequest("invalid_scheme", "Unable to generate example message from event-type schema")
+		}
+	}
+	now := a.now()
+	msg := webhook.Message{
+		ID:        webhook.NewID(webhook.PrefixMessage, now),
+		AppID:     app.ID,
+		EventType: *in.EventType,
+		Payload:   payload,
+		CreatedAt: now,
+	}
+	return a.respond(w, r, http.StatusOK, renderExampleMessage(msg), func(idem *store.Idempotency) error {
+		return a.engine.Publish(r.Context(), PublishParams{Message: msg, Idempotency: idem, OnlyEndpoint: ep.ID})
+	})
+}
+
+// schemaExample returns examples[index] of the version "1" schema, as Svix
+// picks it, or nil when there is none or it is not a JSON object (a
+// message's payload is one).
+func schemaExample(schemas json.RawMessage, index int) []byte {
+	if schemas == nil {
+		return nil
+	}
+	var versions map[string]json.RawMessage
+	if err := json.Unmarshal(schemas, &versions); err != nil || versions["1"] == nil {
+		return nil
+	}
+	var v1 struct {
+		Examples []json.RawMessage `json:"examples"`
+	}
+	if err := json.Unmarshal(versions["1"], &v1); err != nil {
+		return nil
+	}
+	examples := v1.Examples
+	if index >= len(examples) {
+		return nil
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(examples[index], &obj); err != nil || obj == nil {
+		return nil
+	}
+	return examples[index]
+}
+
+// exampleMessageOut is Svix's MessageOut for a message send-example made:
+// it has no eventId and no channels, which MessageOut omits when unset.
+type exampleMessageOut struct {
+	EventType string          `json:"eventType"`
+	ID        string          `json:"id"`
+	Payload   json.RawMessage `json:"payload"`
+	Timestamp Time            `json:"timestamp"`
+}
+
+func renderExampleMessage(m webhook.Message) exampleMessageOut {
+	return exampleMessageOut{EventType: m.EventType, ID: m.ID, Payload: m.Payload, Timestamp: Time(m.CreatedAt)}
+}

@@ -1,0 +1,153 @@
+package api
+
+import (
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// endpointHeadersIn is Svix's EndpointHeadersIn (PUT: replace all).
+type endpointHeadersIn struct {
+	Headers map[string]string `json:"headers"`
+}
+
+// endpointHeadersPatchIn is Svix's EndpointHeadersPatchIn (PATCH: merge;
+// a null value removes the header).
+type endpointHeadersPatchIn struct {
+	Headers map[string]*string `json:"headers"`
+}
+
+// endpointHeadersOut is Svix's EndpointHeadersOut: credentials are named
+// under sensitive, and their values are not served.
+type endpointHeadersOut struct {
+	Headers   map[string]string `json:"headers"`
+	Sensitive []string          `json:"sensitive"`
+}
+
+func renderHeaders(h map[string]string) endpointHeadersOut {
+	out := endpointHeadersOut{Headers: map[string]string{}, Sensitive: []string{}}
+	for k, v := range h {
+		if webhook.SensitiveHeader(k) {
+			out.Sensitive = append(out.Sensitive, k)
+		} else {
+			out.Headers[k] = v
+		}
+	}
+	sort.Strings(out.Sensitive)
+	return out
+}
+
+func (a *API) endpointHeadersGet(w http.ResponseWriter, r *http.Request) error {
+	app, err := a.app(r)
+	if err != nil {
+		return err
+	}
+	ep, err := a.endpoint(r, app)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, renderHeaders(ep.Headers))
+	return nil
+}
+
+// checkHeaders checks each header and that no two names differ only in
+// case (HTTP names are case-insensitive, so both would be sent).
+func checkHeaders(p *problems, names []string, value func(string) string) {
+	sort.Strings(names)
+	seen := make(map[string]string, len(names))
+	for _, name := range names {
+		if err := webhook.ValidateHeader(name, value(name)); err != nil {
+			p.add(err.Error(), "headers", name)
+		}
+		lower := strings.ToLower(name)
+		if prev, ok := seen[lower]; ok {
+			p.add("header "+name+" repeats "+prev+" (names are case-insensitive)", "headers", name)
+		}
+		seen[lower] = name
+	}
+}
+
+func (a *API) endpointHeadersUpdate(w http.ResponseWriter, r *http.Request) error {
+	app, err := a.app(r)
+	if err != nil {
+		return err
+	}
+	var in endpointHeadersIn
+	if err := a.decode(w, r, &in); err != nil {
+		return err
+	}
+	var probs problems
+	if in.Headers == nil {
+		probs.add("field required", "headers")
+	}
+	names := make([]string, 0, len(in.Headers))
+	for k := range in.Headers {
+		names = append(names, k)
+	}
+	checkHeaders(&probs, names, func(k string) string { return in.Headers[k] })
+	if err := probs.err(); err != nil {
+		return err
+	}
+	ep, err := a.endpoint(r, app)
+	if err != nil {
+		return err
+	}
+	ep.Headers = in.Headers
+	return a.saveHeaders(w, r, app, ep)
+}
+
+func (a *API) endpointHeadersPatch(w http.ResponseWriter, r *http.Request) error {
+	app, err := a.app(r)
+	if err != nil {
+		return err
+	}
+	var in endpointHeadersPatchIn
+	if err := a.decode(w, r, &in); err != nil {
+		return err
+	}
+	var probs problems
+	if in.Headers == nil {
+		probs.add("field required", "headers")
+	}
+	names := make([]string, 0, len(in.Headers))
+	for k := range in.Headers {
+		names = append(names, k)
+	}
+	checkHeaders(&probs, names, func(k string) string { return deref(in.Headers[k]) })
+	if err := probs.err(); err != nil {
+		return err
+	}
+	ep, err := a.endpoint(r, app)
+	if err != nil {
+		return err
+	}
+	merged := make(map[string]string, len(ep.Headers)+len(in.Headers))
+	for k, v := range ep.Headers {
+		merged[k] = v
+	}
+	for name, v := range in.Headers {
+		// Replace or remove whatever spelling of the name is stored.
+		for k := range merged {
+			if strings.EqualFold(k, name) {
+				delete(merged, k)
+			}
+		}
+		if v != nil {
+			merged[name] = *v
+		}
+	}
+	ep.Headers = merged
+	return a.saveHeaders(w, r, app, ep)
+}
+
+func (a *API) saveHeaders(w http.ResponseWriter, r *http.Request, app webhook.App, ep webhook.Endpoint) error {
+	ep.UpdatedAt = a.now()
+	if err := a.store.EndpointUpdate(r.Context(), ep); err != nil {
+		return err
+	}
+	a.engine.EndpointsChanged(app.ID)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

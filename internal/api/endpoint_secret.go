@@ -1,0 +1,108 @@
+package api
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/hookline/hookline/internal/signature"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// Svix's rotation rules: a rotated-out secret keeps signing for 24 hours,
+// and at most 10 may be doing so at once.
+const (
+	oldSecretTTL  = 24 * time.Hour
+	maxOldSecrets = 10
+)
+
+// endpointSecretOut is Svix's EndpointSecretOut.
+type endpointSecretOut struct {
+	Key string `json:"key"`
+}
+
+// endpointSecretRotateIn is Svix's EndpointSecretRotateIn.
+type endpointSecretRotateIn struct {
+	Key *string `json:"key"`
+}
+
+func (a *API) endpointSecretGet(w http.ResponseWriter, r *http.Request) error {
+	app, err := a.app(r)
+	if err != nil {
+		return err
+	}
+	ep, err := a.endpoint(r, app)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, endpointSecretOut{Key: ep.Secret})
+	return nil
+}
+
+// endpointSecretRotate replaces the secret with the given key or a new
+// one; the old secret keeps signing for oldSecretTTL.
+func (a *API) endpointSecretRotate(w http.ResponseWriter, r *http.Request) error {
+	app, err := a.app(r)
+	if err != nil {
+		return err
+	}
+	body, err := a.readBody(w, r)
+	if err != nil {
+		return err
+	}
+	var in endpointSecretRotateIn
+	// The body's one field is optional; an empty body means "generate".
+	if len(bytes.TrimSpace(body)) > 0 {
+		if err := decodeBytes(body, &in); err != nil {
+			return err
+		}
+	}
+	var probs problems
+	if in.Key != nil && !signature.ValidSecret(*in.Key) {
+		probs.add(`key must match ^(whsec_)?[a-zA-Z0-9+/=]{32,100}$ and be valid base64`, "key")
+	}
+	if err := probs.err(); err != nil {
+		return err
+	}
+	ep, err := a.endpoint(r, app)
+	if err != nil {
+		return err
+	}
+	var next string
+	if in.Key != nil {
+		next = normalizeSecret(*in.Key)
+	} else if next, err = signature.GenerateSecret(); err != nil {
+		return err
+	}
+	now := a.now()
+	if err := rotateSecret(&ep, next, now); err != nil {
+		return err
+	}
+	ep.UpdatedAt = now
+	if err := a.store.EndpointUpdate(r.Context(), ep); err != nil {
+		return err
+	}
+	a.engine.EndpointsChanged(app.ID)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// rotateSecret makes next ep's secret and keeps the current one signing
+// until now+oldSecretTTL. Expired old secrets are dropped; more than
+// maxOldSecrets live ones is refused, as Svix does.
+func rotateSecret(ep *webhook.Endpoint, next string, now time.Time) error {
+	live := make([]webhook.OldSecret, 0, len(ep.OldSecrets)+1)
+	live = append(live, webhook.OldSecret{Key: ep.Secret, ExpiresAt: now.Add(oldSecretTTL)})
+	for _, old := range ep.OldSecrets {
+		if old.ExpiresAt.After(now) {
+			live = append(live, old)
+		}
+	}
+	if len(live) > maxOldSecrets {
+		return errBadRequest("limit_reached", fmt.Sprintf("You can only rotate a key %d times within the last %d hours.", maxOldSecrets, int(oldSecretTTL.Hours())))
+	}
+	ep.Secret = next
+	ep.OldSecrets = live
+	return nil
+}

@@ -1,0 +1,469 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/hookline/hookline/internal/signature"
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// maxVersion is the largest endpoint version: Svix's field is a uint16.
+const maxVersion = 65535
+
+// endpointIn is Svix's EndpointIn (POST) and, without Secret, its
+// EndpointUpdate (PUT). filterTypes and channels are pointers so that an
+// empty list, which is refused, differs from an absent or null one.
+type endpointIn struct {
+	URL         *string           `json:"url"`
+	Description *string           `json:"description"`
+	UID         *string           `json:"uid"`
+	Version     *int64            `json:"version"`
+	Disabled    bool              `json:"disabled"`
+	RateLimit   *int64            `json:"rateLimit"`
+	FilterTypes *[]string         `json:"filterTypes"`
+	Channels    *[]string         `json:"channels"`
+	Metadata    map[string]string `json:"metadata"`
+	Secret      *string           `json:"secret"`
+}
+
+// endpointPatch is Svix's EndpointPatch.
+type endpointPatch struct {
+	URL         Optional[string]            `json:"url"`
+	Description Optional[string]            `json:"description"`
+	UID         Optional[string]            `json:"uid"`
+	Version     Optional[int64]             `json:"version"`
+	Disabled    Optional[bool]              `json:"disabled"`
+	RateLimit   Optional[int64]             `json:"rateLimit"`
+	FilterTypes Optional[[]string]          `json:"filterTypes"`
+	Channels    Optional[[]string]          `json:"channels"`
+	Metadata    Optional[map[string]string] `json:"metadata"`
+	Secret      Optional[string]            `json:"secret"`
+}
+
+// endpointOut is Svix's EndpointOut.
+type endpointOut struct {
+	ID          string            `json:"id"`
+	Description string            `json:"description"`
+	RateLimit   *int              `json:"rateLimit,omitempty"`
+	UID         *string           `json:"uid,omitempty"`
+	URL         string            `json:"url"`
+	Version     int               `json:"version"`
+	Disabled    bool              `json:"disabled"`
+	FilterTypes []string          `json:"filterTypes,omitempty"`
+	Channels    []string          `json:"channels,omitempty"`
+	CreatedAt   Time              `json:"createdAt"`
+	UpdatedAt   Time              `json:"updatedAt"`
+	Metadata    map[string]string `json:"metadata"`
+}
+
+func renderEndpoint(ep webhook.Endpoint) endpointOut {
+	return endpointOut{
+		ID:          ep.ID,
+		Description: ep.Description,
+		RateLimit:   ep.RateLimit,
+		UID:         optString(ep.UID),
+		URL:         ep.URL,
+		Version:     ep.Version,
+		Disabled:    ep.Disabled,
+		FilterTypes: ep.FilterTypes,
+		Channels:    ep.Channels,
+		CreatedAt:   Time(ep.CreatedAt),
+		UpdatedAt:   Time(ep.UpdatedAt),
+		Metadata:    nonNilMap(ep.Metadata),
+	}
+}
+
+// endpoint resolves {endpoint_id} (an ID or a UID) within app.
+func (a *API) endpoint(r *http.Request, app webhook.App) (webhook.Endpoint, error) {
+	return a.store.EndpointGet(r.Context(), app.ID, r.PathValue("endpoint_id"))
+}
+
+// validate checks every field, normalising filterTypes and channels (sets
+// in Svix: duplicates dropped) and the secret's prefix.
+func (in *endpointIn) validate(ctx context.Context, s store.Store, p *problems) error {
+	if in.URL == nil {
+		p.add("field required", "url")
+	} else if err := webhook.ValidateEndpointURL(*in.URL); err != nil {
+		p.add(err.Error(), "url")
+	}
+	if in.Description != nil {
+		checkNoControl(p, *in.Description, "description")
+	}
+	if in.UID != nil {
+		checkUID(p, *in.UID, "uid")
+	}
+	if in.Version != nil {
+		checkVersion(p, *in.Version, "version")
+	}
+	if in.RateLimit != nil {
+		checkRateLimit(p, *in.RateLimit, "rateLimit")
+	}
+	if in.FilterTypes != nil {
+		*in.FilterTypes = dedupeStrings(*in.FilterTypes)
+		if err := checkFilterTypes(ctx, s, p, *in.FilterTypes); err != nil {
+			return err
+		}
+	}
+	if in.Channels != nil {
+		*in.Channels = dedupeStrings(*in.Channels)
+		checkChannels(p, *in.Channels)
+	}
+	checkMetadata(p, in.Metadata, "metadata")
+	if in.Secret != nil {
+		if !signature.ValidSecret(*in.Secret) {
+			p.add(`secret must match ^(whsec_)?[a-zA-Z0-9+/=]{32,100}$ and be valid base64`, "secret")
+		} else {
+			*in.Secret = normalizeSecret(*in.Secret)
+		}
+	}
+	return nil
+}
+
+// apply sets ep's configurable fields from in (PUT replaces them all).
+func (in *endpointIn) apply(ep *webhook.Endpoint) {
+	ep.URL = *in.URL
+	ep.Description = deref(in.Description)
+	ep.UID = deref(in.UID)
+	ep.Version = 1
+	if in.Version != nil {
+		ep.Version = int(*in.Version)
+	}
+	ep.Disabled = in.Disabled
+	ep.RateLimit = intPtr(in.RateLimit)
+	ep.FilterTypes = nil
+	if in.FilterTypes != nil {
+		ep.FilterTypes = *in.FilterTypes
+	}
+	ep.Channels = nil
+	if in.Channels != nil {
+		ep.Channels = *in.Channels
+	}
+	ep.Metadata = in.Metadata
+}
+
+func checkVersion(p *problems, n int64, loc ...string) {
+	if n < 1 || n > maxVersion {
+		p.add(fmt.Sprintf("version must be between 1 and %d", maxVersion), loc...)
+	}
+}
+
+// checkFilterTypes checks a filterTypes list: not empty, valid names, and,
+// as Svix requires, each naming an existing event type that is not
+// archived. Only a store failure is returned; problems go to p.
+func checkFilterTypes(ctx context.Context, s store.Store, p *problems, names []string) error {
+	if len(names) == 0 {
+		p.add("filterTypes can't be empty, it must have at least one item.", "filterTypes")
+		return nil
+	}
+	var missing []string
+	for i, name := range names {
+		if !webhook.ValidUID(name) {
+			checkEventTypeName(p, name, "filterTypes", fmt.Sprint(i))
+			continue
+		}
+		et, err := s.EventTypeGet(ctx, name)
+		switch {
+		case errors.Is(err, store.ErrNotFound) || err == nil && et.Archived:
+			missing = append(missing, name)
+		case err != nil:
+			return err
+		}
+	}
+	if len(missing) > 0 {
+		p.add("The following event types don't exist: "+strings.Join(missing, ", "), "filterTypes")
+	}
+	return nil
+}
+
+func checkChannels(p *problems, channels []string) {
+	if len(channels) < 1 || len(channels) > webhook.MaxChannels {
+		p.add(fmt.Sprintf("Channels must have at least 1 and at most %d items, or be set to null.", webhook.MaxChannels), "channels")
+	}
+	for i, c := range channels {
+		if !webhook.ValidChannel(c) {
+			p.add(fmt.Sprintf("channels must be 1-%d characters of a-z, A-Z, 0-9, '-', '_', '.' and ':'", webhook.MaxChannelLength), "channels", fmt.Sprint(i))
+		}
+	}
+}
+
+// dedupeStrings drops repeated items, keeping the first of each:
+// filterTypes and channels are sets in Svix.
+func dedupeStrings(items []string) []string {
+	out := make([]string, 0, len(items))
+	for _, s := range items {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// normalizeSecret gives a secret the whsec_ prefix, the form it is served
+// in (Svix accepts it with or without).
+func normalizeSecret(s string) string {
+	if strings.HasPrefix(s, signature.SecretPrefix) {
+		return s
+	}
+	return signature.SecretPrefix + s
+}
+
+func (a *API) endpointList(w http.ResponseWriter, r *http.Request) error {
+	var probs problems
+	// Svix lists endpoints newest first unless told otherwise.
+	pq := parsePage(r, store.Descending, &probs)
+	if err := probs.err(); err != nil {
+		return err
+	}
+	app, err := a.app(r)
+	if err != nil {
+		return err
+	}
+	eps, err := a.store.EndpointList(r.Context(), store.EndpointListParams{AppID: app.ID, Page: pq.fetchPage()})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, listResponse(pq, eps, func(ep webhook.Endpoint) string { return ep.ID }, renderEndpoint))
+	return nil
+}
+
+// newEndpoint builds an endpoint of app from in, with a generated secret
+// unless in carries one.
+func (a *API) newEndpoint(app webhook.App, in *endpointIn) (webhook.Endpoint, error) {
+	now := a.now()
+	ep := webhook.Endpoint{ID: webhook.NewID(webhook.PrefixEndpoint, now), AppID: app.ID, CreatedAt: now, UpdatedAt: now}
+	in.apply(&ep)
+	if in.Secret != nil {
+		ep.Secret = *in.Secret
+		return ep, nil
+	}
+	secret, err := signature.GenerateSecret()
+	if err != nil {
+		return ep, err
+	}
+	ep.Secret = secret
+	return ep, nil
+}
+
+func (a *API) endpointCreate(w http.ResponseWriter, r *http.Request) error {
+	app, err := a.app(r)
+	if err != nil {
+		return err
+	}
+	var in endpointIn
+	if err := a.decode(w, r, &in); err != nil {
+		return err
+	}
+	var probs problems
+	if err := in.validate(r.Context(), a.store, &probs); err != nil {
+		return err
+	}
+	if err := probs.err(); err != nil {
+		return err
+	}
+	ep, err := a.newEndpoint(app, &in)
+	if err != nil {
+		return err
+	}
+	err = a.respond(w, r, http.StatusCreated, renderEndpoint(ep), func(idem *store.Idempotency) error {
+		return endpointConflict(a.store.EndpointCreate(r.Context(), store.EndpointCreateParams{Endpoint: ep, Idempotency: idem}))
+	})
+	if err != nil {
+		return err
+	}
+	a.engine.EndpointsChanged(app.ID)
+	return nil
+}
+
+func (a *API) endpointGet(w http.ResponseWriter, r *http.Request) error {
+	app, err := a.app(r)
+	if err != nil {
+		return err
+	}
+	ep, err := a.endpoint(r, app)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, renderEndpoint(ep))
+	return nil
+}
+
+// endpointUpdate is PUT (Svix's EndpointUpdate): it replaces the
+// endpoint's settings, keeping its secret and headers, or creates a new
+// endpoint (201) when {endpoint_id} names none, as Svix does.
+func (a *API) endpointUpdate(w http.ResponseWriter, r *http.Request) error {
+	app, err := a.app(r)
+	if err != nil {
+		return err
+	}
+	var in endpointIn
+	if err := a.decode(w, r, &in); err != nil {
+		return err
+	}
+	in.Secret = nil // not part of EndpointUpdate
+	var probs problems
+	if err := in.validate(r.Context(), a.store, &probs); err != nil {
+		return err
+	}
+	if err := probs.err(); err != nil {
+		return err
+	}
+	ep, err := a.endpoint(r, app)
+	status := http.StatusOK
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		if ep, err = a.newEndpoint(app, &in); err != nil {
+			return err
+		}
+		if err := endpointConflict(a.store.EndpointCreate(r.Context(), store.EndpointCreateParams{Endpoint: ep})); err != nil {
+			return err
+		}
+		status = http.StatusCreated
+	case err != nil:
+		return err
+	default:
+		in.apply(&ep)
+		ep.UpdatedAt = a.now()
+		if err := endpointConflict(a.store.EndpointUpdate(r.Context(), ep)); err != nil {
+			return err
+		}
+	}
+	a.engine.EndpointsChanged(app.ID)
+	writeJSON(w, status, renderEndpoint(ep))
+	return nil
+}
+
+func (a *API) endpointPatch(w http.ResponseWriter, r *http.Request) error {
+	app, err := a.app(r)
+	if err != nil {
+		return err
+	}
+	var in endpointPatch
+	if err := a.decode(w, r, &in); err != nil {
+		return err
+	}
+	var probs problems
+	notNull := func(set, null bool, name string) bool {
+		if set && null {
+			probs.add(name+" may not be null", name)
+			return false
+		}
+		return set
+	}
+	if notNull(in.URL.Set, in.URL.Null, "url") {
+		if err := webhook.ValidateEndpointURL(in.URL.Value); err != nil {
+			probs.add(err.Error(), "url")
+		}
+	}
+	if notNull(in.Description.Set, in.Description.Null, "description") {
+		checkNoControl(&probs, in.Description.Value, "description")
+	}
+	if notNull(in.Version.Set, in.Version.Null, "version") {
+		checkVersion(&probs, in.Version.Value, "version")
+	}
+	notNull(in.Disabled.Set, in.Disabled.Null, "disabled")
+	if in.UID.Set && !in.UID.Null {
+		checkUID(&probs, in.UID.Value, "uid")
+	}
+	if in.RateLimit.Set && !in.RateLimit.Null {
+		checkRateLimit(&probs, in.RateLimit.Value, "rateLimit")
+	}
+	if in.FilterTypes.Set && !in.FilterTypes.Null {
+		in.FilterTypes.Value = dedupeStrings(in.FilterTypes.Value)
+		if err := checkFilterTypes(r.Context(), a.store, &probs, in.FilterTypes.Value); err != nil {
+			return err
+		}
+	}
+	if in.Channels.Set && !in.Channels.Null {
+		in.Channels.Value = dedupeStrings(in.Channels.Value)
+		checkChannels(&probs, in.Channels.Value)
+	}
+	if in.Metadata.Set {
+		checkMetadata(&probs, in.Metadata.Value, "metadata")
+	}
+	if in.Secret.Set && !in.Secret.Null && !signature.ValidSecret(in.Secret.Value) {
+		probs.add(`secret must match ^(whsec_)?[a-zA-Z0-9+/=]{32,100}$ and be valid base64`, "secret")
+	}
+	if err := probs.err(); err != nil {
+		return err
+	}
+	ep, err := a.endpoint(r, app)
+	if err != nil {
+		return err
+	}
+	now := a.now()
+	if in.URL.Set {
+		ep.URL = in.URL.Value
+	}
+	if in.Description.Set {
+		ep.Description = in.Description.Value
+	}
+	if in.Version.Set {
+		ep.Version = int(in.Version.Value)
+	}
+	if in.Disabled.Set {
+		ep.Disabled = in.Disabled.Value
+	}
+	if in.UID.Set {
+		ep.UID = in.UID.Value // "" when null: unset
+	}
+	if in.RateLimit.Set {
+		ep.RateLimit = nil
+		if !in.RateLimit.Null {
+			ep.RateLimit = intPtr(&in.RateLimit.Value)
+		}
+	}
+	if in.FilterTypes.Set {
+		ep.FilterTypes = in.FilterTypes.Value // nil when null: every event type
+	}
+	if in.Channels.Set {
+		ep.Channels = in.Channels.Value
+	}
+	if in.Metadata.Set {
+		ep.Metadata = in.Metadata.Value
+	}
+	// A new secret is a rotation: the old one keeps signing for a day, so
+	// receivers are not cut off. (Svix's server ignores "secret" here.)
+	if in.Secret.Set && !in.Secret.Null {
+		if err := rotateSecret(&ep, normalizeSecret(in.Secret.Value), now); err != nil {
+			return err
+		}
+	}
+	ep.UpdatedAt = now
+	if err := endpointConflict(a.store.EndpointUpdate(r.Context(), ep)); err != nil {
+		return err
+	}
+	a.engine.EndpointsChanged(app.ID)
+	writeJSON(w, http.StatusOK, renderEndpoint(ep))
+	return nil
+}
+
+func (a *API) endpointDelete(w http.ResponseWriter, r *http.Request) error {
+	app, err := a.app(r)
+	if err != nil {
+		return err
+	}
+	ep, err := a.endpoint(r, app)
+	if err != nil {
+		return err
+	}
+	if err := a.store.EndpointDelete(r.Context(), app.ID, ep.ID); err != nil {
+		return err
+	}
+	a.engine.EndpointsChanged(app.ID)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// endpointConflict gives a UID conflict a clear wording.
+func endpointConflict(err error) error {
+	if errors.Is(err, store.ErrConflict) {
+		return errConflict("An endpoint with that id or uid already exists in this application")
+	}
+	return err
+}
