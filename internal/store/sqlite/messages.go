@@ -68,12 +68,11 @@ func (s *Store) MessageCreateBatch(ctx context.Context, items []store.MessageCre
 			if _, err := st.savepoint.ExecContext(ctx); err != nil {
 				return wrapErr("insert messages: savepoint", err)
 			}
-			itemErr := st.insert(ctx, &items[i])
+			itemErr, err := st.insert(ctx, &items[i])
+			if err != nil {
+				return err // not this item's fault: the batch fails
+			}
 			if itemErr != nil {
-				if !errors.Is(itemErr, sqlite3.CONSTRAINT) && !errors.Is(itemErr, store.ErrConflict) &&
-					!errors.Is(itemErr, store.ErrIdempotencyKeyUsed) && !errors.Is(itemErr, store.ErrNotFound) {
-					return itemErr // not this item's fault: the batch fails
-				}
 				if _, err := st.rollbackTo.ExecContext(ctx); err != nil {
 					return wrapErr("insert messages: rollback to savepoint", err)
 				}
@@ -98,33 +97,35 @@ type batchStmts struct {
 	idempotency, message, delivery *sql.Stmt
 }
 
-// insert writes one item. Errors that are the item's own (a constraint)
-// carry a store sentinel or sqlite3.CONSTRAINT; anything else is fatal.
-func (st batchStmts) insert(ctx context.Context, it *store.MessageCreate) error {
+// insert writes one item. itemErr is the item's own failure, a constraint
+// (store.ErrConflict, store.ErrIdempotencyKeyUsed, store.ErrNotFound for a
+// deleted app, or another constraint wrapped as is): the caller rolls back
+// to the item's savepoint. err is anything else, and fails the batch.
+func (st batchStmts) insert(ctx context.Context, it *store.MessageCreate) (itemErr, err error) {
 	m := &it.Message
 	// The idempotency row goes first: a used key must leave nothing else.
 	if rec := it.Idempotency; rec != nil {
 		_, err := st.idempotency.ExecContext(ctx, rec.Key, rec.StatusCode, rec.Body, millis(rec.CreatedAt))
 		if isUnique(err) {
-			return fmt.Errorf("insert message %s: %w", m.ID, store.ErrIdempotencyKeyUsed)
+			return fmt.Errorf("insert message %s: %w", m.ID, store.ErrIdempotencyKeyUsed), nil
 		}
 		if err != nil {
-			return wrapErr("insert message "+m.ID+": idempotency key", err)
+			return classify("insert message "+m.ID+": idempotency key", err)
 		}
 	}
 	chans, err := sliceText(m.Channels)
 	if err != nil {
-		return fmt.Errorf("insert message %s: %w", m.ID, err)
+		return fmt.Errorf("insert message %s: %w", m.ID, err), nil
 	}
 	created := millis(m.CreatedAt)
 	_, err = st.message.ExecContext(ctx, m.ID, m.AppID, m.EventType, nullString(m.EventID), chans, m.Payload, created)
 	switch {
 	case isUnique(err):
-		return fmt.Errorf("insert message %s: %w", m.ID, store.ErrConflict)
+		return fmt.Errorf("insert message %s: %w", m.ID, store.ErrConflict), nil
 	case isForeignKey(err):
-		return fmt.Errorf("insert message %s: app %q: %w", m.ID, m.AppID, store.ErrNotFound)
+		return fmt.Errorf("insert message %s: app %q: %w", m.ID, m.AppID, store.ErrNotFound), nil
 	case err != nil:
-		return wrapErr("insert message "+m.ID, err)
+		return classify("insert message "+m.ID, err)
 	}
 	lease := it.Lease
 	var owner sql.NullString
@@ -142,10 +143,19 @@ func (st batchStmts) insert(ctx context.Context, it *store.MessageCreate) error 
 		}
 		_, err := st.delivery.ExecContext(ctx, m.ID, due, owner, lease.Token, expires, created, d.EndpointID, m.AppID)
 		if err != nil {
-			return wrapErr("insert delivery "+m.ID+"/"+d.EndpointID, err)
+			return classify("insert delivery "+m.ID+"/"+d.EndpointID, err)
 		}
 	}
-	return nil
+	return nil, nil
+}
+
+// classify splits a statement's error into the item's own (a constraint
+// violation) and one that must fail the batch.
+func classify(op string, err error) (itemErr, batchErr error) {
+	if errors.Is(err, sqlite3.CONSTRAINT) {
+		return fmt.Errorf("%s: %w", op, err), nil
+	}
+	return nil, wrapErr(op, err)
 }
 
 // MessageGet finds an app's message by ID or, failing that, by eventId.

@@ -110,23 +110,28 @@ func TestBatchSavepointIsolation(t *testing.T) {
 	dupEvent.Idempotency = &store.Idempotency{Key: "k2", StatusCode: 202, CreatedAt: t0}
 	dupKey := msg(appID, epID, "msg_3", "", []byte(`{}`))
 	dupKey.Idempotency = &store.Idempotency{Key: "k0", StatusCode: 202, CreatedAt: t0}
+	// An endpoint deleted between routing and commit is skipped; the
+	// message itself still commits.
+	goneEndpoint := msg(appID, "ep_gone", "msg_5", "", []byte(`{}`))
 	items := []store.MessageCreate{
 		msg(appID, epID, "msg_1", "", []byte(`{}`)),
 		dupEvent,
 		dupKey,
 		msg(appID, epID, "msg_4", "evt4", []byte(`{}`)),
+		msg("app_gone", epID, "msg_6", "", []byte(`{}`)),
+		goneEndpoint,
 	}
 	errs, err := s.MessageCreateBatch(ctx, items)
 	if err != nil {
 		t.Fatalf("MessageCreateBatch: %v", err)
 	}
-	want := []error{nil, store.ErrConflict, store.ErrIdempotencyKeyUsed, nil}
+	want := []error{nil, store.ErrConflict, store.ErrIdempotencyKeyUsed, nil, store.ErrNotFound, nil}
 	for i := range want {
 		if want[i] == nil && errs[i] != nil || want[i] != nil && !errors.Is(errs[i], want[i]) {
 			t.Errorf("item %d error = %v, want %v", i, errs[i], want[i])
 		}
 	}
-	for _, id := range []string{"msg_1", "msg_4"} {
+	for _, id := range []string{"msg_1", "msg_4", "msg_5"} {
 		if _, err := s.MessageGet(ctx, appID, id); err != nil {
 			t.Errorf("MessageGet(%s) = %v, want committed", id, err)
 		}
