@@ -99,6 +99,11 @@ func (a *API) now() time.Time {
 
 // Handler returns the API's routes with authentication applied.
 func (a *API) Handler() http.Handler {
+	return newMuxForTest(a)
+}
+
+// newMuxForTest builds the routes; tests use it to inspect patterns.
+func newMuxForTest(a *API) *http.ServeMux {
 	mux := http.NewServeMux()
 	a.routes(mux)
 	return mux

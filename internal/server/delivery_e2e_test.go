@@ -416,3 +416,25 @@ const (
 	statusSuccess svix.MessageStatus = 0
 	statusFail    svix.MessageStatus = 2
 )
+
+// TestEndpointRateLimit checks the token bucket: an endpoint limited to 5
+// deliveries per second gets 10 messages spread over at least 1.5 s,
+// while an unlimited endpoint of the same app gets them at once.
+func TestEndpointRateLimit(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	ctx := context.Background()
+	limited := newReceiver(t)
+	free := newReceiver(t)
+	app, _ := setup(t, s, &svix.EndpointIn{Url: limited.URL, RateLimit: ptr(int32(5))}, &svix.EndpointIn{Url: free.URL})
+	for i := range 10 {
+		if _, err := s.Client.Message.Create(ctx, app.Id, &svix.MessageIn{EventType: "a.b", Payload: map[string]any{"i": i}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := limited.waitFor(t, 10, 20*time.Second)
+	if spread := got[9].At.Sub(got[0].At); spread < 1500*time.Millisecond {
+		t.Errorf("10 deliveries at rateLimit 5/s arrived within %v, want at least 1.5s", spread)
+	}
+	free.waitFor(t, 10, 10*time.Second)
+}
