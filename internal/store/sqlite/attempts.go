@@ -68,6 +68,10 @@ func (s *Store) AttemptList(ctx context.Context, p store.AttemptListParams) ([]w
 	if p.Status != nil {
 		b.where("a.status = ?", int(*p.Status))
 	}
+	if c := p.StatusCodeClass; c != nil {
+		// Class 0 is "no response" (codes 0-99); class N00 is N00-N99.
+		b.where("a.response_status_code BETWEEN ? AND ?", *c, *c+99)
+	}
 	b.timeRange("a.created_at", p.Since, p.Until)
 	from := ` FROM attempts a`
 	// The message is joined only when a filter needs it.
