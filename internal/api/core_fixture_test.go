@@ -29,6 +29,7 @@ type coreEngine struct {
 	changed   []string // EndpointsChanged app IDs
 	recovers  []store.DeliveryRecoverParams
 	published []PublishParams
+	resends   []string // "msgID endpointID"
 }
 
 func (e *coreEngine) Publish(ctx context.Context, p PublishParams) error {
@@ -64,6 +65,16 @@ func (e *coreEngine) Publish(ctx context.Context, p PublishParams) error {
 }
 
 func (e *coreEngine) Resend(ctx context.Context, appID, msgID, endpointID string) error {
+	_, err := e.store.DeliveryResend(ctx, store.DeliveryResendParams{
+		AppID: appID, MsgID: msgID, EndpointID: endpointID, Now: time.Now(),
+		Lease: store.Lease{Owner: "core-test", ExpiresAt: time.Now().Add(time.Hour)},
+	})
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	e.resends = append(e.resends, msgID+" "+endpointID)
+	e.mu.Unlock()
 	return nil
 }
 

@@ -16,63 +16,8 @@ import (
 	"github.com/hookline/hookline/internal/webhook"
 )
 
-// msgTestEngine is the Engine the message and attempt tests run against:
-// it routes with webhook.Endpoint.Receives, commits through the real
-// store's MessageCreateBatch (one delivery per receiving endpoint), sends
-// nothing, and records Resend calls.
-type msgTestEngine struct {
-	store store.Store
-
-	mu      sync.Mutex
-	resends []string // "msgID endpointID"
-}
-
-func (e *msgTestEngine) Publish(ctx context.Context, p PublishParams) error {
-	msg := p.Message
-	eps, err := e.store.EndpointList(ctx, store.EndpointListParams{AppID: msg.AppID})
-	if err != nil {
-		return err
-	}
-	var ds []webhook.Delivery
-	for _, ep := range eps {
-		if p.OnlyEndpoint == ep.ID || p.OnlyEndpoint == "" && ep.Receives(msg.EventType, msg.Channels) {
-			ds = append(ds, webhook.Delivery{
-				MsgID: msg.ID, EndpointID: ep.ID, AppID: msg.AppID, Status: webhook.StatusPending,
-				NextAttemptAt: &msg.CreatedAt, CreatedAt: msg.CreatedAt, UpdatedAt: msg.CreatedAt,
-			})
-		}
-	}
-	errs, err := e.store.MessageCreateBatch(ctx, []store.MessageCreate{{
-		Message:     msg,
-		Deliveries:  ds,
-		Lease:       store.Lease{Owner: "msg-test", Token: 1, ExpiresAt: msg.CreatedAt.Add(time.Hour)},
-		Idempotency: p.Idempotency,
-	}})
-	if err != nil {
-		return err
-	}
-	return errs[0]
-}
-
-func (e *msgTestEngine) Resend(ctx context.Context, appID, msgID, endpointID string) error {
-	_, err := e.store.DeliveryResend(ctx, store.DeliveryResendParams{
-		AppID: appID, MsgID: msgID, EndpointID: endpointID, Now: time.Now(),
-		Lease: store.Lease{Owner: "msg-test", ExpiresAt: time.Now().Add(time.Hour)},
-	})
-	if err != nil {
-		return err
-	}
-	e.mu.Lock()
-	e.resends = append(e.resends, msgID+" "+endpointID)
-	e.mu.Unlock()
-	return nil
-}
-
-func (e *msgTestEngine) Recover(ctx context.Context, p store.DeliveryRecoverParams) (int, error) {
-	return 0, nil
-}
-
-func (e *msgTestEngine) EndpointsChanged(appID string) {}
+// msgTestEngine is the shared test engine (core_fixture_test.go).
+type msgTestEngine = coreEngine
 
 // msgFixture is an API over a fresh SQLite store with one app and an
 // admin token. Its clock advances a millisecond per reading, so messages
