@@ -64,6 +64,7 @@ type API struct {
 	baseURL string
 	clock   func() time.Time
 	tokens  *tokenCache
+	apps    *appCache
 }
 
 // New checks cfg and returns the API.
@@ -88,6 +89,7 @@ func New(cfg Config) (*API, error) {
 		baseURL: cfg.BaseURL,
 		clock:   cfg.Now,
 		tokens:  newTokenCache(),
+		apps:    newAppCache(),
 	}, nil
 }
 

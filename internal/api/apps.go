@@ -167,6 +167,9 @@ func (a *API) appUpdate(w http.ResponseWriter, r *http.Request) error {
 	}
 	in.apply(&app)
 	app.UpdatedAt = now
+	// Forget cached apps once the change is committed; a deferred call
+	// also covers a lookup that raced the update.
+	defer a.apps.forget()
 	if err := appConflict(a.store.AppUpdate(r.Context(), app)); err != nil {
 		return err
 	}
@@ -220,6 +223,9 @@ func (a *API) appPatch(w http.ResponseWriter, r *http.Request) error {
 		app.Metadata = in.Metadata.Value
 	}
 	app.UpdatedAt = a.now()
+	// Forget cached apps once the change is committed; a deferred call
+	// also covers a lookup that raced the update.
+	defer a.apps.forget()
 	if err := appConflict(a.store.AppUpdate(r.Context(), app)); err != nil {
 		return err
 	}
@@ -232,6 +238,7 @@ func (a *API) appDelete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	defer a.apps.forget()
 	if err := a.store.AppDelete(r.Context(), app.ID); err != nil {
 		return err
 	}

@@ -81,7 +81,7 @@ func (a *API) authenticate(r *http.Request) (principal, error) {
 // app resolves {app_id} (an ID or a UID) and checks that the principal may
 // act in it.
 func (a *API) app(r *http.Request) (webhook.App, error) {
-	app, err := a.store.AppGet(r.Context(), r.PathValue("app_id"))
+	app, err := a.apps.get(r.Context(), a.store, r.PathValue("app_id"), a.clock())
 	if err != nil {
 		return webhook.App{}, err
 	}
@@ -134,5 +134,52 @@ func (c *tokenCache) get(ctx context.Context, s store.Store, hash []byte, now ti
 func (c *tokenCache) forget(hash []byte) {
 	c.mu.Lock()
 	delete(c.entries, string(hash))
+	c.mu.Unlock()
+}
+
+// appCache keeps recent app lookups (by ID or UID, as the path named
+// them), so that the hot path, POST /msg, does not read the app on every
+// request. An entry lives appCacheTTL; this node forgets all entries on
+// any app change, other nodes within the TTL. A message published to an
+// app deleted meanwhile fails at commit (the store checks the app).
+type appCache struct {
+	mu      sync.Mutex
+	entries map[string]appEntry
+}
+
+const appCacheTTL = 5 * time.Second
+
+type appEntry struct {
+	app     webhook.App
+	fetched time.Time
+}
+
+func newAppCache() *appCache { return &appCache{entries: make(map[string]appEntry)} }
+
+func (c *appCache) get(ctx context.Context, s store.Store, idOrUID string, now time.Time) (webhook.App, error) {
+	c.mu.Lock()
+	e, ok := c.entries[idOrUID]
+	c.mu.Unlock()
+	if ok && now.Sub(e.fetched) < appCacheTTL {
+		return e.app, nil
+	}
+	app, err := s.AppGet(ctx, idOrUID)
+	if err != nil {
+		return webhook.App{}, err
+	}
+	c.mu.Lock()
+	if len(c.entries) > 10000 {
+		clear(c.entries)
+	}
+	c.entries[idOrUID] = appEntry{app: app, fetched: now}
+	c.mu.Unlock()
+	return app, nil
+}
+
+// forget drops every entry: app changes are rare, and a UID may have
+// moved from one app to another.
+func (c *appCache) forget() {
+	c.mu.Lock()
+	clear(c.entries)
 	c.mu.Unlock()
 }
