@@ -3,8 +3,11 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -29,7 +32,7 @@ func BenchmarkSendToArrival(b *testing.B) {
 	if _, err := s.Client.Endpoint.Create(ctx, app.Id, &svix.EndpointIn{Url: rcv.URL}); err != nil {
 		b.Fatal(err)
 	}
-	payload := []byte(`{"eventType":"bench.event","payload":{"data":"` + string(bytes.Repeat([]byte("x"), 200)) + `"}}`)
+	filler := string(bytes.Repeat([]byte("x"), 180))
 	tr := &http.Transport{MaxIdleConnsPerHost: 64}
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
 	const senders = 32
@@ -48,7 +51,9 @@ func BenchmarkSendToArrival(b *testing.B) {
 		go func() {
 			defer wg.Done()
 			for range jobs {
-				req, _ := http.NewRequest("POST", s.URL+"/api/v1/app/"+app.Id+"/msg", bytes.NewReader(payload))
+				// The payload carries its send time, for send-to-arrival latency.
+				payload := fmt.Sprintf(`{"eventType":"bench.event","payload":{"sentAt":%d,"data":"%s"}}`, time.Now().UnixNano(), filler)
+				req, _ := http.NewRequest("POST", s.URL+"/api/v1/app/"+app.Id+"/msg", strings.NewReader(payload))
 				req.Header.Set("Authorization", "Bearer "+s.Token)
 				req.Header.Set("Content-Type", "application/json")
 				resp, err := client.Do(req)
@@ -81,4 +86,15 @@ func BenchmarkSendToArrival(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/accepted.Seconds(), "accepted/s")
 	b.ReportMetric(float64(b.N)/delivered.Seconds(), "delivered/s")
+	lat := make([]time.Duration, 0, b.N)
+	for _, r := range rcv.requests() {
+		var p struct{ SentAt int64 }
+		if err := json.Unmarshal(r.Body, &p); err == nil {
+			lat = append(lat, r.At.Sub(time.Unix(0, p.SentAt)))
+		}
+	}
+	slices.Sort(lat)
+	pct := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))].Microseconds()) / 1000 }
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
 }
