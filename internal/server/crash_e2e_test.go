@@ -178,3 +178,61 @@ func TestCrashLosesNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestSIGTERMDrainsInFlightSends sends SIGTERM while a slow receiver holds
+// an attempt: the server must wait for it, record the success, and exit
+// 0; after a restart the message is not delivered again.
+func TestSIGTERMDrainsInFlightSends(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and signals the real binary")
+	}
+	t.Parallel()
+	bin, err := buildBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := freePort(t)
+	dataDir := t.TempDir()
+	rcv := newReceiver(t)
+	rcv.setDelay(time.Second)
+	p := startProcess(t, bin, addr, dataDir)
+	u, _ := url.Parse("http://" + addr)
+	client := svix.New(testAdminToken, &svix.SvixOptions{ServerUrl: u, HTTPClient: httpClient})
+	ctx := context.Background()
+	app, err := client.Application.Create(ctx, &svix.ApplicationIn{Name: "drain"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.Endpoint.Create(ctx, app.Id, &svix.EndpointIn{Url: rcv.URL}); err != nil {
+		t.Fatal(err)
+	}
+	msg, err := client.Message.Create(ctx, app.Id, &svix.MessageIn{EventType: "drain.test", Payload: map[string]any{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcv.waitFor(t, 1, 10*time.Second) // the attempt is now in flight, held for 1s
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- p.cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("hookline exited with %v after SIGTERM, want 0; output:\n%s", err, p.logs.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("hookline did not exit within 15s of SIGTERM")
+	}
+
+	rcv.setDelay(0)
+	startProcess(t, bin, addr, dataDir)
+	atts, err := client.MessageAttempt.ListByMsg(ctx, app.Id, msg.Id, nil)
+	if err != nil || len(atts.Data) != 1 || atts.Data[0].Status != statusSuccess {
+		t.Fatalf("after a drained shutdown, attempts = %+v, %v; want one success", atts, err)
+	}
+	time.Sleep(500 * time.Millisecond) // a wrongly resumed delivery would arrive now
+	if n := len(rcv.requests()); n != 1 {
+		t.Errorf("receiver got %d requests, want 1: the drained attempt was redelivered", n)
+	}
+}

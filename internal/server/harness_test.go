@@ -170,6 +170,7 @@ type receiver struct {
 	mu     sync.Mutex
 	got    []received
 	script []int
+	delay  time.Duration // how long each request is held before answering
 	notify chan struct{}
 }
 
@@ -183,11 +184,13 @@ func newReceiver(t testing.TB, script ...int) *receiver {
 		if len(r.script) > 0 {
 			status, r.script = r.script[0], r.script[1:]
 		}
+		delay := r.delay
 		r.mu.Unlock()
 		select {
 		case r.notify <- struct{}{}:
 		default:
 		}
+		time.Sleep(delay)
 		w.WriteHeader(status)
 		_, _ = w.Write([]byte("ok"))
 	}))
@@ -237,4 +240,10 @@ func (r *receiver) count() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return len(r.got)
+}
+
+func (r *receiver) setDelay(d time.Duration) {
+	r.mu.Lock()
+	r.delay = d
+	r.mu.Unlock()
 }
