@@ -73,6 +73,7 @@ other systems. Start with:
 		newServeCommand(stdout, stderr, d),
 		newMigrateCommand(stderr, d),
 		newVersionCommand(stdout),
+		newBenchCommand(stdout, stderr, d),
 	)
 
 	cmd, err := root.ExecuteContextC(ctx)

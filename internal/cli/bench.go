@@ -1,0 +1,183 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hookline/hookline/internal/bench"
+	"github.com/hookline/hookline/internal/config"
+)
+
+func newBenchCommand(stdout, stderr io.Writer, d deps) *cobra.Command {
+	var (
+		cfg                  bench.Config
+		dataDir, databaseURL string
+		jsonOut              bool
+	)
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure what this machine delivers: throughput, latency, exactly-once arrival",
+		Long: `Start a server in this process (or target one with --url and --token), create
+an application, an event type and --endpoints endpoints pointing at a built-in
+receiver on 127.0.0.1, send --messages messages from --senders concurrent
+senders through the public API, wait for every delivery and print accepted
+msg/s, deliveries/s, send-to-arrival latency, duplicates and missing (both must
+be 0), and the server's CPU time and peak RSS.
+
+The in-process server uses a temporary SQLite directory (removed afterwards)
+unless --data-dir or --database-url is given. A server named by --url must run
+on this machine and allow private targets, since the receiver listens on
+loopback only; the benchmark application is deleted afterwards.
+
+Exit code 1 when a send failed or a delivery is missing or duplicated.
+
+  hookline bench                     20000 messages, 32 senders, 1 endpoint
+  hookline bench -n 5000 -k 10       5000 messages to 10 endpoints each
+  hookline bench --rate 1000 --json  offer 1000 msg/s, print JSON`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			if (cfg.URL == "") != (cfg.Token == "") {
+				return &exitError{code: ExitUsage, err: errors.New("bench: --url and --token go together")}
+			}
+			if cfg.URL != "" && (dataDir != "" || databaseURL != "") {
+				return &exitError{code: ExitUsage, err: errors.New("bench: --data-dir and --database-url are for the in-process server, not with --url")}
+			}
+			var progress io.Writer = stderr
+			if jsonOut {
+				progress = nil
+			}
+			if cfg.URL == "" {
+				stop, err := startBenchServer(ctx, d, &cfg, dataDir, databaseURL)
+				if err != nil {
+					return &exitError{code: ExitError, err: fmt.Errorf("bench: %w", err)}
+				}
+				defer stop()
+				cfg.InProcess = true
+			}
+			res, err := bench.Run(ctx, cfg, progress)
+			if err != nil {
+				return runErr(ctx, "bench", err)
+			}
+			if jsonOut {
+				enc := json.NewEncoder(stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(res); err != nil {
+					return &exitError{code: ExitError, err: err}
+				}
+			} else if err := res.Format(stdout); err != nil {
+				return &exitError{code: ExitError, err: err}
+			}
+			if !res.OK() {
+				return &exitError{code: ExitError, err: fmt.Errorf("bench: %d failed sends, %d missing, %d duplicate deliveries", res.Failed, res.Missing, res.Duplicates)}
+			}
+			return nil
+		},
+	}
+	fs := cmd.Flags()
+	fs.IntVarP(&cfg.Messages, "messages", "n", 20000, "messages to send")
+	fs.IntVarP(&cfg.Senders, "senders", "c", 32, "concurrent senders")
+	fs.IntVarP(&cfg.Endpoints, "endpoints", "k", 1, "endpoints, each receiving every message")
+	fs.IntVar(&cfg.PayloadBytes, "payload-bytes", 256, "size of each message's JSON payload")
+	fs.Float64Var(&cfg.Rate, "rate", 0, "offered load in messages per second; 0 sends as fast as accepted")
+	fs.DurationVar(&cfg.Timeout, "timeout", 5*time.Minute, "limit of the whole run; deliveries still missing then are reported")
+	fs.StringVar(&cfg.URL, "url", "", "base URL of a running server on this machine, e.g. http://127.0.0.1:8071 (default: start one in this process)")
+	fs.StringVar(&cfg.Token, "token", "", "admin token of the server named by --url")
+	fs.StringVar(&dataDir, "data-dir", "", "SQLite directory of the in-process server (default: a temporary one, removed afterwards)")
+	fs.StringVar(&databaseURL, "database-url", "", "postgres:// URL for the in-process server instead of SQLite")
+	fs.BoolVar(&jsonOut, "json", false, "print the result as JSON and no progress")
+	fs.SortFlags = false
+	return cmd
+}
+
+var benchListeningRE = regexp.MustCompile(`listening on (http://[0-9.:\[\]]+)`)
+
+// startBenchServer runs d.serve on a free loopback port with a fresh admin
+// token, sets cfg.URL and cfg.Token to reach it, and returns a stop that
+// shuts it down and removes the temporary data directory.
+func startBenchServer(ctx context.Context, d deps, cfg *bench.Config, dataDir, databaseURL string) (stop func(), err error) {
+	sc := config.Default()
+	sc.Addr = "127.0.0.1:0"
+	sc.DatabaseURL = databaseURL
+	sc.AllowPrivateTargets = true
+	sc.ShutdownTimeout = 10 * time.Second
+	var secret [24]byte
+	if _, err := rand.Read(secret[:]); err != nil {
+		return nil, err
+	}
+	sc.AdminToken = "hk_" + hex.EncodeToString(secret[:])
+	sc.DataDir = dataDir
+	removeDir := func() {}
+	if dataDir == "" && databaseURL == "" {
+		tmp, err := os.MkdirTemp("", "hookline-bench-*")
+		if err != nil {
+			return nil, err
+		}
+		sc.DataDir = tmp
+		removeDir = func() { _ = os.RemoveAll(tmp) }
+	}
+
+	srvCtx, cancel := context.WithCancel(ctx)
+	out := &watchWriter{re: benchListeningRE, found: make(chan string, 1)}
+	done := make(chan error, 1)
+	go func() { done <- d.serve(srvCtx, sc, out, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
+	stop = func() {
+		cancel()
+		<-done
+		removeDir()
+	}
+	select {
+	case url := <-out.found:
+		cfg.URL, cfg.Token = url, sc.AdminToken
+		return stop, nil
+	case err := <-done:
+		cancel()
+		removeDir()
+		if err == nil {
+			err = errors.New("server stopped before it listened")
+		}
+		return nil, fmt.Errorf("start server: %w", err)
+	case <-time.After(30 * time.Second):
+		stop()
+		return nil, errors.New("start server: not listening after 30s")
+	}
+}
+
+// watchWriter collects what the server prints and sends the first match
+// of re's first group to found.
+type watchWriter struct {
+	re    *regexp.Regexp
+	found chan string
+
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	sent bool
+}
+
+func (w *watchWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.sent {
+		return len(p), nil
+	}
+	w.buf.Write(p)
+	if m := w.re.FindSubmatch(w.buf.Bytes()); m != nil {
+		w.sent = true
+		w.found <- string(m[1])
+		w.buf.Reset()
+	}
+	return len(p), nil
+}
