@@ -126,8 +126,8 @@ func (r Result) Format(w io.Writer) error {
 	if r.Rate > 0 {
 		offered = fmt.Sprintf("%g msg/s", r.Rate)
 	}
-	fmt.Fprintf(tw, "run\t%d messages, %d senders, %d endpoints, %d-byte payload, offered %s\n",
-		r.Messages, r.Senders, r.Endpoints, r.PayloadBytes, offered)
+	fmt.Fprintf(tw, "run\t%s, %s, %s, %d-byte payload, offered %s\n",
+		plural(r.Messages, "message"), plural(r.Senders, "sender"), plural(r.Endpoints, "endpoint"), r.PayloadBytes, offered)
 	fmt.Fprintf(tw, "machine\t%s\n", r.Machine)
 	fmt.Fprintf(tw, "accepted\t%d of %d in %.2fs: %.0f msg/s\n", r.Accepted, r.Messages, r.AcceptSeconds, r.AcceptedPerSec)
 	if r.Failed > 0 {
@@ -151,4 +151,11 @@ func (r Result) Format(w io.Writer) error {
 		fmt.Fprintf(tw, "server CPU, RSS\t%s\n", r.UsageNote)
 	}
 	return tw.Flush()
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -82,7 +82,12 @@ Exit code 1 when a send failed or a delivery is missing or duplicated.
 				return &exitError{code: ExitError, err: err}
 			}
 			if !res.OK() {
-				return &exitError{code: ExitError, err: fmt.Errorf("bench: %d failed sends, %d missing, %d duplicate deliveries", res.Failed, res.Missing, res.Duplicates)}
+				err := fmt.Errorf("bench: %d failed sends, %d missing, %d duplicate deliveries", res.Failed, res.Missing, res.Duplicates)
+				if !cfg.InProcess && res.Accepted > 0 && res.Delivered == 0 {
+					// The likeliest cause: the SSRF guard refuses 127.0.0.1.
+					err = fmt.Errorf("%w; nothing arrived: does the server at --url run on this machine with --allow-private-targets?", err)
+				}
+				return &exitError{code: ExitError, err: err}
 			}
 			return nil
 		},
