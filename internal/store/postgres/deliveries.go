@@ -1,0 +1,342 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+const deliveryColumns = `d.msg_id, d.endpoint_id, d.app_id, d.status, d.attempts, d.next_attempt_at, d.created_at, d.updated_at`
+
+// deliveryRow scans deliveryColumns.
+type deliveryRow struct {
+	d                webhook.Delivery
+	status           int
+	next             *int64
+	created, updated int64
+}
+
+func (r *deliveryRow) dest() []any {
+	return []any{&r.d.MsgID, &r.d.EndpointID, &r.d.AppID, &r.status, &r.d.Attempts, &r.next, &r.created, &r.updated}
+}
+
+func (r *deliveryRow) delivery() webhook.Delivery {
+	r.d.Status = webhook.MessageStatus(r.status)
+	r.d.NextAttemptAt = fromNullMillis(r.next)
+	r.d.CreatedAt, r.d.UpdatedAt = fromMillis(r.created), fromMillis(r.updated)
+	return r.d
+}
+
+// prefixScanner lets a joined row be scanned by the scan functions of its
+// parts: the delivery's destinations come first, then the other's.
+type prefixScanner struct {
+	sc     scanner
+	prefix []any
+}
+
+func (p prefixScanner) Scan(dest ...any) error {
+	return p.sc.Scan(append(p.prefix, dest...)...)
+}
+
+// DeliveryListByMessage pages a message's deliveries by endpoint ID, each
+// with its endpoint.
+func (s *Store) DeliveryListByMessage(ctx context.Context, p store.DeliveryListByMessageParams) ([]store.DeliveryWithEndpoint, error) {
+	var b builder
+	b.where("d.app_id = ?", p.AppID)
+	b.where("d.msg_id = ?", p.MsgID)
+	tail, rev := b.page("d.endpoint_id", p.Page)
+	head := `SELECT ` + deliveryColumns + `, ` + qualified("e.", endpointColumns) +
+		` FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id`
+	out, err := queryList(ctx, s, "list deliveries by message", b.sql(head, tail), b.args,
+		func(sc scanner) (store.DeliveryWithEndpoint, error) {
+			var r deliveryRow
+			e, err := scanEndpoint(prefixScanner{sc, r.dest()})
+			return store.DeliveryWithEndpoint{Delivery: r.delivery(), Endpoint: e}, err
+		})
+	if rev {
+		reverse(out)
+	}
+	return out, err
+}
+
+// DeliveryListByEndpoint pages an endpoint's deliveries by message ID, each
+// with its message, newest first by default.
+func (s *Store) DeliveryListByEndpoint(ctx context.Context, p store.DeliveryListByEndpointParams) ([]store.DeliveryWithMessage, error) {
+	cols := messageColumnsNoPayload
+	if p.WithContent {
+		cols = messageColumns
+	}
+	var b builder
+	b.where("d.app_id = ?", p.AppID)
+	b.where("d.endpoint_id = ?", p.EndpointID)
+	if p.Status != nil {
+		b.where("d.status = ?", int(*p.Status))
+	}
+	b.in("m.event_type", p.EventTypes)
+	if p.Channel != "" {
+		b.where("? = ANY(m.channels)", p.Channel)
+	}
+	b.timeRange("m.created_at", p.Since, p.Until)
+	tail, rev := b.page("d.msg_id", p.Page)
+	head := `SELECT ` + deliveryColumns + `, ` + qualified("m.", cols) +
+		` FROM deliveries d JOIN messages m ON m.id = d.msg_id`
+	out, err := queryList(ctx, s, "list deliveries by endpoint", b.sql(head, tail), b.args,
+		func(sc scanner) (store.DeliveryWithMessage, error) {
+			var r deliveryRow
+			m, err := scanMessage(prefixScanner{sc, r.dest()})
+			return store.DeliveryWithMessage{Delivery: r.delivery(), Message: m}, err
+		})
+	if rev {
+		reverse(out)
+	}
+	return out, err
+}
+
+// claimSQL leases up to $4 due deliveries in one statement: the CTE picks
+// them in due order, locking each with FOR UPDATE SKIP LOCKED so that
+// concurrent pollers on any node take disjoint rows without waiting; the
+// UPDATE gives each a fresh lease token; the outer SELECT joins their
+// messages, payload included. A disabled endpoint's deliveries wait where
+// they are. The conditions repeat deliveries_due's "status IN (1, 3)" so
+// the partial index serves the scan.
+const claimSQL = `WITH due AS (
+		SELECT d.msg_id, d.endpoint_id FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
+		WHERE d.status IN (1, 3) AND d.next_attempt_at <= $3
+			AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= $3) AND NOT e.disabled
+		ORDER BY d.next_attempt_at LIMIT $4
+		FOR UPDATE OF d SKIP LOCKED
+	), claimed AS (
+		UPDATE deliveries d SET lease_owner = $1, lease_expires_at = $2, lease_token = d.lease_token + 1
+		FROM due WHERE d.msg_id = due.msg_id AND d.endpoint_id = due.endpoint_id
+		RETURNING ` + deliveryColumns + `, d.lease_token
+	)
+	SELECT d.msg_id, d.endpoint_id, d.app_id, d.status, d.attempts, d.next_attempt_at, d.created_at, d.updated_at,
+		d.lease_token, ` + `m.id, m.app_id, m.event_type, m.event_id, m.channels, m.payload, m.created_at
+	FROM claimed d JOIN messages m ON m.id = d.msg_id`
+
+// scanClaim scans a delivery, its lease token and its message.
+func scanClaim(sc scanner, lease store.Lease, trigger webhook.TriggerType) (store.Claim, error) {
+	var r deliveryRow
+	var token int64
+	m, err := scanMessage(prefixScanner{sc, append(r.dest(), &token)})
+	if err != nil {
+		return store.Claim{}, err
+	}
+	lease.Token = token
+	lease.ExpiresAt = fromMillis(millis(lease.ExpiresAt))
+	return store.Claim{Delivery: r.delivery(), Message: m, Lease: lease, Trigger: trigger}, nil
+}
+
+// DeliveryClaim leases due deliveries to p.Lease.Owner, each with a fresh
+// lease token, and returns them with their messages.
+func (s *Store) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) ([]store.Claim, error) {
+	if p.Limit <= 0 {
+		return nil, nil
+	}
+	lease := store.Lease{Owner: p.Lease.Owner, ExpiresAt: p.Lease.ExpiresAt}
+	return queryList(ctx, s, "claim deliveries", claimSQL,
+		[]any{p.Lease.Owner, millis(p.Lease.ExpiresAt), millis(p.Now), p.Limit},
+		func(sc scanner) (store.Claim, error) { return scanClaim(sc, lease, webhook.TriggerScheduled) })
+}
+
+// insertAttemptSQL keeps an attempt unless its message is gone (the app
+// was deleted while the request was in flight): that attempt has nothing
+// left to belong to, and failing the batch for it would lose the others.
+// A duplicate ID is a retried record of the same attempt.
+const insertAttemptSQL = `INSERT INTO attempts (` + attemptColumns + `)
+	SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::integer, $7::integer, $8::bytea, $9::bigint,
+		$10::integer, $11::bigint
+	WHERE EXISTS (SELECT 1 FROM messages WHERE id = $2::text)
+	ON CONFLICT (id) DO NOTHING`
+
+// recordDeliverySQL applies an outcome only under the current lease token:
+// a sender whose lease was taken over (expired, resent) is fenced off.
+const recordDeliverySQL = `UPDATE deliveries SET status = $1, attempts = attempts + 1, next_attempt_at = $2,
+	lease_owner = NULL, lease_expires_at = NULL, updated_at = $3
+	WHERE msg_id = $4 AND endpoint_id = $5 AND lease_token = $6`
+
+// disableEndpointSQL disables the endpoint only if the outcome was
+// applied: recording leaves the token alone, so the delivery still holding
+// the outcome's token (in this transaction, which has the row locked)
+// means its update went in. A fenced outcome changes nothing but the
+// attempt log, the endpoint's state included.
+const disableEndpointSQL = `UPDATE endpoints SET disabled = true, updated_at = $1 WHERE id = $2 AND NOT disabled
+	AND EXISTS (SELECT 1 FROM deliveries WHERE msg_id = $3 AND endpoint_id = $2 AND lease_token = $4)`
+
+// DeliveryRecordBatch writes outcomes in one transaction and one round
+// trip (a pipelined pgx.Batch): every attempt row, and each delivery's new
+// state where the outcome's token is still current.
+func (s *Store) DeliveryRecordBatch(ctx context.Context, outcomes []store.Outcome) ([]bool, error) {
+	applied := make([]bool, len(outcomes))
+	if len(outcomes) == 0 {
+		return applied, nil
+	}
+	err := s.write(ctx, "record outcomes", func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		for i := range outcomes {
+			o := &outcomes[i]
+			a := &o.Attempt
+			now := millis(a.CreatedAt)
+			b.Queue(insertAttemptSQL, a.ID, a.MsgID, a.EndpointID, a.AppID, a.URL, int(a.Status), a.ResponseStatusCode,
+				[]byte(a.Response), a.ResponseDurationMs, int(a.TriggerType), now)
+			var next *int64
+			if o.Status == webhook.StatusSending || o.Status == webhook.StatusPending {
+				// An unfinished delivery must stay due somewhere: without a
+				// time it would never be claimed again.
+				n := now
+				if o.NextAttemptAt != nil {
+					n = millis(*o.NextAttemptAt)
+				}
+				next = &n
+			}
+			b.Queue(recordDeliverySQL, int(o.Status), next, now, a.MsgID, a.EndpointID, o.Token)
+			if o.DisableEndpoint {
+				b.Queue(disableEndpointSQL, now, a.EndpointID, a.MsgID, o.Token)
+			}
+		}
+		br := tx.SendBatch(ctx, b)
+		defer br.Close()
+		for i := range outcomes {
+			if _, err := br.Exec(); err != nil {
+				return wrapErr("insert attempt", err)
+			}
+			tag, err := br.Exec()
+			if err != nil {
+				return wrapErr("record outcome", err)
+			}
+			applied[i] = tag.RowsAffected() > 0
+			if outcomes[i].DisableEndpoint {
+				if _, err := br.Exec(); err != nil {
+					return wrapErr("disable endpoint", err)
+				}
+			}
+		}
+		if err := br.Close(); err != nil {
+			return wrapErr("record outcomes", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return applied, nil
+}
+
+// resendSQL makes the delivery of message $5 to endpoint $6 due now under a
+// fresh lease for the caller, creating it when the message never went to
+// that endpoint (an endpoint added later, or filtered out at the time), and
+// returns it with its message. A successful delivery keeps its status
+// until the resend's outcome is recorded; a failed one is Pending again.
+const resendSQL = `WITH r AS (
+		INSERT INTO deliveries AS d (msg_id, endpoint_id, app_id, status, attempts, next_attempt_at,
+			lease_owner, lease_token, lease_expires_at, created_at, updated_at)
+		SELECT m.id, e.id, m.app_id, 1, 0, $1::bigint, $2::text, 1, $3::bigint, m.created_at, $1::bigint
+		FROM messages m JOIN endpoints e ON e.app_id = m.app_id
+		WHERE m.app_id = $4 AND m.id = $5 AND e.id = $6
+		ON CONFLICT (msg_id, endpoint_id) DO UPDATE SET
+			status = CASE WHEN d.status = 0 THEN 0 ELSE 1 END,
+			next_attempt_at = excluded.next_attempt_at, lease_owner = excluded.lease_owner,
+			lease_token = d.lease_token + 1, lease_expires_at = excluded.lease_expires_at,
+			updated_at = excluded.updated_at
+		RETURNING ` + deliveryColumns + `, d.lease_token
+	)
+	SELECT d.msg_id, d.endpoint_id, d.app_id, d.status, d.attempts, d.next_attempt_at, d.created_at, d.updated_at,
+		d.lease_token, m.id, m.app_id, m.event_type, m.event_id, m.channels, m.payload, m.created_at
+	FROM r d JOIN messages m ON m.id = d.msg_id`
+
+// DeliveryResend leases the delivery of a message to an endpoint to the
+// caller, due now, as a manual trigger; store.ErrNotFound if the app has no
+// such message or endpoint.
+func (s *Store) DeliveryResend(ctx context.Context, p store.DeliveryResendParams) (store.Claim, error) {
+	lease := store.Lease{Owner: p.Lease.Owner, ExpiresAt: p.Lease.ExpiresAt}
+	c, err := queryRow(ctx, s, "resend delivery", resendSQL,
+		[]any{millis(p.Now), p.Lease.Owner, millis(p.Lease.ExpiresAt), p.AppID, p.MsgID, p.EndpointID},
+		func(sc scanner) (store.Claim, error) { return scanClaim(sc, lease, webhook.TriggerManual) })
+	if errors.Is(err, pgx.ErrNoRows) {
+		return c, fmt.Errorf("resend %s to %s: %w", p.MsgID, p.EndpointID, store.ErrNotFound)
+	}
+	if err != nil {
+		return c, wrapErr("resend delivery", err)
+	}
+	return c, nil
+}
+
+// DeliveryRecover makes an endpoint's failed deliveries created in
+// [Since, Until) Pending and due now. Their attempt counts stay: they are
+// history, and the engine decides what a recovered delivery's schedule is.
+func (s *Store) DeliveryRecover(ctx context.Context, p store.DeliveryRecoverParams) (int, error) {
+	until := p.Until
+	if until.IsZero() {
+		until = p.Now
+	}
+	var n int64
+	err := s.write(ctx, "recover deliveries", func(tx pgx.Tx) error {
+		var exists bool
+		err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM endpoints WHERE app_id = $1 AND id = $2)`,
+			p.AppID, p.EndpointID).Scan(&exists)
+		if err != nil {
+			return wrapErr("recover deliveries", err)
+		}
+		if !exists {
+			return fmt.Errorf("recover deliveries of %q: %w", p.EndpointID, store.ErrNotFound)
+		}
+		var b builder
+		now := b.arg(millis(p.Now))
+		b.where("endpoint_id = ?", p.EndpointID)
+		b.where("status = 2")
+		b.timeRange("created_at", p.Since, until)
+		tag, err := tx.Exec(ctx, b.sql(`UPDATE deliveries SET status = 1, next_attempt_at = `+now+`, updated_at = `+now, ""), b.args...)
+		if err != nil {
+			return wrapErr("recover deliveries", err)
+		}
+		n = tag.RowsAffected()
+		return nil
+	})
+	return int(n), err
+}
+
+// DeliveryReleaseLeases drops the leases held by owner, or every lease for
+// an empty owner, so those deliveries are due again at their next attempt
+// time. Only unfinished deliveries are touched: a finished one is never
+// claimed, so its lease (a resend's, say) holds nothing back. Open never
+// calls it: other nodes' leases are live.
+func (s *Store) DeliveryReleaseLeases(ctx context.Context, owner string) error {
+	var b builder
+	// Written to match deliveries_due, so only unfinished rows are read.
+	b.where("status IN (1, 3)")
+	b.where("lease_expires_at IS NOT NULL")
+	if owner != "" {
+		b.where("lease_owner = ?", owner)
+	}
+	_, err := s.exec(ctx, "release leases", b.sql(`UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL`, ""), b.args...)
+	if err != nil {
+		return wrapErr("release leases", err)
+	}
+	return nil
+}
+
+// DeliveryNextDue returns the earliest next attempt time among unleased,
+// unfinished deliveries of enabled endpoints. Disabled endpoints are left
+// out to match DeliveryClaim: a poller woken for a delivery it cannot claim
+// would spin.
+func (s *Store) DeliveryNextDue(ctx context.Context) (time.Time, bool, error) {
+	ms, err := queryRow(ctx, s, "next due delivery", `SELECT d.next_attempt_at FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
+		WHERE d.status IN (1, 3) AND d.next_attempt_at IS NOT NULL AND d.lease_expires_at IS NULL AND NOT e.disabled
+		ORDER BY d.next_attempt_at LIMIT 1`, nil, func(sc scanner) (int64, error) {
+		var ms int64
+		return ms, sc.Scan(&ms)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, wrapErr("next due delivery", err)
+	}
+	return fromMillis(ms), true, nil
+}

@@ -1,0 +1,217 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+const messageColumns = `id, app_id, event_type, event_id, channels, payload, created_at`
+
+// messageColumnsNoPayload reads a message without its content, which can
+// be large, for lists that do not show it.
+const messageColumnsNoPayload = `id, app_id, event_type, event_id, channels, NULL::bytea, created_at`
+
+func scanMessage(sc scanner) (webhook.Message, error) {
+	var (
+		m       webhook.Message
+		eventID *string
+		created int64
+	)
+	if err := sc.Scan(&m.ID, &m.AppID, &m.EventType, &eventID, &m.Channels, &m.Payload, &created); err != nil {
+		return m, err
+	}
+	m.EventID = deref(eventID)
+	m.CreatedAt = fromMillis(created)
+	return m, nil
+}
+
+const insertMessageSQL = `INSERT INTO messages (` + messageColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7)`
+
+// insertDeliveriesSQL writes one message's deliveries in one statement,
+// Pending and each due at its time, leased to the ingesting node. It joins
+// endpoints so that an endpoint deleted after routing and before this
+// commit is skipped rather than failing the message: its deliveries would
+// have been deleted with it anyway.
+const insertDeliveriesSQL = `INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempts,
+	next_attempt_at, lease_owner, lease_token, lease_expires_at, created_at, updated_at)
+	SELECT $1::text, e.id, e.app_id, 1, 0, u.due, $2::text, $3::bigint, $4::bigint, $5::bigint, $5::bigint
+	FROM unnest($6::text[], $7::bigint[]) AS u (endpoint_id, due)
+	JOIN endpoints e ON e.id = u.endpoint_id AND e.app_id = $8`
+
+// batch query kinds, to attribute a failure to its item and statement.
+const (
+	qSavepoint = iota
+	qIdempotency
+	qMessage
+	qDeliveries
+	qRelease
+)
+
+type queued struct{ item, kind int }
+
+// MessageCreateBatch writes items in one transaction. Each item runs
+// inside its own SAVEPOINT: a constraint failure (eventId reused,
+// idempotency key used, app gone) rolls back that item alone, and the
+// others commit. Any other error fails the whole batch.
+//
+// The items go to the server as one pipelined pgx.Batch. PostgreSQL skips
+// the rest of a pipeline after an error, so when item k fails the batch is
+// read up to it, item k is rolled back to its savepoint, and the items
+// after it are sent again: one round trip, plus one per failed item.
+func (s *Store) MessageCreateBatch(ctx context.Context, items []store.MessageCreate) ([]error, error) {
+	errs := make([]error, len(items))
+	if len(items) == 0 {
+		return errs, nil
+	}
+	err := s.write(ctx, "insert messages", func(tx pgx.Tx) error {
+		for start := 0; start < len(items); {
+			b := &pgx.Batch{}
+			var qs []queued
+			for i := start; i < len(items); i++ {
+				qs = queueItem(b, qs, i, &items[i])
+			}
+			failed, itemErr, err := runItems(ctx, tx, b, qs, items)
+			if err != nil {
+				return err
+			}
+			if failed < 0 {
+				break
+			}
+			errs[failed] = itemErr
+			// RELEASE after ROLLBACK TO too: ROLLBACK TO keeps the savepoint.
+			// The simple protocol: an aborted transaction refuses the
+			// extended protocol's prepare, and it runs both in one trip.
+			if _, err := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT item; RELEASE SAVEPOINT item`,
+				pgx.QueryExecModeSimpleProtocol); err != nil {
+				return wrapErr("insert messages: rollback to savepoint", err)
+			}
+			start = failed + 1
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return errs, nil
+}
+
+// queueItem queues item i's statements, inside its savepoint.
+func queueItem(b *pgx.Batch, qs []queued, i int, it *store.MessageCreate) []queued {
+	q := func(kind int, sql string, args ...any) {
+		b.Queue(sql, args...)
+		qs = append(qs, queued{i, kind})
+	}
+	m := &it.Message
+	q(qSavepoint, `SAVEPOINT item`)
+	// The idempotency row goes first: a used key must leave nothing else.
+	if rec := it.Idempotency; rec != nil {
+		q(qIdempotency, insertIdempotencySQL, rec.Key, rec.StatusCode, rec.Body, millis(rec.CreatedAt))
+	}
+	created := millis(m.CreatedAt)
+	q(qMessage, insertMessageSQL, m.ID, m.AppID, m.EventType, nullString(m.EventID), m.Channels, m.Payload, created)
+	if len(it.Deliveries) > 0 {
+		eps := make([]string, len(it.Deliveries))
+		due := make([]int64, len(it.Deliveries))
+		for j, d := range it.Deliveries {
+			eps[j] = d.EndpointID
+			// Due when the message was created unless the router said otherwise.
+			due[j] = created
+			if d.NextAttemptAt != nil {
+				due[j] = millis(*d.NextAttemptAt)
+			}
+		}
+		var owner *string
+		var expires *int64
+		if it.Lease.Owner != "" {
+			owner = &it.Lease.Owner
+			expires = nullMillis(&it.Lease.ExpiresAt)
+		}
+		q(qDeliveries, insertDeliveriesSQL, m.ID, owner, it.Lease.Token, expires, created, eps, due, m.AppID)
+	}
+	q(qRelease, `RELEASE SAVEPOINT item`)
+	return qs
+}
+
+// runItems sends b and reads its results. failed is the index of the item
+// whose statement failed with a constraint violation (itemErr says how),
+// or -1 when every item went in; err fails the whole batch.
+func runItems(ctx context.Context, tx pgx.Tx, b *pgx.Batch, qs []queued, items []store.MessageCreate) (failed int, itemErr, err error) {
+	br := tx.SendBatch(ctx, b)
+	failed = -1
+	for _, q := range qs {
+		_, err := br.Exec()
+		if err == nil {
+			continue
+		}
+		m := &items[q.item].Message
+		switch {
+		case q.kind == qIdempotency && isUnique(err):
+			itemErr = fmt.Errorf("insert message %s: %w", m.ID, store.ErrIdempotencyKeyUsed)
+		case q.kind == qMessage && isUnique(err):
+			itemErr = fmt.Errorf("insert message %s: %w", m.ID, store.ErrConflict)
+		case q.kind == qMessage && isForeignKey(err):
+			itemErr = fmt.Errorf("insert message %s: app %q: %w", m.ID, m.AppID, store.ErrNotFound)
+		case (q.kind == qIdempotency || q.kind == qMessage || q.kind == qDeliveries) && isConstraint(err):
+			itemErr = fmt.Errorf("insert message %s: %w", m.ID, err)
+		default:
+			br.Close()
+			return -1, nil, wrapErr("insert message "+m.ID, err)
+		}
+		failed = q.item
+		break
+	}
+	if cerr := br.Close(); cerr != nil && failed < 0 {
+		return -1, nil, wrapErr("insert messages", cerr)
+	}
+	return failed, itemErr, nil
+}
+
+// MessageGet finds an app's message by ID or, failing that, by eventId.
+func (s *Store) MessageGet(ctx context.Context, appID, idOrEventID string) (webhook.Message, error) {
+	m, err := queryRow(ctx, s, "get message", `SELECT `+messageColumns+` FROM messages
+		WHERE app_id = $1 AND (id = $2 OR event_id = $2) ORDER BY id = $2 DESC LIMIT 1`, []any{appID, idOrEventID}, scanMessage)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return m, fmt.Errorf("get message %q: %w", idOrEventID, store.ErrNotFound)
+	}
+	if err != nil {
+		return m, wrapErr("get message", err)
+	}
+	return m, nil
+}
+
+// MessageList pages an app's messages by ID, newest first by default.
+func (s *Store) MessageList(ctx context.Context, p store.MessageListParams) ([]webhook.Message, error) {
+	cols := messageColumnsNoPayload
+	if p.WithContent {
+		cols = messageColumns
+	}
+	var b builder
+	b.where("app_id = ?", p.AppID)
+	b.timeRange("created_at", p.Since, p.Until)
+	b.in("event_type", p.EventTypes)
+	if p.Channel != "" {
+		b.where("? = ANY(channels)", p.Channel)
+	}
+	tail, rev := b.page("id", p.Page)
+	msgs, err := queryList(ctx, s, "list messages", b.sql(`SELECT `+cols+` FROM messages`, tail), b.args, scanMessage)
+	if rev {
+		reverse(msgs)
+	}
+	return msgs, err
+}
+
+// MessageExpungeContent drops a message's payload; the message, its
+// deliveries and attempts stay.
+func (s *Store) MessageExpungeContent(ctx context.Context, appID, msgID string) error {
+	tag, err := s.exec(ctx, "expunge message", `UPDATE messages SET payload = NULL WHERE app_id = $1 AND id = $2`, appID, msgID)
+	if err != nil {
+		return wrapErr("expunge message", err)
+	}
+	return notFoundIfNone("expunge message", tag)
+}

@@ -1,0 +1,259 @@
+// Package postgres is Hookline's multi-node store: several hookline
+// processes share one PostgreSQL database. The schema lives in numbered
+// migrations embedded in the binary and applied by Open under a
+// session-level advisory lock, so nodes starting at once take turns.
+// Deliveries are claimed with FOR UPDATE SKIP LOCKED and fenced by lease
+// tokens, so any node can finish any delivery and a stalled node's late
+// outcome changes nothing.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/hookline/hookline/internal/store"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is the PostgreSQL implementation of store.Store.
+type Store struct {
+	db     *sql.DB // the pool; queries run on the *pgx.Conn beneath (see conn)
+	logger *slog.Logger
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open connects to databaseURL (a postgres:// URL or a key=value DSN),
+// applies pending migrations and returns the store. Leases are left as
+// they are: other nodes may hold live ones (DeliveryReleaseLeases drops a
+// dead node's).
+//
+// Besides libpq's parameters the URL may carry pool_max_conns (default:
+// the larger of 4 and the CPU count) and runtime parameters such as
+// search_path, which every connection sets.
+func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*Store, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	db, err := openDB(databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, logger: logger}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, wrapErr("connect", err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Migrate applies the embedded migrations to the database at databaseURL.
+// Open does the same, so a server never needs it; it is for `hookline
+// migrate`.
+func Migrate(ctx context.Context, databaseURL string, logger *slog.Logger) error {
+	s, err := Open(ctx, databaseURL, logger)
+	if err != nil {
+		return err
+	}
+	return s.Close()
+}
+
+func openDB(databaseURL string) (*sql.DB, error) {
+	cfg, err := pgx.ParseConfig(databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	maxConns := max(4, runtime.NumCPU())
+	// pgx passes unknown parameters to the server as runtime parameters;
+	// the pool's own (pgxpool's names) are taken out first.
+	for k, v := range cfg.RuntimeParams {
+		if !strings.HasPrefix(k, "pool_") {
+			continue
+		}
+		delete(cfg.RuntimeParams, k)
+		if k == "pool_max_conns" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return nil, fmt.Errorf("parse database url: pool_max_conns %q: want a positive integer", v)
+			}
+			maxConns = n
+		}
+	}
+	db := sql.OpenDB(connector{cfg: cfg})
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	db.SetConnMaxLifetime(time.Hour)
+	return db, nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	// One advisory lock per database and schema: nodes sharing a schema
+	// take turns; unrelated schemas (tests, tenants) do not wait for each
+	// other.
+	var dbName, schema sql.NullString
+	if err := s.db.QueryRowContext(ctx, `SELECT current_database(), current_schema()`).Scan(&dbName, &schema); err != nil {
+		return wrapErr("migrations", err)
+	}
+	h := fnv.New64a()
+	fmt.Fprintf(h, "hookline migrations\x00%s\x00%s", dbName.String, schema.String)
+	locker, err := lock.NewPostgresSessionLocker(
+		lock.WithLockID(int64(h.Sum64()>>1)),
+		lock.WithLockTimeout(1, 300), // probe every second for 5 minutes
+		lock.WithUnlockTimeout(1, 60),
+	)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, s.db, fsys,
+		goose.WithDisableGlobalRegistry(true), goose.WithSessionLocker(locker))
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return wrapErr("apply migrations", err)
+	}
+	for _, r := range results {
+		s.logger.Info("applied migration", "version", r.Source.Version, "file", filepath.Base(r.Source.Path), "duration", r.Duration)
+	}
+	return nil
+}
+
+// Close closes the pool. It is safe to call more than once.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close postgres store: %w", err)
+	}
+	return nil
+}
+
+// conn runs fn on a pooled connection.
+func (s *Store) conn(ctx context.Context, op string, fn func(c *pgx.Conn) error) error {
+	c, err := s.db.Conn(ctx)
+	if err != nil {
+		return wrapErr(op, err)
+	}
+	defer c.Close()
+	return c.Raw(func(dc any) error { return fn(dc.(*sqlConn).conn) })
+}
+
+// write runs fn in one transaction on a pooled connection. fn's errors are
+// returned as they are (fn wraps its own); the transaction's own are
+// wrapped with op.
+func (s *Store) write(ctx context.Context, op string, fn func(tx pgx.Tx) error) error {
+	return s.conn(ctx, op, func(c *pgx.Conn) error {
+		tx, err := c.Begin(ctx)
+		if err != nil {
+			return wrapErr(op, err)
+		}
+		if err := fn(tx); err != nil {
+			tx.Rollback(context.WithoutCancel(ctx))
+			return err
+		}
+		if err := tx.Commit(ctx); err != nil {
+			return wrapErr(op, err)
+		}
+		return nil
+	})
+}
+
+// wrapErr names the operation and classifies PostgreSQL's errors: those
+// that mean the database cannot be used right now (unreachable, shutting
+// down, out of connections) become store.ErrUnavailable, which the API
+// answers with 503.
+func wrapErr(op string, err error) error {
+	if unavailable(err) {
+		return fmt.Errorf("%s: %w: %w", op, store.ErrUnavailable, err)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+func unavailable(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return false
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch {
+		case strings.HasPrefix(pgErr.Code, "08"): // connection exception
+			return true
+		case pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03": // admin/crash shutdown, cannot connect now
+			return true
+		case pgErr.Code == "53300", pgErr.Code == "53100", pgErr.Code == "53200": // too many connections, disk full, out of memory
+			return true
+		}
+		return false
+	}
+	var connErr *pgconn.ConnectError
+	var netErr net.Error
+	return pgconn.SafeToRetry(err) || errors.As(err, &connErr) || errors.As(err, &netErr) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, sql.ErrConnDone)
+}
+
+// pgCode returns err's SQLSTATE, or "".
+func pgCode(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code
+	}
+	return ""
+}
+
+// isUnique reports whether err is a UNIQUE or PRIMARY KEY violation.
+func isUnique(err error) bool { return pgCode(err) == "23505" }
+
+// isForeignKey reports whether err is a foreign key violation: the parent
+// row (an app) is gone.
+func isForeignKey(err error) bool { return pgCode(err) == "23503" }
+
+// isConstraint reports whether err is any integrity constraint violation.
+func isConstraint(err error) bool { return strings.HasPrefix(pgCode(err), "23") }
+
+// notFoundIfNone turns "no row changed" into store.ErrNotFound.
+func notFoundIfNone(op string, tag pgconn.CommandTag) error {
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("%s: %w", op, store.ErrNotFound)
+	}
+	return nil
+}
+
+// exec runs one statement in its own transaction (autocommit).
+func (s *Store) exec(ctx context.Context, op, query string, args ...any) (pgconn.CommandTag, error) {
+	var tag pgconn.CommandTag
+	err := s.conn(ctx, op, func(c *pgx.Conn) error {
+		var err error
+		tag, err = c.Exec(ctx, query, args...)
+		return err
+	})
+	return tag, err
+}

@@ -1,0 +1,259 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/store/storetest"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// testURL returns HOOKLINE_TEST_DATABASE_URL, skipping the test when it is
+// unset: these tests need a real PostgreSQL server.
+func testURL(t testing.TB) string {
+	t.Helper()
+	u := os.Getenv("HOOKLINE_TEST_DATABASE_URL")
+	if u == "" {
+		t.Skip("HOOKLINE_TEST_DATABASE_URL is not set; set it to a PostgreSQL URL " +
+			"(e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable) to run the PostgreSQL store tests")
+	}
+	return u
+}
+
+func TestConformance(t *testing.T) {
+	base := testURL(t)
+	storetest.Run(t, func(t *testing.T) store.Store { return openTest(t, base) })
+}
+
+// withSearchPath returns databaseURL with search_path set to schema, for a
+// postgres:// URL or a key=value DSN.
+func withSearchPath(databaseURL, schema string) (string, error) {
+	if strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://") {
+		u, err := url.Parse(databaseURL)
+		if err != nil {
+			return "", err
+		}
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		return u.String(), nil
+	}
+	return databaseURL + " search_path=" + schema, nil
+}
+
+// newSchema creates a schema of its own for one test, dropped (with
+// everything in it) when the test ends, and returns a URL that uses it.
+func newSchema(t testing.TB, base string) string {
+	t.Helper()
+	ctx := context.Background()
+	var b [8]byte
+	rand.Read(b[:])
+	schema := "hl_test_" + hex.EncodeToString(b[:])
+	admin := func(sql string) error {
+		c, err := pgx.Connect(ctx, base)
+		if err != nil {
+			return err
+		}
+		defer c.Close(ctx)
+		_, err = c.Exec(ctx, sql)
+		return err
+	}
+	if err := admin(`CREATE SCHEMA ` + schema); err != nil {
+		t.Fatalf("create schema %s: %v", schema, err)
+	}
+	t.Cleanup(func() {
+		if err := admin(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	u, err := withSearchPath(base, schema)
+	if err != nil {
+		t.Fatalf("database url: %v", err)
+	}
+	return u
+}
+
+// openTest opens a store in a fresh schema and closes it when the test
+// ends (before the schema is dropped).
+func openTest(t testing.TB, base string) *Store {
+	t.Helper()
+	u := newSchema(t, base)
+	s, err := Open(context.Background(), u, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+var t0 = time.Date(2030, 1, 2, 3, 4, 5, 678_000_000, time.UTC)
+
+// seed creates an app with one endpoint and returns their IDs.
+func seed(t testing.TB, s *Store) (appID, epID string) {
+	t.Helper()
+	ctx := context.Background()
+	appID, epID = "app_1", "ep_1"
+	if err := s.AppCreate(ctx, store.AppCreateParams{App: webhook.App{ID: appID, Name: "a", CreatedAt: t0, UpdatedAt: t0}}); err != nil {
+		t.Fatalf("AppCreate: %v", err)
+	}
+	ep := webhook.Endpoint{ID: epID, AppID: appID, URL: "https://example.com/", Version: 1, Secret: "whsec_x", CreatedAt: t0, UpdatedAt: t0}
+	if err := s.EndpointCreate(ctx, store.EndpointCreateParams{Endpoint: ep}); err != nil {
+		t.Fatalf("EndpointCreate: %v", err)
+	}
+	return appID, epID
+}
+
+func msg(appID, epID, id, eventID string, payload []byte) store.MessageCreate {
+	return store.MessageCreate{
+		Message:    webhook.Message{ID: id, AppID: appID, EventType: "user.created", EventID: eventID, Payload: payload, CreatedAt: t0},
+		Deliveries: []webhook.Delivery{{MsgID: id, EndpointID: epID, AppID: appID}},
+	}
+}
+
+// TestOpenConcurrent starts several nodes on one empty schema at once: the
+// advisory lock makes them migrate in turn, and each ends up usable.
+func TestOpenConcurrent(t *testing.T) {
+	u := newSchema(t, testURL(t))
+	const nodes = 4
+	var wg sync.WaitGroup
+	stores := make([]*Store, nodes)
+	errs := make([]error, nodes)
+	for i := range nodes {
+		wg.Go(func() { stores[i], errs[i] = Open(t.Context(), u, nil) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("Open node %d: %v", i, err)
+		}
+		t.Cleanup(func() { stores[i].Close() })
+	}
+	appID, _ := seed(t, stores[0])
+	for i, s := range stores {
+		if _, err := s.AppGet(t.Context(), appID); err != nil {
+			t.Errorf("node %d: AppGet: %v", i, err)
+		}
+	}
+	// A second Open applies nothing and keeps the data; Migrate too.
+	if err := Migrate(t.Context(), u, nil); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+}
+
+// TestOpenKeepsLeases: unlike SQLite, Open must not release leases, since
+// other nodes sharing the database hold live ones.
+func TestOpenKeepsLeases(t *testing.T) {
+	u := newSchema(t, testURL(t))
+	ctx := t.Context()
+	s, err := Open(ctx, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	appID, epID := seed(t, s)
+	mc := msg(appID, epID, "msg_1", "", []byte(`{}`))
+	mc.Lease = store.Lease{Owner: "node-a", Token: 1, ExpiresAt: t0.Add(time.Hour)}
+	if errs, err := s.MessageCreateBatch(ctx, []store.MessageCreate{mc}); err != nil || errs[0] != nil {
+		t.Fatalf("MessageCreateBatch = %v, %v", errs, err)
+	}
+	s2, err := Open(ctx, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	cs, err := s2.DeliveryClaim(ctx, store.DeliveryClaimParams{Now: t0, Limit: 10, Lease: store.Lease{Owner: "node-b", ExpiresAt: t0.Add(time.Minute)}})
+	if err != nil || len(cs) != 0 {
+		t.Fatalf("DeliveryClaim under node-a's live lease after another Open = %d claims, %v; want 0", len(cs), err)
+	}
+}
+
+func TestPayloadBytesExact(t *testing.T) {
+	s := openTest(t, testURL(t))
+	ctx := t.Context()
+	appID, epID := seed(t, s)
+	payloads := [][]byte{
+		[]byte(`{"z":1,"a":{"y":"\u0000","b":[3,2,1]},"m":"\u00e9\ud83d\ude00"}`),
+		[]byte("{\n  \"spaced\" :  true ,\"dup\":1,\"dup\":2}\n"),
+		[]byte(`{"big":12345678901234567890123456789,"f":1.0e+2,"s":"\/"}`),
+		{'{', '"', 'x', '"', ':', '"', 0xff, 0xfe, 0, '"', '}'}, // not UTF-8, a raw NUL: still stored as given
+	}
+	var items []store.MessageCreate
+	for i, p := range payloads {
+		items = append(items, msg(appID, epID, fmt.Sprintf("msg_%d", i), "", p))
+	}
+	if errs, err := s.MessageCreateBatch(ctx, items); err != nil || errors.Join(errs...) != nil {
+		t.Fatalf("MessageCreateBatch = %v, %v", errs, err)
+	}
+	for i, p := range payloads {
+		m, err := s.MessageGet(ctx, appID, fmt.Sprintf("msg_%d", i))
+		if err != nil || !bytes.Equal(m.Payload, p) {
+			t.Errorf("MessageGet(msg_%d).Payload = %q, %v; want %q", i, m.Payload, err, p)
+		}
+	}
+}
+
+// TestBatchSavepointIsolation: failed items in the middle and at both ends
+// of one batch, and an endpoint deleted between routing and commit.
+func TestBatchSavepointIsolation(t *testing.T) {
+	s := openTest(t, testURL(t))
+	ctx := t.Context()
+	appID, epID := seed(t, s)
+	first := msg(appID, epID, "msg_0", "evt", []byte(`{}`))
+	first.Idempotency = &store.Idempotency{Key: "k0", StatusCode: 202, Body: []byte(`{}`), CreatedAt: t0}
+	if errs, err := s.MessageCreateBatch(ctx, []store.MessageCreate{first}); err != nil || errs[0] != nil {
+		t.Fatalf("MessageCreateBatch = %v, %v", errs, err)
+	}
+	dupEvent := msg(appID, epID, "msg_2", "evt", []byte(`{}`))
+	dupEvent.Idempotency = &store.Idempotency{Key: "k2", StatusCode: 202, CreatedAt: t0}
+	dupKey := msg(appID, epID, "msg_3", "", []byte(`{}`))
+	dupKey.Idempotency = &store.Idempotency{Key: "k0", StatusCode: 202, CreatedAt: t0}
+	items := []store.MessageCreate{
+		msg(appID, epID, "msg_0", "", []byte(`{}`)), // ID taken
+		msg(appID, epID, "msg_1", "", []byte(`{}`)),
+		dupEvent,
+		dupKey,
+		msg(appID, epID, "msg_4", "evt4", []byte(`{}`)),
+		msg(appID, "ep_gone", "msg_5", "", []byte(`{}`)),
+		msg("app_gone", epID, "msg_6", "", []byte(`{}`)),
+	}
+	errs, err := s.MessageCreateBatch(ctx, items)
+	if err != nil {
+		t.Fatalf("MessageCreateBatch: %v", err)
+	}
+	want := []error{store.ErrConflict, nil, store.ErrConflict, store.ErrIdempotencyKeyUsed, nil, nil, store.ErrNotFound}
+	for i := range want {
+		if want[i] == nil && errs[i] != nil || want[i] != nil && !errors.Is(errs[i], want[i]) {
+			t.Errorf("item %d error = %v, want %v", i, errs[i], want[i])
+		}
+	}
+	for _, id := range []string{"msg_1", "msg_4", "msg_5"} {
+		if _, err := s.MessageGet(ctx, appID, id); err != nil {
+			t.Errorf("MessageGet(%s) = %v, want committed", id, err)
+		}
+	}
+	if _, err := s.IdempotencyGet(ctx, "k2"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("IdempotencyGet(k2) = %v, want ErrNotFound", err)
+	}
+}
+
+func TestUnavailable(t *testing.T) {
+	// Nothing listens on port 1.
+	_, err := Open(t.Context(), "postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=2", nil)
+	if !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("Open(unreachable) = %v, want ErrUnavailable", err)
+	}
+}

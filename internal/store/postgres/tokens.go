@@ -1,0 +1,110 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// TokenCreate stores a token by its hash; store.ErrConflict if the ID or
+// hash exists, store.ErrNotFound if its app does not.
+func (s *Store) TokenCreate(ctx context.Context, tok webhook.Token) error {
+	_, err := s.exec(ctx, "insert token", `INSERT INTO tokens (id, hash, app_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)`,
+		tok.ID, tok.Hash, nullString(tok.AppID), nullMillis(tok.ExpiresAt), millis(tok.CreatedAt))
+	switch {
+	case isUnique(err):
+		return fmt.Errorf("insert token: %w", store.ErrConflict)
+	case isForeignKey(err):
+		return fmt.Errorf("insert token: app %q: %w", tok.AppID, store.ErrNotFound)
+	case err != nil:
+		return wrapErr("insert token", err)
+	}
+	return nil
+}
+
+// TokenGetByHash finds a token by the SHA-256 hash of its secret. Expiry is
+// the caller's check (webhook.Token.Expired), with its own clock.
+func (s *Store) TokenGetByHash(ctx context.Context, hash []byte) (webhook.Token, error) {
+	tok, err := queryRow(ctx, s, "get token", `SELECT id, hash, app_id, expires_at, created_at FROM tokens WHERE hash = $1`,
+		[]any{hash}, func(sc scanner) (webhook.Token, error) {
+			var (
+				tok     webhook.Token
+				appID   *string
+				expires *int64
+				created int64
+			)
+			err := sc.Scan(&tok.ID, &tok.Hash, &appID, &expires, &created)
+			tok.AppID = deref(appID)
+			tok.ExpiresAt = fromNullMillis(expires)
+			tok.CreatedAt = fromMillis(created)
+			return tok, err
+		})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return webhook.Token{}, fmt.Errorf("get token: %w", store.ErrNotFound)
+	}
+	if err != nil {
+		return webhook.Token{}, wrapErr("get token", err)
+	}
+	return tok, nil
+}
+
+// TokenDelete deletes a token by ID.
+func (s *Store) TokenDelete(ctx context.Context, id string) error {
+	tag, err := s.exec(ctx, "delete token", `DELETE FROM tokens WHERE id = $1`, id)
+	if err != nil {
+		return wrapErr("delete token", err)
+	}
+	return notFoundIfNone("delete token", tag)
+}
+
+// TokenAdminExists reports whether any admin token (one without an app) is
+// stored, expired or not: an expired admin token still means an operator
+// set one up, and the server must not mint a new bootstrap token over it.
+func (s *Store) TokenAdminExists(ctx context.Context) (bool, error) {
+	ok, err := queryRow(ctx, s, "find admin token", `SELECT EXISTS (SELECT 1 FROM tokens WHERE app_id IS NULL)`, nil,
+		func(sc scanner) (bool, error) {
+			var ok bool
+			return ok, sc.Scan(&ok)
+		})
+	if err != nil {
+		return false, wrapErr("find admin token", err)
+	}
+	return ok, nil
+}
+
+// IdempotencyGet returns the response stored under key.
+func (s *Store) IdempotencyGet(ctx context.Context, key string) (store.Idempotency, error) {
+	rec, err := queryRow(ctx, s, "get idempotency key", `SELECT status_code, body, created_at FROM idempotency WHERE key = $1`,
+		[]any{key}, func(sc scanner) (store.Idempotency, error) {
+			rec := store.Idempotency{Key: key}
+			var created int64
+			err := sc.Scan(&rec.StatusCode, &rec.Body, &created)
+			rec.CreatedAt = fromMillis(created)
+			return rec, err
+		})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.Idempotency{Key: key}, fmt.Errorf("get idempotency key: %w", store.ErrNotFound)
+	}
+	if err != nil {
+		return store.Idempotency{Key: key}, wrapErr("get idempotency key", err)
+	}
+	return rec, nil
+}
+
+// IdempotencyPut stores a key for a request that created nothing else;
+// store.ErrIdempotencyKeyUsed if it exists.
+func (s *Store) IdempotencyPut(ctx context.Context, rec store.Idempotency) error {
+	_, err := s.exec(ctx, "insert idempotency key", insertIdempotencySQL, rec.Key, rec.StatusCode, rec.Body, millis(rec.CreatedAt))
+	if isUnique(err) {
+		return fmt.Errorf("insert idempotency key: %w", store.ErrIdempotencyKeyUsed)
+	}
+	if err != nil {
+		return wrapErr("insert idempotency key", err)
+	}
+	return nil
+}
