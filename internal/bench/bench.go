@@ -49,6 +49,9 @@ type Config struct {
 	// Timeout bounds the whole run: setup, sending and waiting for
 	// deliveries; default 5m. Deliveries still missing then are reported.
 	Timeout time.Duration
+	// Backlog is how many messages to leave pending at a dead endpoint
+	// (refused connections) before the measured run; 0 for none.
+	Backlog int
 	// InProcess says the server runs in this process, so that the
 	// process's CPU time and peak RSS stand for the server's (load
 	// generator included). Otherwise they are reported as unknown.
@@ -76,7 +79,7 @@ func (c *Config) setDefaults() error {
 		c.Timeout = 5 * time.Minute
 	}
 	switch {
-	case c.Messages < 0, c.Senders < 0, c.Endpoints < 0, c.PayloadBytes < 0, c.Timeout < 0:
+	case c.Messages < 0, c.Senders < 0, c.Endpoints < 0, c.PayloadBytes < 0, c.Timeout < 0, c.Backlog < 0:
 		return errors.New("bench: counts, sizes and the timeout must not be negative")
 	case c.Rate < 0:
 		return errors.New("bench: the rate must not be negative")
@@ -122,18 +125,29 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	defer func() {
-		// Best effort: leave nothing behind on a server the user points at.
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = api.do(ctx, http.MethodDelete, "/app/"+appID, nil, nil, http.StatusNoContent)
-	}()
+	if !cfg.InProcess {
+		defer func() {
+			// Best effort: leave nothing behind on a server the user points
+			// at. (An in-process server's data goes with its directory.)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			_ = api.do(ctx, http.MethodDelete, "/app/"+appID, nil, nil, http.StatusNoContent)
+		}()
+	}
 
+	var dead *backlog
+	if cfg.Backlog > 0 {
+		if dead, err = fillBacklog(ctx, api, appID, cfg, progress); err != nil {
+			return Result{}, err
+		}
+	}
+	// CPU counts the measured run only; peak RSS is the whole process's,
+	// the backlog's included.
 	cpu0, _, usageOK := selfUsage()
-	s := &sendState{accepted: make([]string, 0, cfg.Messages)}
-	stopProgress := startProgress(progress, cfg, s, rcv)
+	s := newSendState(cfg.Messages)
+	stopProgress := startProgress(progress, "sent", cfg.Messages, cfg.Endpoints, s, rcv)
 	start := time.Now()
-	s.run(ctx, api, appID, cfg)
+	s.run(ctx, api, appID, load{eventType: EventType, messages: cfg.Messages, senders: cfg.Senders, rate: cfg.Rate, payloadBytes: cfg.PayloadBytes})
 	acceptDur := s.lastAccept.Sub(start)
 
 	// Wait for every delivery of every accepted message, or the timeout.
@@ -151,6 +165,12 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (Result, error) {
 
 	res := tally(cfg, s, rcv.snapshot(), acceptDur)
 	res.TimedOut = timedOut
+	if dead != nil {
+		res.Backlog = cfg.Backlog
+		if n, err := dead.pending(ctx, api, appID); err == nil {
+			res.BacklogPending = &n
+		}
+	}
 	if cfg.InProcess && usageOK {
 		if cpu1, rss, ok := selfUsage(); ok {
 			cpuSec := (cpu1 - cpu0).Seconds()
@@ -200,26 +220,39 @@ type sendState struct {
 	firstErr   string
 }
 
+func newSendState(messages int) *sendState {
+	return &sendState{accepted: make([]string, 0, messages)}
+}
+
+// load is what a sendState sends.
+type load struct {
+	eventType    string
+	messages     int
+	senders      int
+	rate         float64 // msg/s across all senders; 0 = as fast as accepted
+	payloadBytes int     // at least minPayload
+}
+
 func (s *sendState) acceptedCount() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.accepted)
 }
 
-// run sends cfg.Messages messages from cfg.Senders goroutines, each
-// stopping when the count is reached or ctx ends.
-func (s *sendState) run(ctx context.Context, api *apiClient, appID string, cfg Config) {
+// run sends l.messages messages from l.senders goroutines, each stopping
+// when the count is reached or ctx ends.
+func (s *sendState) run(ctx context.Context, api *apiClient, appID string, l load) {
 	var limiter *rate.Limiter
-	if cfg.Rate > 0 {
-		limiter = rate.NewLimiter(rate.Limit(cfg.Rate), 1)
+	if l.rate > 0 {
+		limiter = rate.NewLimiter(rate.Limit(l.rate), 1)
 	}
-	pad := strings.Repeat("x", cfg.PayloadBytes-minPayload)
+	pad := strings.Repeat("x", max(l.payloadBytes, minPayload)-minPayload)
 	path := "/app/" + appID + "/msg"
 	var wg sync.WaitGroup
-	for range cfg.Senders {
+	for range l.senders {
 		wg.Go(func() {
 			var buf bytes.Buffer
-			for s.next.Add(1) <= int64(cfg.Messages) && ctx.Err() == nil {
+			for s.next.Add(1) <= int64(l.messages) && ctx.Err() == nil {
 				if limiter != nil && limiter.Wait(ctx) != nil {
 					return
 				}
@@ -227,7 +260,7 @@ func (s *sendState) run(ctx context.Context, api *apiClient, appID string, cfg C
 				// latency (19 digits until the year 2286, so every payload
 				// has PayloadBytes bytes).
 				buf.Reset()
-				buf.WriteString(`{"eventType":"` + EventType + `","payload":{"sentAt":`)
+				buf.WriteString(`{"eventType":"` + l.eventType + `","payload":{"sentAt":`)
 				buf.Write(strconv.AppendInt(nil, time.Now().UnixNano(), 10))
 				buf.WriteString(`,"pad":"` + pad + `"}}`)
 				s.sent.Add(1)
@@ -252,8 +285,10 @@ func (s *sendState) run(ctx context.Context, api *apiClient, appID string, cfg C
 	wg.Wait()
 }
 
-// startProgress prints a line a second until the returned stop is called.
-func startProgress(w io.Writer, cfg Config, s *sendState, rcv *receiver) (stop func()) {
+// startProgress prints a line a second until the returned stop is called:
+// what s sent of total and, when rcv is not nil, what arrived of the
+// deliveries to endpoints endpoints.
+func startProgress(w io.Writer, label string, total, endpoints int, s *sendState, rcv *receiver) (stop func()) {
 	if w == nil {
 		return func() {}
 	}
@@ -268,9 +303,12 @@ func startProgress(w io.Writer, cfg Config, s *sendState, rcv *receiver) (stop f
 			case <-done:
 				return
 			case <-t.C:
-				fmt.Fprintf(w, "%5.0fs  sent %d/%d  accepted %d  failed %d  delivered %d/%d\n",
-					time.Since(start).Seconds(), s.sent.Load(), cfg.Messages, s.acceptedCount(),
-					s.failed.Load(), rcv.unique.Load(), cfg.Messages*cfg.Endpoints)
+				line := fmt.Sprintf("%5.0fs  %s %d/%d  accepted %d  failed %d",
+					time.Since(start).Seconds(), label, s.sent.Load(), total, s.acceptedCount(), s.failed.Load())
+				if rcv != nil {
+					line += fmt.Sprintf("  delivered %d/%d", rcv.unique.Load(), total*endpoints)
+				}
+				fmt.Fprintln(w, line)
 			}
 		}
 	})

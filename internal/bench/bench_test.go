@@ -151,3 +151,28 @@ func TestRunBadToken(t *testing.T) {
 		t.Fatal("Run with a wrong token succeeded, want an error")
 	}
 }
+
+func TestRunBacklog(t *testing.T) {
+	url := startServer(t)
+	var progress lockedBuffer
+	res, err := bench.Run(t.Context(), bench.Config{
+		URL: url, Token: token, Messages: 30, Senders: 4, Backlog: 50,
+		Timeout: time.Minute, InProcess: true,
+	}, &progress)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if !res.OK() || res.Delivered != 30 {
+		t.Errorf("measured run beside the backlog: OK %v, delivered %d of 30 (%+v)", res.OK(), res.Delivered, res)
+	}
+	if res.Backlog != 50 || res.BacklogPending == nil || *res.BacklogPending != 50 {
+		t.Errorf("backlog %d, pending %v; want 50 sent and all 50 still pending at the dead endpoint", res.Backlog, res.BacklogPending)
+	}
+	var text bytes.Buffer
+	if err := res.Format(&text); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(text.Bytes(), []byte("50 deliveries still pending")) {
+		t.Errorf("Format output lacks the backlog line:\n%s", text.String())
+	}
+}

@@ -38,6 +38,11 @@ type Result struct {
 	Latency          Latency `json:"latency_ms"` // send to first arrival
 	TimedOut         bool    `json:"timed_out"`
 
+	// The dead endpoint's backlog, when one was made: messages sent to it
+	// before the run, and how many were still pending at the end.
+	Backlog        int    `json:"backlog,omitempty"`
+	BacklogPending *int64 `json:"backlog_pending,omitempty"`
+
 	// The server's resources; nil when unknown.
 	CPUSeconds   *float64 `json:"server_cpu_seconds"`
 	PeakRSSBytes *int64   `json:"server_peak_rss_bytes"`
@@ -143,6 +148,13 @@ func (r Result) Format(w io.Writer) error {
 		missing += " (timed out waiting)"
 	}
 	fmt.Fprintf(tw, "missing\t%s\n", missing)
+	if r.Backlog > 0 {
+		pending := "unknown"
+		if r.BacklogPending != nil {
+			pending = fmt.Sprint(*r.BacklogPending)
+		}
+		fmt.Fprintf(tw, "backlog\t%d messages sent to a dead endpoint first; %s deliveries still pending there at the end\n", r.Backlog, pending)
+	}
 	if r.CPUSeconds != nil && r.PeakRSSBytes != nil {
 		fmt.Fprintf(tw, "server CPU\t%.2f s\n", *r.CPUSeconds)
 		fmt.Fprintf(tw, "server peak RSS\t%.1f MiB\n", float64(*r.PeakRSSBytes)/(1<<20))

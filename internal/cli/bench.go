@@ -46,7 +46,10 @@ Exit code 1 when a send failed or a delivery is missing or duplicated.
 
   hookline bench                     20000 messages, 32 senders, 1 endpoint
   hookline bench -n 5000 -k 10       5000 messages to 10 endpoints each
-  hookline bench --rate 1000 --json  offer 1000 msg/s, print JSON`,
+  hookline bench --rate 1000 --json  offer 1000 msg/s, print JSON
+  hookline bench --backlog 1000000 --rate 1000 -n 20000 --timeout 1h
+                                     the same with a million deliveries
+                                     pending at a dead endpoint`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -98,6 +101,7 @@ Exit code 1 when a send failed or a delivery is missing or duplicated.
 	fs.IntVarP(&cfg.Endpoints, "endpoints", "k", 1, "endpoints, each receiving every message")
 	fs.IntVar(&cfg.PayloadBytes, "payload-bytes", 256, "size of each message's JSON payload")
 	fs.Float64Var(&cfg.Rate, "rate", 0, "offered load in messages per second; 0 sends as fast as accepted")
+	fs.IntVar(&cfg.Backlog, "backlog", 0, "first leave this many messages pending at a dead endpoint (refused connections), then measure")
 	fs.DurationVar(&cfg.Timeout, "timeout", 5*time.Minute, "limit of the whole run; deliveries still missing then are reported")
 	fs.StringVar(&cfg.URL, "url", "", "base URL of a running server on this machine, e.g. http://127.0.0.1:8071 (default: start one in this process)")
 	fs.StringVar(&cfg.Token, "token", "", "admin token of the server named by --url")
