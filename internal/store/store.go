@@ -106,6 +106,11 @@ type Store interface {
 	// row is kept, but the delivery's state is not touched. It returns
 	// whether each outcome was applied.
 	DeliveryRecordBatch(ctx context.Context, outcomes []Outcome) ([]bool, error)
+	// WriteBatch is MessageCreateBatch and DeliveryRecordBatch in one
+	// transaction, with the same per-item results: the engine's writer
+	// commits all that both have queued at once, one commit (and fsync)
+	// however the mix of new messages and outcomes runs.
+	WriteBatch(ctx context.Context, items []MessageCreate, outcomes []Outcome) (itemErrs []error, applied []bool, err error)
 	// DeliveryResend makes a finished or waiting delivery due now with a new
 	// lease for the caller, counting as a manual trigger.
 	DeliveryResend(ctx context.Context, p DeliveryResendParams) (Claim, error)

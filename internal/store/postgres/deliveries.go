@@ -173,59 +173,59 @@ const disableEndpointSQL = `UPDATE endpoints SET disabled = true, updated_at = $
 // trip (a pipelined pgx.Batch): every attempt row, and each delivery's new
 // state where the outcome's token is still current.
 func (s *Store) DeliveryRecordBatch(ctx context.Context, outcomes []store.Outcome) ([]bool, error) {
-	applied := make([]bool, len(outcomes))
+	_, applied, err := s.WriteBatch(ctx, nil, outcomes)
+	return applied, err
+}
+
+// recordOutcomes writes outcomes in tx, setting applied[i] for each one
+// whose lease token was still current.
+func recordOutcomes(ctx context.Context, tx pgx.Tx, outcomes []store.Outcome, applied []bool) error {
 	if len(outcomes) == 0 {
-		return applied, nil
-	}
-	err := s.write(ctx, "record outcomes", func(tx pgx.Tx) error {
-		b := &pgx.Batch{}
-		for i := range outcomes {
-			o := &outcomes[i]
-			a := &o.Attempt
-			now := millis(a.CreatedAt)
-			b.Queue(insertAttemptSQL, a.ID, a.MsgID, a.EndpointID, a.AppID, a.URL, int(a.Status), a.ResponseStatusCode,
-				[]byte(a.Response), a.ResponseDurationMs, int(a.TriggerType), now)
-			var next *int64
-			if o.Status == webhook.StatusSending || o.Status == webhook.StatusPending {
-				// An unfinished delivery must stay due somewhere: without a
-				// time it would never be claimed again.
-				n := now
-				if o.NextAttemptAt != nil {
-					n = millis(*o.NextAttemptAt)
-				}
-				next = &n
-			}
-			b.Queue(recordDeliverySQL, int(o.Status), next, now, a.MsgID, a.EndpointID, o.Token)
-			if o.DisableEndpoint {
-				b.Queue(disableEndpointSQL, now, a.EndpointID, a.MsgID, o.Token)
-			}
-		}
-		br := tx.SendBatch(ctx, b)
-		defer br.Close()
-		for i := range outcomes {
-			if _, err := br.Exec(); err != nil {
-				return wrapErr("insert attempt", err)
-			}
-			tag, err := br.Exec()
-			if err != nil {
-				return wrapErr("record outcome", err)
-			}
-			applied[i] = tag.RowsAffected() > 0
-			if outcomes[i].DisableEndpoint {
-				if _, err := br.Exec(); err != nil {
-					return wrapErr("disable endpoint", err)
-				}
-			}
-		}
-		if err := br.Close(); err != nil {
-			return wrapErr("record outcomes", err)
-		}
 		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	return applied, nil
+	b := &pgx.Batch{}
+	for i := range outcomes {
+		o := &outcomes[i]
+		a := &o.Attempt
+		now := millis(a.CreatedAt)
+		b.Queue(insertAttemptSQL, a.ID, a.MsgID, a.EndpointID, a.AppID, a.URL, int(a.Status), a.ResponseStatusCode,
+			[]byte(a.Response), a.ResponseDurationMs, int(a.TriggerType), now)
+		var next *int64
+		if o.Status == webhook.StatusSending || o.Status == webhook.StatusPending {
+			// An unfinished delivery must stay due somewhere: without a
+			// time it would never be claimed again.
+			n := now
+			if o.NextAttemptAt != nil {
+				n = millis(*o.NextAttemptAt)
+			}
+			next = &n
+		}
+		b.Queue(recordDeliverySQL, int(o.Status), next, now, a.MsgID, a.EndpointID, o.Token)
+		if o.DisableEndpoint {
+			b.Queue(disableEndpointSQL, now, a.EndpointID, a.MsgID, o.Token)
+		}
+	}
+	br := tx.SendBatch(ctx, b)
+	defer br.Close()
+	for i := range outcomes {
+		if _, err := br.Exec(); err != nil {
+			return wrapErr("insert attempt", err)
+		}
+		tag, err := br.Exec()
+		if err != nil {
+			return wrapErr("record outcome", err)
+		}
+		applied[i] = tag.RowsAffected() > 0
+		if outcomes[i].DisableEndpoint {
+			if _, err := br.Exec(); err != nil {
+				return wrapErr("disable endpoint", err)
+			}
+		}
+	}
+	if err := br.Close(); err != nil {
+		return wrapErr("record outcomes", err)
+	}
+	return nil
 }
 
 // resendSQL makes the delivery of message $5 to endpoint $6 due now under a

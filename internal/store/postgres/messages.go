@@ -65,40 +65,57 @@ type queued struct{ item, kind int }
 // read up to it, item k is rolled back to its savepoint, and the items
 // after it are sent again: one round trip, plus one per failed item.
 func (s *Store) MessageCreateBatch(ctx context.Context, items []store.MessageCreate) ([]error, error) {
+	errs, _, err := s.WriteBatch(ctx, items, nil)
+	return errs, err
+}
+
+// WriteBatch writes new messages and attempt outcomes in one transaction,
+// as MessageCreateBatch and DeliveryRecordBatch do: one commit for all
+// that the engine's writer has queued.
+func (s *Store) WriteBatch(ctx context.Context, items []store.MessageCreate, outcomes []store.Outcome) ([]error, []bool, error) {
 	errs := make([]error, len(items))
-	if len(items) == 0 {
-		return errs, nil
+	applied := make([]bool, len(outcomes))
+	if len(items)+len(outcomes) == 0 {
+		return errs, applied, nil
 	}
-	err := s.write(ctx, "insert messages", func(tx pgx.Tx) error {
-		for start := 0; start < len(items); {
-			b := &pgx.Batch{}
-			var qs []queued
-			for i := start; i < len(items); i++ {
-				qs = queueItem(b, qs, i, &items[i])
-			}
-			failed, itemErr, err := runItems(ctx, tx, b, qs, items)
-			if err != nil {
-				return err
-			}
-			if failed < 0 {
-				break
-			}
-			errs[failed] = itemErr
-			// RELEASE after ROLLBACK TO too: ROLLBACK TO keeps the savepoint.
-			// The simple protocol: an aborted transaction refuses the
-			// extended protocol's prepare, and it runs both in one trip.
-			if _, err := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT item; RELEASE SAVEPOINT item`,
-				pgx.QueryExecModeSimpleProtocol); err != nil {
-				return wrapErr("insert messages: rollback to savepoint", err)
-			}
-			start = failed + 1
+	err := s.write(ctx, "write batch", func(tx pgx.Tx) error {
+		if err := insertMessages(ctx, tx, items, errs); err != nil {
+			return err
 		}
-		return nil
+		return recordOutcomes(ctx, tx, outcomes, applied)
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return errs, nil
+	return errs, applied, nil
+}
+
+// insertMessages writes items, setting errs[i] for each failed item.
+func insertMessages(ctx context.Context, tx pgx.Tx, items []store.MessageCreate, errs []error) error {
+	for start := 0; start < len(items); {
+		b := &pgx.Batch{}
+		var qs []queued
+		for i := start; i < len(items); i++ {
+			qs = queueItem(b, qs, i, &items[i])
+		}
+		failed, itemErr, err := runItems(ctx, tx, b, qs, items)
+		if err != nil {
+			return err
+		}
+		if failed < 0 {
+			break
+		}
+		errs[failed] = itemErr
+		// RELEASE after ROLLBACK TO too: ROLLBACK TO keeps the savepoint.
+		// The simple protocol: an aborted transaction refuses the
+		// extended protocol's prepare, and it runs both in one trip.
+		if _, err := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT item; RELEASE SAVEPOINT item`,
+			pgx.QueryExecModeSimpleProtocol); err != nil {
+			return wrapErr("insert messages: rollback to savepoint", err)
+		}
+		start = failed + 1
+	}
+	return nil
 }
 
 // queueItem queues item i's statements, inside its savepoint.

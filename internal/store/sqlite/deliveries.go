@@ -236,56 +236,56 @@ const disableEndpointSQL = `UPDATE endpoints SET disabled = 1, updated_at = ?1 W
 // row, and each delivery's new state where the outcome's token is still
 // current.
 func (s *Store) DeliveryRecordBatch(ctx context.Context, outcomes []store.Outcome) ([]bool, error) {
-	applied := make([]bool, len(outcomes))
+	_, applied, err := s.WriteBatch(ctx, nil, outcomes)
+	return applied, err
+}
+
+// recordOutcomes writes outcomes in tx, setting applied[i] for each one
+// whose lease token was still current.
+func (s *Store) recordOutcomes(ctx context.Context, tx *sql.Tx, outcomes []store.Outcome, applied []bool) error {
 	if len(outcomes) == 0 {
-		return applied, nil
+		return nil
 	}
-	err := s.write(ctx, "record outcomes", func(tx *sql.Tx) error {
-		insert := tx.StmtContext(ctx, s.stmts.insertAttempt)
-		update := tx.StmtContext(ctx, s.stmts.recordDelivery)
-		var disable *sql.Stmt
-		for i := range outcomes {
-			o := &outcomes[i]
-			a := &o.Attempt
-			now := millis(a.CreatedAt)
-			if err := execAttempt(ctx, insert, a); err != nil {
-				return err
-			}
-			var next sql.NullInt64
-			if o.Status == webhook.StatusSending || o.Status == webhook.StatusPending {
-				// An unfinished delivery must stay due somewhere: without a
-				// time it would never be claimed again.
-				next = sql.NullInt64{Int64: now, Valid: true}
-				if o.NextAttemptAt != nil {
-					next.Int64 = millis(*o.NextAttemptAt)
-				}
-			}
-			res, err := update.ExecContext(ctx, int(o.Status), next, now, a.MsgID, a.EndpointID, o.Token)
-			if err != nil {
-				return wrapErr("record outcome", err)
-			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return wrapErr("record outcome", err)
-			}
-			applied[i] = n > 0
-			// A fenced outcome changes nothing but the attempt log, the
-			// endpoint's state included.
-			if applied[i] && o.DisableEndpoint {
-				if disable == nil {
-					disable = tx.StmtContext(ctx, s.stmts.disableEP)
-				}
-				if _, err := disable.ExecContext(ctx, now, a.EndpointID); err != nil {
-					return wrapErr("disable endpoint", err)
-				}
+	insert := tx.StmtContext(ctx, s.stmts.insertAttempt)
+	update := tx.StmtContext(ctx, s.stmts.recordDelivery)
+	var disable *sql.Stmt
+	for i := range outcomes {
+		o := &outcomes[i]
+		a := &o.Attempt
+		now := millis(a.CreatedAt)
+		if err := execAttempt(ctx, insert, a); err != nil {
+			return err
+		}
+		var next sql.NullInt64
+		if o.Status == webhook.StatusSending || o.Status == webhook.StatusPending {
+			// An unfinished delivery must stay due somewhere: without a
+			// time it would never be claimed again.
+			next = sql.NullInt64{Int64: now, Valid: true}
+			if o.NextAttemptAt != nil {
+				next.Int64 = millis(*o.NextAttemptAt)
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+		res, err := update.ExecContext(ctx, int(o.Status), next, now, a.MsgID, a.EndpointID, o.Token)
+		if err != nil {
+			return wrapErr("record outcome", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return wrapErr("record outcome", err)
+		}
+		applied[i] = n > 0
+		// A fenced outcome changes nothing but the attempt log, the
+		// endpoint's state included.
+		if applied[i] && o.DisableEndpoint {
+			if disable == nil {
+				disable = tx.StmtContext(ctx, s.stmts.disableEP)
+			}
+			if _, err := disable.ExecContext(ctx, now, a.EndpointID); err != nil {
+				return wrapErr("disable endpoint", err)
+			}
+		}
 	}
-	return applied, nil
+	return nil
 }
 
 // resendSQL makes the delivery of message ?5 to endpoint ?6 due now under a

@@ -51,60 +51,78 @@ const insertDeliverySQL = `INSERT INTO deliveries (msg_id, endpoint_id, app_id, 
 // reused, idempotency key used) rolls back that item alone, and the others
 // commit. Any other error fails the whole batch.
 func (s *Store) MessageCreateBatch(ctx context.Context, items []store.MessageCreate) ([]error, error) {
+	errs, _, err := s.WriteBatch(ctx, items, nil)
+	return errs, err
+}
+
+// WriteBatch writes new messages and attempt outcomes in one transaction,
+// as MessageCreateBatch and DeliveryRecordBatch do: one commit, one fsync,
+// for all that the engine's writer has queued.
+//
+// Almost every batch has no failing item, so it is first written without a
+// savepoint per item (half the statements). Should an item fail, that
+// transaction is rolled back and the batch written again with savepoints,
+// so each failing item leaves nothing behind.
+func (s *Store) WriteBatch(ctx context.Context, items []store.MessageCreate, outcomes []store.Outcome) ([]error, []bool, error) {
 	errs := make([]error, len(items))
+	applied := make([]bool, len(outcomes))
+	if len(items)+len(outcomes) == 0 {
+		return errs, applied, nil
+	}
+	write := func(savepoints bool) error {
+		return s.write(ctx, "write batch", func(tx *sql.Tx) error {
+			if err := s.insertMessages(ctx, tx, items, errs, savepoints); err != nil {
+				return err
+			}
+			return s.recordOutcomes(ctx, tx, outcomes, applied)
+		})
+	}
+	err := write(false)
+	if errors.Is(err, errItemFailed) {
+		err = write(true)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return errs, applied, nil
+}
+
+// insertMessages writes items in tx. With savepoints, each item runs in
+// its own and a failed item sets errs[i] and leaves nothing behind;
+// without, the first failed item fails the transaction with errItemFailed.
+func (s *Store) insertMessages(ctx context.Context, tx *sql.Tx, items []store.MessageCreate, errs []error, savepoints bool) error {
 	if len(items) == 0 {
-		return errs, nil
-	}
-	// Almost every batch has no failing item, so it is first written
-	// without a savepoint per item (half the statements). Should an item
-	// fail, that transaction is rolled back and the batch written again
-	// with savepoints, so each failing item leaves nothing behind.
-	err := s.write(ctx, "insert messages", func(tx *sql.Tx) error {
-		st := s.batchStmts(ctx, tx)
-		for i := range items {
-			itemErr, err := st.insert(ctx, &items[i])
-			if err != nil {
-				return err // not this item's fault: the batch fails
-			}
-			if itemErr != nil {
-				return errItemFailed
-			}
-		}
 		return nil
-	})
-	if !errors.Is(err, errItemFailed) {
-		if err != nil {
-			return nil, err
-		}
-		return errs, nil
 	}
-	err = s.write(ctx, "insert messages", func(tx *sql.Tx) error {
-		st := s.batchStmts(ctx, tx)
-		for i := range items {
+	st := s.batchStmts(ctx, tx)
+	for i := range items {
+		if savepoints {
 			if _, err := st.savepoint.ExecContext(ctx); err != nil {
 				return wrapErr("insert messages: savepoint", err)
 			}
-			itemErr, err := st.insert(ctx, &items[i])
-			if err != nil {
-				return err
-			}
-			if itemErr != nil {
-				if _, err := st.rollbackTo.ExecContext(ctx); err != nil {
-					return wrapErr("insert messages: rollback to savepoint", err)
-				}
-				errs[i] = itemErr
-			}
-			// RELEASE after ROLLBACK TO too: ROLLBACK TO keeps the savepoint open.
-			if _, err := st.release.ExecContext(ctx); err != nil {
-				return wrapErr("insert messages: release savepoint", err)
-			}
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+		itemErr, err := st.insert(ctx, &items[i])
+		if err != nil {
+			return err // not this item's fault: the batch fails
+		}
+		if !savepoints {
+			if itemErr != nil {
+				return errItemFailed
+			}
+			continue
+		}
+		if itemErr != nil {
+			if _, err := st.rollbackTo.ExecContext(ctx); err != nil {
+				return wrapErr("insert messages: rollback to savepoint", err)
+			}
+			errs[i] = itemErr
+		}
+		// RELEASE after ROLLBACK TO too: ROLLBACK TO keeps the savepoint open.
+		if _, err := st.release.ExecContext(ctx); err != nil {
+			return wrapErr("insert messages: release savepoint", err)
+		}
 	}
-	return errs, nil
+	return nil
 }
 
 // errItemFailed ends the savepoint-free attempt at a batch.

@@ -197,6 +197,48 @@ func testDeliveries(t *testing.T, open Opener) {
 		}
 	})
 
+	t.Run("WriteBatchMixed", func(t *testing.T) {
+		// The engine's writer commits new messages and outcomes together;
+		// each keeps its own result, a failed item included.
+		f := setup(t, open)
+		a := f.app()
+		ep := f.endpoint(a.ID)
+		m1 := f.message(a.ID, "user.created", f.t0, ep)
+		taken := f.newMessage(a.ID, "user.created", f.at(time.Second), ep)
+		taken.Message.EventID = "evt-1"
+		f.ingest(taken)
+		fresh := f.newMessage(a.ID, "user.created", f.at(time.Second), ep)
+		dup := f.newMessage(a.ID, "user.created", f.at(time.Second), ep)
+		dup.Message.EventID = "evt-1"
+		done := f.outcome(m1.Deliveries[0], m1.Lease.Token, webhook.StatusSuccess, nil, f.at(time.Second))
+		stale := f.outcome(taken.Deliveries[0], 99, webhook.StatusFail, nil, f.at(time.Second))
+
+		errs, applied, err := f.s.WriteBatch(f.ctx, []store.MessageCreate{fresh, dup}, []store.Outcome{done, stale})
+		f.must(err, "WriteBatch")
+		if len(errs) != 2 {
+			t.Fatalf("WriteBatch returned %d item errors, want 2", len(errs))
+		}
+		wantErr(t, "WriteBatch fresh item", errs[0], nil)
+		wantErr(t, "WriteBatch item reusing an eventId", errs[1], store.ErrConflict)
+		if want := []bool{true, false}; !slices.Equal(applied, want) {
+			t.Errorf("WriteBatch applied = %v, want %v (current token, stale token)", applied, want)
+		}
+		if _, err := f.s.MessageGet(f.ctx, a.ID, fresh.Message.ID); err != nil {
+			t.Errorf("MessageGet(fresh item) = %v, want it committed", err)
+		}
+		_, err = f.s.MessageGet(f.ctx, a.ID, dup.Message.ID)
+		wantErr(t, "MessageGet(failed item)", err, store.ErrNotFound)
+		if d := f.delivery(a.ID, fresh.Message.ID, ep.ID); d.Status != webhook.StatusPending {
+			t.Errorf("fresh item's delivery = %s, want Pending", fmtDelivery(d))
+		}
+		if d := f.delivery(a.ID, m1.Message.ID, ep.ID); d.Status != webhook.StatusSuccess || d.Attempts != 1 {
+			t.Errorf("delivery after its outcome in the batch = %s, want Success, 1 attempt", fmtDelivery(d))
+		}
+		if d := f.delivery(a.ID, taken.Message.ID, ep.ID); d.Status != webhook.StatusPending || d.Attempts != 0 {
+			t.Errorf("delivery after a fenced outcome in the batch = %s, want untouched", fmtDelivery(d))
+		}
+	})
+
 	t.Run("DisableEndpoint", func(t *testing.T) {
 		f := setup(t, open)
 		a := f.app()
