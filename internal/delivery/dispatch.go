@@ -191,7 +191,7 @@ func (d *dispatcher) stop() {
 // maxStoredResponse bounds the response text kept with an attempt.
 const maxStoredResponse = 20000
 
-// attempt makes one HTTP attempt and hands its outcome to the recorder.
+// attempt makes one HTTP attempt and hands its outcome to the writer.
 // The first attempt, every retry and every resend take this path.
 func (e *Engine) attempt(ctx context.Context, t *target, j job) {
 	now := e.cfg.Now()
@@ -240,7 +240,7 @@ func (e *Engine) attempt(ctx context.Context, t *target, j job) {
 	} else {
 		out.Attempt.Response = responseText(res.Body)
 	}
-	e.record.add(out)
+	e.writer.addOutcome(out)
 }
 
 // responseText keeps a response body as valid UTF-8 text, at most

@@ -2,12 +2,14 @@
 // signed HTTP attempts, at least once, with per-endpoint isolation.
 //
 // The data flows one way. Publish routes a message through the in-memory
-// Index and group-commits it with its deliveries (ingest.go); committed
-// deliveries go straight to the dispatcher (dispatch.go), which keeps one
-// queue, concurrency limit and token bucket per endpoint and sends through
-// package send. Outcomes are written back in batches (record.go), and the
-// poller (poll.go) claims due retries and expired leases, so any node can
-// finish any delivery. Every write of an outcome is fenced by the lease
+// Index (ingest.go) and the writer (writer.go) group-commits it with its
+// deliveries; committed deliveries go straight to the dispatcher
+// (dispatch.go), which keeps one queue, concurrency limit and token bucket
+// per endpoint and sends through package send. Outcomes go back to the
+// writer, which commits them in the same transactions as new messages:
+// one fsync for both, however the load is mixed. The poller (poll.go)
+// claims due retries and expired leases, so any node can finish any
+// delivery. Every write of an outcome is fenced by the lease
 // token the attempt was made under.
 package delivery
 
@@ -123,9 +125,8 @@ type Engine struct {
 	index  *Index
 	logger *slog.Logger
 
-	ingest   *committer
+	writer   *writer
 	dispatch *dispatcher
-	record   *recorder
 	poll     *poller
 
 	// runCtx lives until the hard stop; in-flight sends use it.
@@ -141,8 +142,7 @@ func New(cfg Config) (*Engine, error) {
 	}
 	e := &Engine{cfg: cfg, store: cfg.Store, logger: cfg.Logger}
 	e.index = NewIndex(cfg.Store, cfg.Now)
-	e.ingest = newCommitter(e)
-	e.record = newRecorder(e)
+	e.writer = newWriter(e)
 	e.dispatch = newDispatcher(e)
 	e.poll = newPoller(e)
 	return e, nil
@@ -162,8 +162,7 @@ func (e *Engine) Start(ctx context.Context) error {
 		}
 	}
 	e.runCtx, e.cancelRun = context.WithCancel(context.WithoutCancel(ctx))
-	e.ingest.start(&e.loops)
-	e.record.start(&e.loops)
+	e.writer.start(&e.loops)
 	e.poll.start(&e.loops)
 	return nil
 }
@@ -174,11 +173,11 @@ func (e *Engine) Start(ctx context.Context) error {
 // their rows and are resumed at the next start (or by another node).
 func (e *Engine) Stop(ctx context.Context) error {
 	e.poll.stop()
-	e.ingest.stop()
 	drained := make(chan struct{})
 	go func() {
-		e.dispatch.stop() // waits for in-flight sends
-		e.record.stop()   // writes their outcomes
+		e.writer.closeMessages() // commits what was handed over, refuses more
+		e.dispatch.stop()        // waits for in-flight sends
+		e.writer.stop()          // writes their outcomes
 		close(drained)
 	}()
 	var err error

@@ -4,109 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
-
+	
 	"github.com/hookline/hookline/internal/api"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
-
-// committer group-commits published messages: while one transaction is
-// being written and fsynced, the requests that arrive queue up, and the
-// next transaction takes them all. Under load, one fsync serves many
-// requests; when idle, a lone request commits at once, without waiting.
-type committer struct {
-	e    *Engine
-	in   chan *pendingMessage
-	quit chan struct{}
-	once sync.Once
-	wg   sync.WaitGroup
-}
-
-type pendingMessage struct {
-	item    store.MessageCreate
-	targets []*target
-	done    chan error
-}
-
-var pendingPool = sync.Pool{New: func() any { return &pendingMessage{done: make(chan error, 1)} }}
-
-func newCommitter(e *Engine) *committer {
-	return &committer{e: e, in: make(chan *pendingMessage, 4*e.cfg.MaxBatch), quit: make(chan struct{})}
-}
-
-func (c *committer) start(loops *sync.WaitGroup) {
-	for range c.e.cfg.Committers {
-		c.wg.Add(1)
-		loops.Add(1)
-		go func() {
-			defer loops.Done()
-			defer c.wg.Done()
-			c.run()
-		}()
-	}
-}
-
-// stop lets queued messages commit, then ends the loops. Publish refuses
-// new messages after it.
-func (c *committer) stop() {
-	c.once.Do(func() { close(c.quit) })
-	c.wg.Wait()
-}
-
-// errStopping answers a Publish that arrives during shutdown; the API
-// maps it to a 503 and the client retries elsewhere or later.
-var errStopping = fmt.Errorf("server is shutting down: %w", store.ErrUnavailable)
-
-func (c *committer) run() {
-	batch := make([]*pendingMessage, 0, c.e.cfg.MaxBatch)
-	items := make([]store.MessageCreate, 0, c.e.cfg.MaxBatch)
-	for {
-		var first *pendingMessage
-		select {
-		case first = <-c.in:
-		case <-c.quit:
-			// Commit what was already handed over, then stop.
-			for {
-				select {
-				case p := <-c.in:
-					c.commit([]*pendingMessage{p}, items[:0])
-				default:
-					return
-				}
-			}
-		}
-		batch = append(batch[:0], first)
-	drain:
-		for len(batch) < c.e.cfg.MaxBatch {
-			select {
-			case p := <-c.in:
-				batch = append(batch, p)
-			default:
-				break drain
-			}
-		}
-		c.commit(batch, items[:0])
-	}
-}
-
-func (c *committer) commit(batch []*pendingMessage, items []store.MessageCreate) {
-	for _, p := range batch {
-		items = append(items, p.item)
-	}
-	// The commit must not be cut short by one client going away: the
-	// others in the batch are waiting on it.
-	errs, err := c.e.store.MessageCreateBatch(c.e.runCtx, items)
-	for i, p := range batch {
-		switch {
-		case err != nil:
-			p.done <- fmt.Errorf("commit messages: %w", err)
-		default:
-			p.done <- errs[i]
-		}
-	}
-	clear(items)
-}
 
 // Publish routes a message, commits it with its deliveries and, once the
 // commit is durable, hands the deliveries to the dispatcher. It implements
@@ -134,24 +36,12 @@ func (e *Engine) Publish(ctx context.Context, p api.PublishParams) error {
 	pm.item = store.MessageCreate{Message: msg, Deliveries: deliveries, Lease: lease, Idempotency: p.Idempotency}
 	pm.targets = targets
 
-	select {
-	case <-e.ingest.quit:
-		return errStopping
-	default:
-	}
-	select {
-	case e.ingest.in <- pm:
-	case <-e.ingest.quit:
-		return errStopping
-	case <-ctx.Done():
+	err = e.writer.submit(ctx.Done(), pm)
+	pm.item, pm.targets = store.MessageCreate{}, nil
+	pendingPool.Put(pm)
+	if errors.Is(err, errCallerGone) {
 		return fmt.Errorf("publish: %w", ctx.Err())
 	}
-	// Once handed over, wait for the outcome whatever the client does: the
-	// message may be committed, and its deliveries must then be dispatched.
-	err = <-pm.done
-	pm.item = store.MessageCreate{}
-	pm.targets = nil
-	pendingPool.Put(pm)
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return fmt.Errorf("eventId %q already used: %w", msg.EventID, err)

@@ -1,0 +1,263 @@
+package delivery
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// writer is the engine's one way to the disk. It group-commits published
+// messages and attempt outcomes together: while one transaction is being
+// written and fsynced, whatever arrives queues up, and the next
+// transaction takes it all. Under load one fsync serves many requests and
+// outcomes, however the mix runs; when idle, a lone request commits at
+// once, without waiting.
+type writer struct {
+	e        *Engine
+	messages chan *pendingMessage
+	outcomes chan store.Outcome
+
+	// gate keeps Publish from handing a message over once closeMessages
+	// has begun, so that none is left in the channel unanswered.
+	gate      sync.RWMutex
+	closed    bool
+	handedIn  sync.WaitGroup // messages handed over and not yet answered
+	closeOnce sync.Once
+	wg        sync.WaitGroup
+}
+
+// pendingMessage is a message waiting for its commit.
+type pendingMessage struct {
+	item    store.MessageCreate
+	targets []*target
+	done    chan error
+}
+
+var pendingPool = sync.Pool{New: func() any { return &pendingMessage{done: make(chan error, 1)} }}
+
+func newWriter(e *Engine) *writer {
+	return &writer{
+		e:        e,
+		messages: make(chan *pendingMessage, 4*e.cfg.MaxBatch),
+		outcomes: make(chan store.Outcome, 4*e.cfg.MaxBatch),
+	}
+}
+
+// start runs cfg.Committers loops: one suits SQLite's single writer;
+// PostgreSQL gains from a few transactions in flight.
+func (w *writer) start(loops *sync.WaitGroup) {
+	for range w.e.cfg.Committers {
+		w.wg.Add(1)
+		loops.Add(1)
+		go func() {
+			defer loops.Done()
+			defer w.wg.Done()
+			w.run()
+		}()
+	}
+}
+
+// errStopping answers a Publish that arrives during shutdown; the API
+// maps it to a 503 and the client retries elsewhere or later.
+var errStopping = fmt.Errorf("server is shutting down: %w", store.ErrUnavailable)
+
+// submit hands a message to the writer and waits for its commit. Once
+// handed over, it waits whatever the caller's ctx does: the message may be
+// committed, and its deliveries must then be dispatched.
+func (w *writer) submit(done <-chan struct{}, p *pendingMessage) error {
+	w.gate.RLock()
+	if w.closed {
+		w.gate.RUnlock()
+		return errStopping
+	}
+	select {
+	case w.messages <- p:
+		w.handedIn.Add(1)
+		w.gate.RUnlock()
+	case <-done:
+		w.gate.RUnlock()
+		return errCallerGone
+	}
+	err := <-p.done
+	w.handedIn.Done()
+	return err
+}
+
+var errCallerGone = fmt.Errorf("publish: request cancelled before the message was handed over")
+
+// closeMessages refuses new messages and waits until those handed over
+// are committed (or failed) and answered.
+func (w *writer) closeMessages() {
+	w.closeOnce.Do(func() {
+		w.gate.Lock()
+		w.closed = true
+		w.gate.Unlock()
+	})
+	w.handedIn.Wait()
+}
+
+// addOutcome queues an attempt's outcome. It blocks while the writer is
+// behind (or the database away), which holds the senders back: better
+// than piling outcomes up in memory.
+func (w *writer) addOutcome(o store.Outcome) { w.outcomes <- o }
+
+// stop writes the outcomes already queued, then ends the loops. Messages
+// must be closed and the dispatcher stopped first, so nothing comes after.
+func (w *writer) stop() {
+	w.closeMessages()
+	close(w.outcomes)
+	w.wg.Wait()
+}
+
+func (w *writer) run() {
+	maxBatch := w.e.cfg.MaxBatch
+	batch := make([]*pendingMessage, 0, maxBatch)
+	items := make([]store.MessageCreate, 0, maxBatch)
+	outs := make([]store.Outcome, 0, maxBatch) // outcomes carried over a failed write included
+	outcomes := w.outcomes                      // nil once closed and drained
+	var backoff time.Duration
+	retry := time.NewTimer(time.Hour)
+	defer retry.Stop()
+
+	// room gives the channels that still have room in this batch; a nil
+	// channel is never ready in a select.
+	room := func() (chan *pendingMessage, chan store.Outcome) {
+		var m chan *pendingMessage
+		var o chan store.Outcome
+		if len(batch) < maxBatch {
+			m = w.messages
+		}
+		if len(outs) < maxBatch {
+			o = outcomes
+		}
+		return m, o
+	}
+	for {
+		// Wait for work. Outcomes carried over a failed write are tried
+		// again after the backoff, or at once with the next message.
+		if len(outs) == 0 || backoff > 0 {
+			if outcomes == nil && len(outs) == 0 {
+				return
+			}
+			if len(outs) > 0 {
+				resetTimer(retry, backoff)
+			}
+			msgs, outCh := room()
+			select {
+			case p := <-msgs:
+				batch = append(batch, p)
+			case o, ok := <-outCh:
+				if !ok {
+					outcomes = nil
+					continue
+				}
+				outs = append(outs, o)
+			case <-retry.C:
+			case <-w.e.runCtx.Done():
+				// Hard stop: outcomes not written are given up; their
+				// deliveries keep their leases, which lapse, and are
+				// attempted again (at least once).
+				w.failQueued(errStopping)
+				return
+			}
+		}
+	drain:
+		for {
+			msgs, outCh := room()
+			if msgs == nil && outCh == nil {
+				break
+			}
+			select {
+			case p := <-msgs:
+				batch = append(batch, p)
+			case o, ok := <-outCh:
+				if !ok {
+					outcomes = nil
+					continue
+				}
+				outs = append(outs, o)
+			default:
+				break drain
+			}
+		}
+		if len(batch) == 0 && len(outs) == 0 {
+			continue
+		}
+		if err := w.write(batch, items[:0], outs); err != nil {
+			backoff = min(max(2*backoff, 50*time.Millisecond), 5*time.Second)
+			w.e.logger.Warn("write messages and outcomes; outcomes will be retried",
+				"messages", len(batch), "outcomes", len(outs), "err", err)
+		} else {
+			backoff = 0
+			clear(outs)
+			outs = outs[:0]
+		}
+		clear(batch)
+		batch = batch[:0]
+	}
+}
+
+// write commits one batch and answers its messages. On error the
+// messages are answered with it, and the outcomes stay for the next try.
+func (w *writer) write(batch []*pendingMessage, items []store.MessageCreate, outs []store.Outcome) error {
+	for _, p := range batch {
+		items = append(items, p.item)
+	}
+	// The commit must not be cut short by one client going away: the
+	// others in the batch are waiting on it.
+	errs, applied, err := w.e.store.WriteBatch(w.e.runCtx, items, outs)
+	clear(items)
+	for i, p := range batch {
+		switch {
+		case err != nil:
+			p.done <- fmt.Errorf("commit messages: %w", err)
+		default:
+			p.done <- errs[i]
+		}
+	}
+	if err != nil {
+		return err
+	}
+	w.afterOutcomes(outs, applied)
+	return nil
+}
+
+// failQueued answers every message still in the channel with err.
+func (w *writer) failQueued(err error) {
+	for {
+		select {
+		case p := <-w.messages:
+			p.done <- err
+		default:
+			return
+		}
+	}
+}
+
+// afterOutcomes acts on written outcomes: the routing index forgets an
+// endpoint a 410 disabled, and the poller wakes for the earliest retry.
+func (w *writer) afterOutcomes(outs []store.Outcome, applied []bool) {
+	e := w.e
+	var earliest time.Time
+	for i, o := range outs {
+		if !applied[i] {
+			e.logger.Debug("outcome fenced by a newer lease", "msg", o.Attempt.MsgID, "endpoint", o.Attempt.EndpointID)
+			continue
+		}
+		if o.DisableEndpoint {
+			e.index.Invalidate(o.Attempt.AppID)
+			e.logger.Info("endpoint disabled: receiver answered 410 Gone", "app", o.Attempt.AppID, "endpoint", o.Attempt.EndpointID)
+		}
+		if o.Status == webhook.StatusSending && o.NextAttemptAt != nil {
+			if earliest.IsZero() || o.NextAttemptAt.Before(earliest) {
+				earliest = *o.NextAttemptAt
+			}
+		}
+	}
+	if !earliest.IsZero() {
+		e.poll.wakeAt(earliest)
+	}
+}
