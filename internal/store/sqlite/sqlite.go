@@ -49,6 +49,7 @@ var migrations embed.FS
 type Store struct {
 	w      *sql.DB // the one writer: MaxOpenConns(1), BEGIN IMMEDIATE
 	r      *sql.DB // the read pool, query_only
+	cp     *checkpointer
 	lock   *os.File
 	logger *slog.Logger
 	stmts  stmts
@@ -109,9 +110,11 @@ func (s *Store) open(ctx context.Context, dataDir string) error {
 	// per item. A 32 MiB page cache keeps the hot b-tree pages resident.
 	// journal_size_limit truncates the WAL back to 64 MiB after a
 	// checkpoint, so one burst does not hold its disk space for good.
+	// wal_autocheckpoint=0: the checkpointer does that work on its own
+	// connection (checkpoint.go).
 	writer := dsn(path, "immediate",
 		"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(on)",
-		"temp_store(memory)", "cache_size(-32768)", "journal_size_limit(67108864)")
+		"temp_store(memory)", "cache_size(-32768)", "journal_size_limit(67108864)", "wal_autocheckpoint(0)")
 	s.w, err = sql.Open("sqlite3", writer)
 	if err != nil {
 		return fmt.Errorf("open writer: %w", err)
@@ -141,6 +144,9 @@ func (s *Store) open(ctx context.Context, dataDir string) error {
 	s.r.SetConnMaxIdleTime(0)
 
 	if err := s.prepare(ctx); err != nil {
+		return err
+	}
+	if err := s.startCheckpointer(path); err != nil {
 		return err
 	}
 	n, err := s.releaseLeases(ctx, "")
@@ -222,6 +228,9 @@ func (s *Store) Close() error {
 			st.Close()
 		}
 		s.claimMu.Unlock()
+		if s.cp != nil {
+			errs = append(errs, s.cp.close())
+		}
 		if s.r != nil {
 			errs = append(errs, s.r.Close())
 		}
