@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookline/hookline/internal/delivery"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/sqlite"
 	"github.com/hookline/hookline/internal/webhook"
@@ -28,11 +29,11 @@ type coreEngine struct {
 	mu        sync.Mutex
 	changed   []string // EndpointsChanged app IDs
 	recovers  []store.DeliveryRecoverParams
-	published []PublishParams
+	published []delivery.PublishParams
 	resends   []string // "msgID endpointID"
 }
 
-func (e *coreEngine) Publish(ctx context.Context, p PublishParams) error {
+func (e *coreEngine) Publish(ctx context.Context, p delivery.PublishParams) error {
 	msg := p.Message
 	eps, err := e.store.EndpointList(ctx, store.EndpointListParams{AppID: msg.AppID})
 	if err != nil {

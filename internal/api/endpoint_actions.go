@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hookline/hookline/internal/delivery"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -207,7 +208,7 @@ func (a *API) endpointSendExample(w http.ResponseWriter, r *http.Request) error 
 		CreatedAt: now,
 	}
 	return a.respond(w, r, http.StatusOK, renderExampleMessage(msg), func(idem *store.Idempotency) error {
-		return a.engine.Publish(r.Context(), PublishParams{Message: msg, Idempotency: idem, OnlyEndpoint: ep.ID})
+		return a.engine.Publish(r.Context(), delivery.PublishParams{Message: msg, Idempotency: idem, OnlyEndpoint: ep.ID})
 	})
 }
 

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/hookline/hookline/internal/delivery"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -111,7 +112,7 @@ func (a *API) messageCreate(w http.ResponseWriter, r *http.Request) error {
 		CreatedAt: now,
 	}
 	return a.respond(w, r, http.StatusAccepted, newMessageOut(&msg, withContent), func(idem *store.Idempotency) error {
-		err := a.engine.Publish(r.Context(), PublishParams{Message: msg, Idempotency: idem})
+		err := a.engine.Publish(r.Context(), delivery.PublishParams{Message: msg, Idempotency: idem})
 		if errors.Is(err, store.ErrConflict) {
 			return errConflict("A message with this eventId already exists in this application.")
 		}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookline/hookline/internal/delivery"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/sqlite"
 	"github.com/hookline/hookline/internal/webhook"
@@ -20,7 +21,7 @@ import (
 // measures the API's own work on the hot path, not the store's.
 type nopEngine struct{}
 
-func (nopEngine) Publish(context.Context, PublishParams) error { return nil }
+func (nopEngine) Publish(context.Context, delivery.PublishParams) error { return nil }
 func (nopEngine) Resend(context.Context, string, string, string) error {
 	return nil
 }
