@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -21,18 +20,34 @@ const (
 	maxPayloadRetentionDays = 90
 )
 
-// messageIn is Svix's MessageIn. The payload keeps the bytes received:
-// json.RawMessage copies the value verbatim, so key order, number forms and
-// escapes reach the store and the receivers untouched. "data" is Svix's
-// alias for "payload". "application" (create the app on the fly) is not
-// part of the server's API and is ignored, as are unknown fields.
+// messageIn is Svix's MessageIn. The payload keeps the bytes received
+// (ownedRaw), so key order, number forms and escapes reach the store and
+// the receivers untouched. "data" is Svix's alias for "payload".
+// "application" (create the app on the fly) is not part of the server's
+// API and is ignored, as are unknown fields.
 type messageIn struct {
-	EventType              *string         `json:"eventType"`
-	EventID                *string         `json:"eventId"`
-	Payload                json.RawMessage `json:"payload"`
-	Data                   json.RawMessage `json:"data"`
-	Channels               *[]string       `json:"channels"`
-	PayloadRetentionPeriod *int64          `json:"payloadRetentionPeriod"`
+	EventType              *string   `json:"eventType"`
+	EventID                *string   `json:"eventId"`
+	Payload                ownedRaw  `json:"payload"`
+	Data                   ownedRaw  `json:"data"`
+	Channels               *[]string `json:"channels"`
+	PayloadRetentionPeriod *int64    `json:"payloadRetentionPeriod"`
+}
+
+// ownedRaw is json.RawMessage without its copy: it keeps the value as a
+// slice of the bytes being decoded. json.Unmarshal hands UnmarshalJSON a
+// slice of its own input (decodeState keeps the caller's slice), and
+// readBody's result is this request's alone and never written again, so
+// the payload is copied once, by readBody, between the socket and the
+// store. Decode only such an owned buffer into it, never a Decoder's.
+// TestOwnedRawAliasesTheBody pins the assumption.
+type ownedRaw []byte
+
+// UnmarshalJSON keeps b itself, capped so that an append cannot write over
+// the bytes after it.
+func (m *ownedRaw) UnmarshalJSON(b []byte) error {
+	*m = b[:len(b):len(b)]
+	return nil
 }
 
 // validate checks every field, adding every problem to probs, and returns
@@ -59,7 +74,7 @@ func (in *messageIn) validate(probs *problems) (eventType, eventID string, chann
 	switch {
 	case payload == nil:
 		probs.add("field required", "payload")
-	case payload[0] != '{': // RawMessage holds the value from its first byte
+	case payload[0] != '{': // ownedRaw holds the value from its first byte
 		probs.add("Payload must be an object.", "payload")
 	}
 	if in.Channels != nil {
