@@ -217,19 +217,14 @@ func (a *API) endpointList(w http.ResponseWriter, r *http.Request) error {
 	var probs problems
 	// Svix lists endpoints newest first unless told otherwise.
 	pq := parsePage(r, store.Descending, &probs)
-	if err := probs.err(); err != nil {
-		return err
-	}
-	app, err := a.app(r)
-	if err != nil {
-		return err
-	}
-	eps, err := a.store.EndpointList(r.Context(), store.EndpointListParams{AppID: app.ID, Page: pq.fetchPage()})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, listResponse(pq, eps, func(ep webhook.Endpoint) string { return ep.ID }, renderEndpoint))
-	return nil
+	return writeList(w, r, probs, pq, func(ctx context.Context) ([]webhook.Endpoint, error) {
+		// The app is looked up after the query is checked, as before.
+		app, err := a.app(r)
+		if err != nil {
+			return nil, err
+		}
+		return a.store.EndpointList(ctx, store.EndpointListParams{AppID: app.ID, Page: pq.fetchPage()})
+	}, func(ep webhook.Endpoint) string { return ep.ID }, renderEndpoint)
 }
 
 // newEndpoint builds an endpoint of app from in, with a generated secret

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -146,24 +147,17 @@ func (a *API) messageList(w http.ResponseWriter, r *http.Request) error {
 	tl := parseTimeList(r, &probs)
 	p := store.MessageListParams{
 		AppID:       app.ID,
-		Page:        tl.fetchPage(),
+		Page:        tl.pq.fetchPage(),
 		Since:       tl.since,
 		Until:       tl.until,
 		EventTypes:  queryEventTypes(q, &probs),
 		Channel:     queryChannel(q, &probs),
 		WithContent: queryBool(q, "with_content", true, &probs),
 	}
-	if err := probs.err(); err != nil {
-		return err
-	}
-	msgs, err := a.store.MessageList(r.Context(), p)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, timeListResponse(tl, msgs,
-		func(m webhook.Message) string { return m.ID },
-		func(m webhook.Message) messageOut { return newMessageOut(&m, p.WithContent) }))
-	return nil
+	return writeList(w, r, probs, tl.pq, func(ctx context.Context) ([]webhook.Message, error) {
+		return a.store.MessageList(ctx, p)
+	}, func(m webhook.Message) string { return m.ID },
+		func(m webhook.Message) messageOut { return newMessageOut(&m, p.WithContent) })
 }
 
 // messageGet is GET /api/v1/app/{app_id}/msg/{msg_id}, by ID or eventId.
