@@ -128,11 +128,7 @@ func (a *API) writeAttempts(w http.ResponseWriter, r *http.Request, probs proble
 
 // attemptGet is GET /api/v1/app/{app_id}/msg/{msg_id}/attempt/{attempt_id}.
 func (a *API) attemptGet(w http.ResponseWriter, r *http.Request) error {
-	app, err := a.app(r)
-	if err != nil {
-		return err
-	}
-	msg, err := a.message(r, app.ID)
+	app, msg, err := a.appMessage(r)
 	if err != nil {
 		return err
 	}
@@ -148,11 +144,7 @@ func (a *API) attemptGet(w http.ResponseWriter, r *http.Request) error {
 // DELETE /api/v1/app/{app_id}/msg/{msg_id}/attempt/{attempt_id}/content:
 // the response body the receiver sent is replaced by "EXPUNGED".
 func (a *API) attemptExpungeContent(w http.ResponseWriter, r *http.Request) error {
-	app, err := a.app(r)
-	if err != nil {
-		return err
-	}
-	msg, err := a.message(r, app.ID)
+	app, msg, err := a.appMessage(r)
 	if err != nil {
 		return err
 	}
@@ -225,11 +217,7 @@ func (a *API) endpointMessageList(w http.ResponseWriter, r *http.Request) error 
 // is gone cannot be resent (400 missing_payload, as Svix); one never
 // delivered to that endpoint is a 404.
 func (a *API) messageResend(w http.ResponseWriter, r *http.Request) error {
-	app, err := a.app(r)
-	if err != nil {
-		return err
-	}
-	msg, err := a.message(r, app.ID)
+	app, msg, err := a.appMessage(r)
 	if err != nil {
 		return err
 	}

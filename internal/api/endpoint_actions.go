@@ -48,11 +48,7 @@ func (a *API) endpointStats(w http.ResponseWriter, r *http.Request) error {
 	if until.Sub(since) > statsWindow+windowSlack {
 		return errBadRequest("invalid_range", fmt.Sprintf("'since' cannot be more than 28 days prior to %s", until.Format(time.RFC3339)))
 	}
-	app, err := a.app(r)
-	if err != nil {
-		return err
-	}
-	ep, err := a.endpoint(r, app)
+	app, ep, err := a.appEndpoint(r)
 	if err != nil {
 		return err
 	}
@@ -89,12 +85,9 @@ const taskPrefix webhook.Prefix = "qtask_"
 // sends themselves run in the background, so the task is "running", the
 // one status Svix's spec defines.
 func (a *API) endpointRecover(w http.ResponseWriter, r *http.Request) error {
-	app, err := a.app(r)
-	if err != nil {
-		return err
-	}
 	var in recoverIn
-	if err := a.decode(w, r, &in); err != nil {
+	app, err := a.appBody(w, r, &in)
+	if err != nil {
 		return err
 	}
 	var probs problems
@@ -161,12 +154,9 @@ const (
 // "examples" in its version "1" schema, or the one exampleIndex picks) to
 // this endpoint alone, and answers the message as MessageOut.
 func (a *API) endpointSendExample(w http.ResponseWriter, r *http.Request) error {
-	app, err := a.app(r)
-	if err != nil {
-		return err
-	}
 	var in eventExampleIn
-	if err := a.decode(w, r, &in); err != nil {
+	app, err := a.appBody(w, r, &in)
+	if err != nil {
 		return err
 	}
 	var probs problems

@@ -40,16 +40,7 @@ func renderHeaders(h map[string]string) endpointHeadersOut {
 }
 
 func (a *API) endpointHeadersGet(w http.ResponseWriter, r *http.Request) error {
-	app, err := a.app(r)
-	if err != nil {
-		return err
-	}
-	ep, err := a.endpoint(r, app)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, renderHeaders(ep.Headers))
-	return nil
+	return writeEndpoint(a, w, r, func(ep webhook.Endpoint) endpointHeadersOut { return renderHeaders(ep.Headers) })
 }
 
 // checkHeaders checks each header and that no two names differ only in
@@ -70,12 +61,9 @@ func checkHeaders(p *problems, names []string, value func(string) string) {
 }
 
 func (a *API) endpointHeadersUpdate(w http.ResponseWriter, r *http.Request) error {
-	app, err := a.app(r)
-	if err != nil {
-		return err
-	}
 	var in endpointHeadersIn
-	if err := a.decode(w, r, &in); err != nil {
+	app, err := a.appBody(w, r, &in)
+	if err != nil {
 		return err
 	}
 	var probs problems
@@ -99,12 +87,9 @@ func (a *API) endpointHeadersUpdate(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (a *API) endpointHeadersPatch(w http.ResponseWriter, r *http.Request) error {
-	app, err := a.app(r)
-	if err != nil {
-		return err
-	}
 	var in endpointHeadersPatchIn
-	if err := a.decode(w, r, &in); err != nil {
+	app, err := a.appBody(w, r, &in)
+	if err != nil {
 		return err
 	}
 	var probs problems

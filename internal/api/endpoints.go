@@ -79,11 +79,6 @@ func renderEndpoint(ep webhook.Endpoint) endpointOut {
 	}
 }
 
-// endpoint resolves {endpoint_id} (an ID or a UID) within app.
-func (a *API) endpoint(r *http.Request, app webhook.App) (webhook.Endpoint, error) {
-	return a.store.EndpointGet(r.Context(), app.ID, r.PathValue("endpoint_id"))
-}
-
 // validate checks every field, normalising filterTypes and channels (sets
 // in Svix: duplicates dropped) and the secret's prefix.
 func (in *endpointIn) validate(ctx context.Context, s store.Store, p *problems) error {
@@ -246,12 +241,9 @@ func (a *API) newEndpoint(app webhook.App, in *endpointIn) (webhook.Endpoint, er
 }
 
 func (a *API) endpointCreate(w http.ResponseWriter, r *http.Request) error {
-	app, err := a.app(r)
-	if err != nil {
-		return err
-	}
 	var in endpointIn
-	if err := a.decode(w, r, &in); err != nil {
+	app, err := a.appBody(w, r, &in)
+	if err != nil {
 		return err
 	}
 	var probs problems
@@ -276,28 +268,16 @@ func (a *API) endpointCreate(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) endpointGet(w http.ResponseWriter, r *http.Request) error {
-	app, err := a.app(r)
-	if err != nil {
-		return err
-	}
-	ep, err := a.endpoint(r, app)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, renderEndpoint(ep))
-	return nil
+	return writeEndpoint(a, w, r, renderEndpoint)
 }
 
 // endpointUpdate is PUT (Svix's EndpointUpdate): it replaces the
 // endpoint's settings, keeping its secret and headers, or creates a new
 // endpoint (201) when {endpoint_id} names none, as Svix does.
 func (a *API) endpointUpdate(w http.ResponseWriter, r *http.Request) error {
-	app, err := a.app(r)
-	if err != nil {
-		return err
-	}
 	var in endpointIn
-	if err := a.decode(w, r, &in); err != nil {
+	app, err := a.appBody(w, r, &in)
+	if err != nil {
 		return err
 	}
 	in.Secret = nil // not part of EndpointUpdate
@@ -334,12 +314,9 @@ func (a *API) endpointUpdate(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) endpointPatch(w http.ResponseWriter, r *http.Request) error {
-	app, err := a.app(r)
-	if err != nil {
-		return err
-	}
 	var in endpointPatch
-	if err := a.decode(w, r, &in); err != nil {
+	app, err := a.appBody(w, r, &in)
+	if err != nil {
 		return err
 	}
 	var probs problems
@@ -439,11 +416,7 @@ func (a *API) endpointPatch(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) endpointDelete(w http.ResponseWriter, r *http.Request) error {
-	app, err := a.app(r)
-	if err != nil {
-		return err
-	}
-	ep, err := a.endpoint(r, app)
+	app, ep, err := a.appEndpoint(r)
 	if err != nil {
 		return err
 	}

@@ -183,11 +183,7 @@ func (a *API) messageGet(w http.ResponseWriter, r *http.Request) error {
 // the payload is deleted for good; the message then shows
 // {"expired":true} and can no longer be resent, as in Svix.
 func (a *API) messageExpungeContent(w http.ResponseWriter, r *http.Request) error {
-	app, err := a.app(r)
-	if err != nil {
-		return err
-	}
-	msg, err := a.message(r, app.ID)
+	app, msg, err := a.appMessage(r)
 	if err != nil {
 		return err
 	}
@@ -196,11 +192,6 @@ func (a *API) messageExpungeContent(w http.ResponseWriter, r *http.Request) erro
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-// message resolves {msg_id}, an ID or an eventId, within the app.
-func (a *API) message(r *http.Request, appID string) (webhook.Message, error) {
-	return a.store.MessageGet(r.Context(), appID, r.PathValue("msg_id"))
 }
 
 // dedupe drops repeated channels, keeping the first of each, as Svix
