@@ -178,17 +178,13 @@ func (a *API) appPatch(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var probs problems
-	if in.Name.Set {
-		if in.Name.Null {
-			probs.add("name may not be null", "name")
-		} else {
-			checkName(&probs, in.Name.Value, "name")
-		}
+	if in.Name.notNull(&probs, "name") {
+		checkName(&probs, in.Name.Value, "name")
 	}
-	if in.UID.Set && !in.UID.Null {
+	if in.UID.valued() {
 		checkUID(&probs, in.UID.Value, "uid")
 	}
-	if in.RateLimit.Set && !in.RateLimit.Null {
+	if in.RateLimit.valued() {
 		checkRateLimit(&probs, in.RateLimit.Value, "rateLimit")
 	}
 	if in.Metadata.Set {

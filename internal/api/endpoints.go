@@ -320,45 +320,38 @@ func (a *API) endpointPatch(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var probs problems
-	notNull := func(set, null bool, name string) bool {
-		if set && null {
-			probs.add(name+" may not be null", name)
-			return false
-		}
-		return set
-	}
-	if notNull(in.URL.Set, in.URL.Null, "url") {
+	if in.URL.notNull(&probs, "url") {
 		if err := webhook.ValidateEndpointURL(in.URL.Value); err != nil {
 			probs.add(err.Error(), "url")
 		}
 	}
-	if notNull(in.Description.Set, in.Description.Null, "description") {
+	if in.Description.notNull(&probs, "description") {
 		checkNoControl(&probs, in.Description.Value, "description")
 	}
-	if notNull(in.Version.Set, in.Version.Null, "version") {
+	if in.Version.notNull(&probs, "version") {
 		checkVersion(&probs, in.Version.Value, "version")
 	}
-	notNull(in.Disabled.Set, in.Disabled.Null, "disabled")
-	if in.UID.Set && !in.UID.Null {
+	in.Disabled.notNull(&probs, "disabled")
+	if in.UID.valued() {
 		checkUID(&probs, in.UID.Value, "uid")
 	}
-	if in.RateLimit.Set && !in.RateLimit.Null {
+	if in.RateLimit.valued() {
 		checkRateLimit(&probs, in.RateLimit.Value, "rateLimit")
 	}
-	if in.FilterTypes.Set && !in.FilterTypes.Null {
+	if in.FilterTypes.valued() {
 		in.FilterTypes.Value = dedupeStrings(in.FilterTypes.Value)
 		if err := checkFilterTypes(r.Context(), a.store, &probs, in.FilterTypes.Value); err != nil {
 			return err
 		}
 	}
-	if in.Channels.Set && !in.Channels.Null {
+	if in.Channels.valued() {
 		in.Channels.Value = dedupeStrings(in.Channels.Value)
 		checkChannels(&probs, in.Channels.Value)
 	}
 	if in.Metadata.Set {
 		checkMetadata(&probs, in.Metadata.Value, "metadata")
 	}
-	if in.Secret.Set && !in.Secret.Null && !signature.ValidSecret(in.Secret.Value) {
+	if in.Secret.valued() && !signature.ValidSecret(in.Secret.Value) {
 		probs.add(`secret must match ^(whsec_)?[a-zA-Z0-9+/=]{32,100}$ and be valid base64`, "secret")
 	}
 	if err := probs.err(); err != nil {
@@ -401,7 +394,7 @@ func (a *API) endpointPatch(w http.ResponseWriter, r *http.Request) error {
 	}
 	// A new secret is a rotation: the old one keeps signing for a day, so
 	// receivers are not cut off. (Svix's server ignores "secret" here.)
-	if in.Secret.Set && !in.Secret.Null {
+	if in.Secret.valued() {
 		if err := rotateSecret(&ep, normalizeSecret(in.Secret.Value), now); err != nil {
 			return err
 		}

@@ -290,23 +290,15 @@ func (a *API) eventTypePatch(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var probs problems
-	if in.Description.Set {
-		if in.Description.Null {
-			probs.add("description may not be null", "description")
-		} else {
-			checkNoControl(&probs, in.Description.Value, "description")
-		}
+	if in.Description.notNull(&probs, "description") {
+		checkNoControl(&probs, in.Description.Value, "description")
 	}
-	if in.Archived.Set && in.Archived.Null {
-		probs.add("archived may not be null", "archived")
-	}
-	if in.Deprecated.Set && in.Deprecated.Null {
-		probs.add("deprecated may not be null", "deprecated")
-	}
-	if in.FeatureFlag.Set && !in.FeatureFlag.Null {
+	in.Archived.notNull(&probs, "archived")
+	in.Deprecated.notNull(&probs, "deprecated")
+	if in.FeatureFlag.valued() {
 		checkUID(&probs, in.FeatureFlag.Value, "featureFlag")
 	}
-	if in.Schemas.Set && !in.Schemas.Null {
+	if in.Schemas.valued() {
 		checkSchemas(&probs, in.Schemas.Value, "schemas")
 	}
 	if err := probs.err(); err != nil {
