@@ -311,12 +311,15 @@ func errLocs(t *testing.T, b []byte) []string {
 
 // sdkDecode decodes body into v (a Svix SDK model type, whose own
 // UnmarshalJSON rejects unknown fields and missing required ones) through
-// a decoder that also disallows unknown fields.
-func sdkDecode(t *testing.T, body []byte, v any) {
+// a decoder that also disallows unknown fields. It reports whether body
+// decoded.
+func sdkDecode(t *testing.T, body []byte, v any) bool {
 	t.Helper()
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		t.Errorf("decode %T from %s: %v", v, body, err)
+		return false
 	}
+	return true
 }
