@@ -11,8 +11,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hookline/hookline/internal/delivery"
 	"github.com/hookline/hookline/internal/store"
-	"github.com/hookline/hookline/internal/webhook"
 )
 
 // Engine is what the API needs from the delivery engine.
@@ -22,7 +22,7 @@ type Engine interface {
 	// It returns only after the commit. Store errors come back wrapped:
 	// store.ErrConflict (eventId reused), store.ErrIdempotencyKeyUsed,
 	// store.ErrUnavailable.
-	Publish(ctx context.Context, p PublishParams) error
+	Publish(ctx context.Context, p delivery.PublishParams) error
 	// Resend attempts a message again to one endpoint, now.
 	Resend(ctx context.Context, appID, msgID, endpointID string) error
 	// Recover re-queues an endpoint's failed deliveries in a time window.
@@ -30,15 +30,6 @@ type Engine interface {
 	// EndpointsChanged tells the routing index that an app's endpoints
 	// were created, changed or deleted.
 	EndpointsChanged(appID string)
-}
-
-// PublishParams is one message to publish.
-type PublishParams struct {
-	Message     webhook.Message
-	Idempotency *store.Idempotency
-	// OnlyEndpoint, when set, delivers to that endpoint alone (send-example),
-	// bypassing filterTypes and channels.
-	OnlyEndpoint string
 }
 
 // Config is the API's dependencies and settings.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -88,15 +89,9 @@ func (a *API) appList(w http.ResponseWriter, r *http.Request) error {
 	var probs problems
 	// Svix lists applications oldest first unless told otherwise.
 	pq := parsePage(r, store.Ascending, &probs)
-	if err := probs.err(); err != nil {
-		return err
-	}
-	apps, err := a.store.AppList(r.Context(), store.AppListParams{Page: pq.fetchPage()})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, listResponse(pq, apps, func(app webhook.App) string { return app.ID }, renderApp))
-	return nil
+	return writeList(w, r, probs, pq, func(ctx context.Context) ([]webhook.App, error) {
+		return a.store.AppList(ctx, store.AppListParams{Page: pq.fetchPage()})
+	}, func(app webhook.App) string { return app.ID }, renderApp)
 }
 
 func (a *API) appCreate(w http.ResponseWriter, r *http.Request) error {
@@ -183,17 +178,13 @@ func (a *API) appPatch(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var probs problems
-	if in.Name.Set {
-		if in.Name.Null {
-			probs.add("name may not be null", "name")
-		} else {
-			checkName(&probs, in.Name.Value, "name")
-		}
+	if in.Name.notNull(&probs, "name") {
+		checkName(&probs, in.Name.Value, "name")
 	}
-	if in.UID.Set && !in.UID.Null {
+	if in.UID.valued() {
 		checkUID(&probs, in.UID.Value, "uid")
 	}
-	if in.RateLimit.Set && !in.RateLimit.Null {
+	if in.RateLimit.valued() {
 		checkRateLimit(&probs, in.RateLimit.Value, "rateLimit")
 	}
 	if in.Metadata.Set {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/hookline/hookline/internal/store"
@@ -19,19 +20,14 @@ func (a *API) attemptListByEndpoint(w http.ResponseWriter, r *http.Request) erro
 	}
 	var probs problems
 	q := r.URL.Query()
-	tl := parseTimeList(r, &probs)
-	p := attemptFilters(r, app.ID, tl, &probs)
+	tl, p := attemptQuery(r, app.ID, &probs)
 	p.StatusCodeClass = queryStatusCodeClass(q, &probs)
 	withContent := queryBool(q, "with_content", true, &probs)
-	if err := probs.err(); err != nil {
-		return err
-	}
-	ep, err := a.store.EndpointGet(r.Context(), app.ID, r.PathValue("endpoint_id"))
-	if err != nil {
-		return err
-	}
-	p.EndpointID = ep.ID
-	return a.writeAttempts(w, r, tl, p, withContent)
+	return a.writeAttempts(w, r, probs, tl, withContent, func(ctx context.Context) (store.AttemptListParams, error) {
+		ep, err := a.store.EndpointGet(ctx, app.ID, r.PathValue("endpoint_id"))
+		p.EndpointID = ep.ID
+		return p, err
+	})
 }
 
 // attemptListByMessage is GET /api/v1/app/{app_id}/attempt/msg/{msg_id}.
@@ -53,8 +49,7 @@ func (a *API) attemptListForMessage(w http.ResponseWriter, r *http.Request, curr
 	}
 	var probs problems
 	q := r.URL.Query()
-	tl := parseTimeList(r, &probs)
-	p := attemptFilters(r, app.ID, tl, &probs)
+	tl, p := attemptQuery(r, app.ID, &probs)
 	withContent := true
 	if current {
 		p.StatusCodeClass = queryStatusCodeClass(q, &probs)
@@ -64,22 +59,19 @@ func (a *API) attemptListForMessage(w http.ResponseWriter, r *http.Request, curr
 	if epID != "" && !webhook.ValidUID(epID) {
 		probs.addQuery("endpoint_id", "endpoint_id must be an endpoint's ID or uid")
 	}
-	if err := probs.err(); err != nil {
-		return err
-	}
-	msg, err := a.message(r, app.ID)
-	if err != nil {
-		return err
-	}
-	p.MsgID = msg.ID
-	if epID != "" {
-		ep, err := a.store.EndpointGet(r.Context(), app.ID, epID)
+	return a.writeAttempts(w, r, probs, tl, withContent, func(ctx context.Context) (store.AttemptListParams, error) {
+		msg, err := a.message(r, app.ID)
 		if err != nil {
-			return err
+			return p, err
 		}
-		p.EndpointID = ep.ID
-	}
-	return a.writeAttempts(w, r, tl, p, withContent)
+		p.MsgID = msg.ID
+		if epID != "" {
+			ep, err := a.store.EndpointGet(ctx, app.ID, epID)
+			p.EndpointID = ep.ID
+			return p, err
+		}
+		return p, nil
+	})
 }
 
 // attemptListByMessageEndpoint is
@@ -92,29 +84,25 @@ func (a *API) attemptListByMessageEndpoint(w http.ResponseWriter, r *http.Reques
 		return err
 	}
 	var probs problems
-	tl := parseTimeList(r, &probs)
-	p := attemptFilters(r, app.ID, tl, &probs)
-	if err := probs.err(); err != nil {
-		return err
-	}
-	msg, err := a.message(r, app.ID)
-	if err != nil {
-		return err
-	}
-	ep, err := a.store.EndpointGet(r.Context(), app.ID, r.PathValue("endpoint_id"))
-	if err != nil {
-		return err
-	}
-	p.MsgID, p.EndpointID = msg.ID, ep.ID
-	return a.writeAttempts(w, r, tl, p, true)
+	tl, p := attemptQuery(r, app.ID, &probs)
+	return a.writeAttempts(w, r, probs, tl, true, func(ctx context.Context) (store.AttemptListParams, error) {
+		msg, err := a.message(r, app.ID)
+		if err != nil {
+			return p, err
+		}
+		ep, err := a.store.EndpointGet(ctx, app.ID, r.PathValue("endpoint_id"))
+		p.MsgID, p.EndpointID = msg.ID, ep.ID
+		return p, err
+	})
 }
 
-// attemptFilters reads the filters every attempt list takes.
-func attemptFilters(r *http.Request, appID string, tl timeList, probs *problems) store.AttemptListParams {
+// attemptQuery reads the page and the filters every attempt list takes.
+func attemptQuery(r *http.Request, appID string, probs *problems) (timeList, store.AttemptListParams) {
 	q := r.URL.Query()
-	return store.AttemptListParams{
+	tl := parseTimeList(r, probs)
+	return tl, store.AttemptListParams{
 		AppID:      appID,
-		Page:       tl.fetchPage(),
+		Page:       tl.pq.fetchPage(),
 		Status:     queryStatus(q, probs),
 		Since:      tl.since,
 		Until:      tl.until,
@@ -123,24 +111,24 @@ func attemptFilters(r *http.Request, appID string, tl timeList, probs *problems)
 	}
 }
 
-func (a *API) writeAttempts(w http.ResponseWriter, r *http.Request, tl timeList, p store.AttemptListParams, withContent bool) error {
-	rows, err := a.store.AttemptList(r.Context(), p)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, timeListResponse(tl, rows,
-		func(at webhook.Attempt) string { return at.ID },
-		func(at webhook.Attempt) attemptOut { return newAttemptOut(at, withContent) }))
-	return nil
+// writeAttempts answers an attempt list. resolve completes the filters
+// with what the path names (message, endpoint), once the query is known
+// to be good.
+func (a *API) writeAttempts(w http.ResponseWriter, r *http.Request, probs problems, tl timeList, withContent bool,
+	resolve func(ctx context.Context) (store.AttemptListParams, error)) error {
+	return writeList(w, r, probs, tl.pq, func(ctx context.Context) ([]webhook.Attempt, error) {
+		p, err := resolve(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return a.store.AttemptList(ctx, p)
+	}, func(at webhook.Attempt) string { return at.ID },
+		func(at webhook.Attempt) attemptOut { return newAttemptOut(at, withContent) })
 }
 
 // attemptGet is GET /api/v1/app/{app_id}/msg/{msg_id}/attempt/{attempt_id}.
 func (a *API) attemptGet(w http.ResponseWriter, r *http.Request) error {
-	app, err := a.app(r)
-	if err != nil {
-		return err
-	}
-	msg, err := a.message(r, app.ID)
+	app, msg, err := a.appMessage(r)
 	if err != nil {
 		return err
 	}
@@ -156,11 +144,7 @@ func (a *API) attemptGet(w http.ResponseWriter, r *http.Request) error {
 // DELETE /api/v1/app/{app_id}/msg/{msg_id}/attempt/{attempt_id}/content:
 // the response body the receiver sent is replaced by "EXPUNGED".
 func (a *API) attemptExpungeContent(w http.ResponseWriter, r *http.Request) error {
-	app, err := a.app(r)
-	if err != nil {
-		return err
-	}
-	msg, err := a.message(r, app.ID)
+	app, msg, err := a.appMessage(r)
 	if err != nil {
 		return err
 	}
@@ -182,25 +166,16 @@ func (a *API) messageEndpointList(w http.ResponseWriter, r *http.Request) error 
 	}
 	var probs problems
 	pq := parsePage(r, store.Descending, &probs)
-	if err := probs.err(); err != nil {
-		return err
-	}
-	msg, err := a.message(r, app.ID)
-	if err != nil {
-		return err
-	}
-	rows, err := a.store.DeliveryListByMessage(r.Context(), store.DeliveryListByMessageParams{
-		AppID: app.ID, MsgID: msg.ID, Page: pq.fetchPage(),
-	})
-	if err != nil {
-		return err
-	}
-	out := listResponse(pq, rows,
-		func(d store.DeliveryWithEndpoint) string { return d.Endpoint.ID },
-		newMessageEndpointOut)
-	out.PrevIterator = nil
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	pq.forwardOnly = true
+	return writeList(w, r, probs, pq, func(ctx context.Context) ([]store.DeliveryWithEndpoint, error) {
+		msg, err := a.message(r, app.ID)
+		if err != nil {
+			return nil, err
+		}
+		return a.store.DeliveryListByMessage(ctx, store.DeliveryListByMessageParams{
+			AppID: app.ID, MsgID: msg.ID, Page: pq.fetchPage(),
+		})
+	}, func(d store.DeliveryWithEndpoint) string { return d.Endpoint.ID }, newMessageEndpointOut)
 }
 
 // endpointMessageList is GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/msg,
@@ -216,7 +191,7 @@ func (a *API) endpointMessageList(w http.ResponseWriter, r *http.Request) error 
 	tl := parseTimeList(r, &probs)
 	p := store.DeliveryListByEndpointParams{
 		AppID:       app.ID,
-		Page:        tl.fetchPage(),
+		Page:        tl.pq.fetchPage(),
 		Status:      queryStatus(q, &probs),
 		Channel:     queryChannel(q, &probs),
 		EventTypes:  queryEventTypes(q, &probs),
@@ -224,24 +199,17 @@ func (a *API) endpointMessageList(w http.ResponseWriter, r *http.Request) error 
 		Until:       tl.until,
 		WithContent: queryBool(q, "with_content", true, &probs),
 	}
-	if err := probs.err(); err != nil {
-		return err
-	}
-	ep, err := a.store.EndpointGet(r.Context(), app.ID, r.PathValue("endpoint_id"))
-	if err != nil {
-		return err
-	}
-	p.EndpointID = ep.ID
-	rows, err := a.store.DeliveryListByEndpoint(r.Context(), p)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, timeListResponse(tl, rows,
-		func(d store.DeliveryWithMessage) string { return d.Message.ID },
+	return writeList(w, r, probs, tl.pq, func(ctx context.Context) ([]store.DeliveryWithMessage, error) {
+		ep, err := a.store.EndpointGet(ctx, app.ID, r.PathValue("endpoint_id"))
+		if err != nil {
+			return nil, err
+		}
+		p.EndpointID = ep.ID
+		return a.store.DeliveryListByEndpoint(ctx, p)
+	}, func(d store.DeliveryWithMessage) string { return d.Message.ID },
 		func(d store.DeliveryWithMessage) endpointMessageOut {
 			return endpointMessageOut{d: &d, withContent: p.WithContent}
-		}))
-	return nil
+		})
 }
 
 // messageResend is POST /api/v1/app/{app_id}/msg/{msg_id}/endpoint/{endpoint_id}/resend:
@@ -249,11 +217,7 @@ func (a *API) endpointMessageList(w http.ResponseWriter, r *http.Request) error 
 // is gone cannot be resent (400 missing_payload, as Svix); one never
 // delivered to that endpoint is a 404.
 func (a *API) messageResend(w http.ResponseWriter, r *http.Request) error {
-	app, err := a.app(r)
-	if err != nil {
-		return err
-	}
-	msg, err := a.message(r, app.ID)
+	app, msg, err := a.appMessage(r)
 	if err != nil {
 		return err
 	}

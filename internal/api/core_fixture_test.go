@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookline/hookline/internal/delivery"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/sqlite"
 	"github.com/hookline/hookline/internal/webhook"
@@ -28,11 +29,11 @@ type coreEngine struct {
 	mu        sync.Mutex
 	changed   []string // EndpointsChanged app IDs
 	recovers  []store.DeliveryRecoverParams
-	published []PublishParams
+	published []delivery.PublishParams
 	resends   []string // "msgID endpointID"
 }
 
-func (e *coreEngine) Publish(ctx context.Context, p PublishParams) error {
+func (e *coreEngine) Publish(ctx context.Context, p delivery.PublishParams) error {
 	msg := p.Message
 	eps, err := e.store.EndpointList(ctx, store.EndpointListParams{AppID: msg.AppID})
 	if err != nil {
@@ -310,12 +311,15 @@ func errLocs(t *testing.T, b []byte) []string {
 
 // sdkDecode decodes body into v (a Svix SDK model type, whose own
 // UnmarshalJSON rejects unknown fields and missing required ones) through
-// a decoder that also disallows unknown fields.
-func sdkDecode(t *testing.T, body []byte, v any) {
+// a decoder that also disallows unknown fields. It reports whether body
+// decoded.
+func sdkDecode(t *testing.T, body []byte, v any) bool {
 	t.Helper()
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		t.Errorf("decode %T from %s: %v", v, body, err)
+		return false
 	}
+	return true
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hookline/hookline/internal/delivery"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -47,11 +48,7 @@ func (a *API) endpointStats(w http.ResponseWriter, r *http.Request) error {
 	if until.Sub(since) > statsWindow+windowSlack {
 		return errBadRequest("invalid_range", fmt.Sprintf("'since' cannot be more than 28 days prior to %s", until.Format(time.RFC3339)))
 	}
-	app, err := a.app(r)
-	if err != nil {
-		return err
-	}
-	ep, err := a.endpoint(r, app)
+	app, ep, err := a.appEndpoint(r)
 	if err != nil {
 		return err
 	}
@@ -88,12 +85,9 @@ const taskPrefix webhook.Prefix = "qtask_"
 // sends themselves run in the background, so the task is "running", the
 // one status Svix's spec defines.
 func (a *API) endpointRecover(w http.ResponseWriter, r *http.Request) error {
-	app, err := a.app(r)
-	if err != nil {
-		return err
-	}
 	var in recoverIn
-	if err := a.decode(w, r, &in); err != nil {
+	app, err := a.appBody(w, r, &in)
+	if err != nil {
 		return err
 	}
 	var probs problems
@@ -160,12 +154,9 @@ const (
 // "examples" in its version "1" schema, or the one exampleIndex picks) to
 // this endpoint alone, and answers the message as MessageOut.
 func (a *API) endpointSendExample(w http.ResponseWriter, r *http.Request) error {
-	app, err := a.app(r)
-	if err != nil {
-		return err
-	}
 	var in eventExampleIn
-	if err := a.decode(w, r, &in); err != nil {
+	app, err := a.appBody(w, r, &in)
+	if err != nil {
 		return err
 	}
 	var probs problems
@@ -207,7 +198,7 @@ func (a *API) endpointSendExample(w http.ResponseWriter, r *http.Request) error 
 		CreatedAt: now,
 	}
 	return a.respond(w, r, http.StatusOK, renderExampleMessage(msg), func(idem *store.Idempotency) error {
-		return a.engine.Publish(r.Context(), PublishParams{Message: msg, Idempotency: idem, OnlyEndpoint: ep.ID})
+		return a.engine.Publish(r.Context(), delivery.PublishParams{Message: msg, Idempotency: idem, OnlyEndpoint: ep.ID})
 	})
 }
 

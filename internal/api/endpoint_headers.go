@@ -1,7 +1,9 @@
 package api
 
 import (
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 
@@ -40,25 +42,20 @@ func renderHeaders(h map[string]string) endpointHeadersOut {
 }
 
 func (a *API) endpointHeadersGet(w http.ResponseWriter, r *http.Request) error {
-	app, err := a.app(r)
-	if err != nil {
-		return err
-	}
-	ep, err := a.endpoint(r, app)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, renderHeaders(ep.Headers))
-	return nil
+	return writeEndpoint(a, w, r, func(ep webhook.Endpoint) endpointHeadersOut { return renderHeaders(ep.Headers) })
 }
 
-// checkHeaders checks each header and that no two names differ only in
-// case (HTTP names are case-insensitive, so both would be sent).
-func checkHeaders(p *problems, names []string, value func(string) string) {
-	sort.Strings(names)
+// checkHeaders checks a body's headers: present, each one valid, and no
+// two names differing only in case (HTTP names are case-insensitive, so
+// both would be sent). value reads a header's value.
+func checkHeaders[V any](p *problems, headers map[string]V, value func(V) string) {
+	if headers == nil {
+		p.add("field required", "headers")
+	}
+	names := slices.Sorted(maps.Keys(headers))
 	seen := make(map[string]string, len(names))
 	for _, name := range names {
-		if err := webhook.ValidateHeader(name, value(name)); err != nil {
+		if err := webhook.ValidateHeader(name, value(headers[name])); err != nil {
 			p.add(err.Error(), "headers", name)
 		}
 		lower := strings.ToLower(name)
@@ -70,23 +67,13 @@ func checkHeaders(p *problems, names []string, value func(string) string) {
 }
 
 func (a *API) endpointHeadersUpdate(w http.ResponseWriter, r *http.Request) error {
-	app, err := a.app(r)
+	var in endpointHeadersIn
+	app, err := a.appBody(w, r, &in)
 	if err != nil {
 		return err
 	}
-	var in endpointHeadersIn
-	if err := a.decode(w, r, &in); err != nil {
-		return err
-	}
 	var probs problems
-	if in.Headers == nil {
-		probs.add("field required", "headers")
-	}
-	names := make([]string, 0, len(in.Headers))
-	for k := range in.Headers {
-		names = append(names, k)
-	}
-	checkHeaders(&probs, names, func(k string) string { return in.Headers[k] })
+	checkHeaders(&probs, in.Headers, func(v string) string { return v })
 	if err := probs.err(); err != nil {
 		return err
 	}
@@ -99,23 +86,13 @@ func (a *API) endpointHeadersUpdate(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (a *API) endpointHeadersPatch(w http.ResponseWriter, r *http.Request) error {
-	app, err := a.app(r)
+	var in endpointHeadersPatchIn
+	app, err := a.appBody(w, r, &in)
 	if err != nil {
 		return err
 	}
-	var in endpointHeadersPatchIn
-	if err := a.decode(w, r, &in); err != nil {
-		return err
-	}
 	var probs problems
-	if in.Headers == nil {
-		probs.add("field required", "headers")
-	}
-	names := make([]string, 0, len(in.Headers))
-	for k := range in.Headers {
-		names = append(names, k)
-	}
-	checkHeaders(&probs, names, func(k string) string { return deref(in.Headers[k]) })
+	checkHeaders(&probs, in.Headers, deref)
 	if err := probs.err(); err != nil {
 		return err
 	}

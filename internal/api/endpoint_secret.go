@@ -28,16 +28,7 @@ type endpointSecretRotateIn struct {
 }
 
 func (a *API) endpointSecretGet(w http.ResponseWriter, r *http.Request) error {
-	app, err := a.app(r)
-	if err != nil {
-		return err
-	}
-	ep, err := a.endpoint(r, app)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, endpointSecretOut{Key: ep.Secret})
-	return nil
+	return writeEndpoint(a, w, r, func(ep webhook.Endpoint) endpointSecretOut { return endpointSecretOut{Key: ep.Secret} })
 }
 
 // endpointSecretRotate replaces the secret with the given key or a new

@@ -79,11 +79,6 @@ func renderEndpoint(ep webhook.Endpoint) endpointOut {
 	}
 }
 
-// endpoint resolves {endpoint_id} (an ID or a UID) within app.
-func (a *API) endpoint(r *http.Request, app webhook.App) (webhook.Endpoint, error) {
-	return a.store.EndpointGet(r.Context(), app.ID, r.PathValue("endpoint_id"))
-}
-
 // validate checks every field, normalising filterTypes and channels (sets
 // in Svix: duplicates dropped) and the secret's prefix.
 func (in *endpointIn) validate(ctx context.Context, s store.Store, p *problems) error {
@@ -217,19 +212,14 @@ func (a *API) endpointList(w http.ResponseWriter, r *http.Request) error {
 	var probs problems
 	// Svix lists endpoints newest first unless told otherwise.
 	pq := parsePage(r, store.Descending, &probs)
-	if err := probs.err(); err != nil {
-		return err
-	}
-	app, err := a.app(r)
-	if err != nil {
-		return err
-	}
-	eps, err := a.store.EndpointList(r.Context(), store.EndpointListParams{AppID: app.ID, Page: pq.fetchPage()})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, listResponse(pq, eps, func(ep webhook.Endpoint) string { return ep.ID }, renderEndpoint))
-	return nil
+	return writeList(w, r, probs, pq, func(ctx context.Context) ([]webhook.Endpoint, error) {
+		// The app is looked up after the query is checked, as before.
+		app, err := a.app(r)
+		if err != nil {
+			return nil, err
+		}
+		return a.store.EndpointList(ctx, store.EndpointListParams{AppID: app.ID, Page: pq.fetchPage()})
+	}, func(ep webhook.Endpoint) string { return ep.ID }, renderEndpoint)
 }
 
 // newEndpoint builds an endpoint of app from in, with a generated secret
@@ -251,12 +241,9 @@ func (a *API) newEndpoint(app webhook.App, in *endpointIn) (webhook.Endpoint, er
 }
 
 func (a *API) endpointCreate(w http.ResponseWriter, r *http.Request) error {
-	app, err := a.app(r)
-	if err != nil {
-		return err
-	}
 	var in endpointIn
-	if err := a.decode(w, r, &in); err != nil {
+	app, err := a.appBody(w, r, &in)
+	if err != nil {
 		return err
 	}
 	var probs problems
@@ -281,28 +268,16 @@ func (a *API) endpointCreate(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) endpointGet(w http.ResponseWriter, r *http.Request) error {
-	app, err := a.app(r)
-	if err != nil {
-		return err
-	}
-	ep, err := a.endpoint(r, app)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, renderEndpoint(ep))
-	return nil
+	return writeEndpoint(a, w, r, renderEndpoint)
 }
 
 // endpointUpdate is PUT (Svix's EndpointUpdate): it replaces the
 // endpoint's settings, keeping its secret and headers, or creates a new
 // endpoint (201) when {endpoint_id} names none, as Svix does.
 func (a *API) endpointUpdate(w http.ResponseWriter, r *http.Request) error {
-	app, err := a.app(r)
-	if err != nil {
-		return err
-	}
 	var in endpointIn
-	if err := a.decode(w, r, &in); err != nil {
+	app, err := a.appBody(w, r, &in)
+	if err != nil {
 		return err
 	}
 	in.Secret = nil // not part of EndpointUpdate
@@ -339,54 +314,44 @@ func (a *API) endpointUpdate(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) endpointPatch(w http.ResponseWriter, r *http.Request) error {
-	app, err := a.app(r)
+	var in endpointPatch
+	app, err := a.appBody(w, r, &in)
 	if err != nil {
 		return err
 	}
-	var in endpointPatch
-	if err := a.decode(w, r, &in); err != nil {
-		return err
-	}
 	var probs problems
-	notNull := func(set, null bool, name string) bool {
-		if set && null {
-			probs.add(name+" may not be null", name)
-			return false
-		}
-		return set
-	}
-	if notNull(in.URL.Set, in.URL.Null, "url") {
+	if in.URL.notNull(&probs, "url") {
 		if err := webhook.ValidateEndpointURL(in.URL.Value); err != nil {
 			probs.add(err.Error(), "url")
 		}
 	}
-	if notNull(in.Description.Set, in.Description.Null, "description") {
+	if in.Description.notNull(&probs, "description") {
 		checkNoControl(&probs, in.Description.Value, "description")
 	}
-	if notNull(in.Version.Set, in.Version.Null, "version") {
+	if in.Version.notNull(&probs, "version") {
 		checkVersion(&probs, in.Version.Value, "version")
 	}
-	notNull(in.Disabled.Set, in.Disabled.Null, "disabled")
-	if in.UID.Set && !in.UID.Null {
+	in.Disabled.notNull(&probs, "disabled")
+	if in.UID.valued() {
 		checkUID(&probs, in.UID.Value, "uid")
 	}
-	if in.RateLimit.Set && !in.RateLimit.Null {
+	if in.RateLimit.valued() {
 		checkRateLimit(&probs, in.RateLimit.Value, "rateLimit")
 	}
-	if in.FilterTypes.Set && !in.FilterTypes.Null {
+	if in.FilterTypes.valued() {
 		in.FilterTypes.Value = dedupeStrings(in.FilterTypes.Value)
 		if err := checkFilterTypes(r.Context(), a.store, &probs, in.FilterTypes.Value); err != nil {
 			return err
 		}
 	}
-	if in.Channels.Set && !in.Channels.Null {
+	if in.Channels.valued() {
 		in.Channels.Value = dedupeStrings(in.Channels.Value)
 		checkChannels(&probs, in.Channels.Value)
 	}
 	if in.Metadata.Set {
 		checkMetadata(&probs, in.Metadata.Value, "metadata")
 	}
-	if in.Secret.Set && !in.Secret.Null && !signature.ValidSecret(in.Secret.Value) {
+	if in.Secret.valued() && !signature.ValidSecret(in.Secret.Value) {
 		probs.add(`secret must match ^(whsec_)?[a-zA-Z0-9+/=]{32,100}$ and be valid base64`, "secret")
 	}
 	if err := probs.err(); err != nil {
@@ -429,7 +394,7 @@ func (a *API) endpointPatch(w http.ResponseWriter, r *http.Request) error {
 	}
 	// A new secret is a rotation: the old one keeps signing for a day, so
 	// receivers are not cut off. (Svix's server ignores "secret" here.)
-	if in.Secret.Set && !in.Secret.Null {
+	if in.Secret.valued() {
 		if err := rotateSecret(&ep, normalizeSecret(in.Secret.Value), now); err != nil {
 			return err
 		}
@@ -444,11 +409,7 @@ func (a *API) endpointPatch(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) endpointDelete(w http.ResponseWriter, r *http.Request) error {
-	app, err := a.app(r)
-	if err != nil {
-		return err
-	}
-	ep, err := a.endpoint(r, app)
+	app, ep, err := a.appEndpoint(r)
 	if err != nil {
 		return err
 	}

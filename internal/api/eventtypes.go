@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -164,23 +165,16 @@ func (a *API) eventTypeList(w http.ResponseWriter, r *http.Request) error {
 	pq := parsePage(r, store.Ascending, &probs)
 	includeArchived := parseBoolQuery(r, "include_archived", &probs)
 	withContent := parseBoolQuery(r, "with_content", &probs)
-	if err := probs.err(); err != nil {
-		return err
-	}
-	ets, err := a.store.EventTypeList(r.Context(), store.EventTypeListParams{Page: pq.fetchPage(), IncludeArchived: includeArchived})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, listResponse(pq, ets,
-		func(et webhook.EventType) string { return et.Name },
+	return writeList(w, r, probs, pq, func(ctx context.Context) ([]webhook.EventType, error) {
+		return a.store.EventTypeList(ctx, store.EventTypeListParams{Page: pq.fetchPage(), IncludeArchived: includeArchived})
+	}, func(et webhook.EventType) string { return et.Name },
 		func(et webhook.EventType) eventTypeOut {
 			out := renderEventType(et)
 			if !withContent {
 				out.Schemas = nil
 			}
 			return out
-		}))
-	return nil
+		})
 }
 
 // eventTypeCreate creates an event type, or unarchives an archived one of
@@ -296,23 +290,15 @@ func (a *API) eventTypePatch(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var probs problems
-	if in.Description.Set {
-		if in.Description.Null {
-			probs.add("description may not be null", "description")
-		} else {
-			checkNoControl(&probs, in.Description.Value, "description")
-		}
+	if in.Description.notNull(&probs, "description") {
+		checkNoControl(&probs, in.Description.Value, "description")
 	}
-	if in.Archived.Set && in.Archived.Null {
-		probs.add("archived may not be null", "archived")
-	}
-	if in.Deprecated.Set && in.Deprecated.Null {
-		probs.add("deprecated may not be null", "deprecated")
-	}
-	if in.FeatureFlag.Set && !in.FeatureFlag.Null {
+	in.Archived.notNull(&probs, "archived")
+	in.Deprecated.notNull(&probs, "deprecated")
+	if in.FeatureFlag.valued() {
 		checkUID(&probs, in.FeatureFlag.Value, "featureFlag")
 	}
-	if in.Schemas.Set && !in.Schemas.Null {
+	if in.Schemas.valued() {
 		checkSchemas(&probs, in.Schemas.Value, "schemas")
 	}
 	if err := probs.err(); err != nil {

@@ -126,6 +126,19 @@ type Optional[T any] struct {
 	Value T
 }
 
+// valued reports whether the field was set to a value, not to null.
+func (o Optional[T]) valued() bool { return o.Set && !o.Null }
+
+// notNull reports whether the field was set to a value. Set to null, which
+// the field does not allow, it adds a problem at name and reports false.
+func (o Optional[T]) notNull(p *problems, name string) bool {
+	if o.Set && o.Null {
+		p.add(name+" may not be null", name)
+		return false
+	}
+	return o.Set
+}
+
 // UnmarshalJSON records that the field was present.
 func (o *Optional[T]) UnmarshalJSON(b []byte) error {
 	o.Set = true

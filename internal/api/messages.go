@@ -1,12 +1,13 @@
 package api
 
 import (
-	"encoding/json"
+	"context"
 	"errors"
 	"net/http"
 	"slices"
 	"strconv"
 
+	"github.com/hookline/hookline/internal/delivery"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -20,18 +21,34 @@ const (
 	maxPayloadRetentionDays = 90
 )
 
-// messageIn is Svix's MessageIn. The payload keeps the bytes received:
-// json.RawMessage copies the value verbatim, so key order, number forms and
-// escapes reach the store and the receivers untouched. "data" is Svix's
-// alias for "payload". "application" (create the app on the fly) is not
-// part of the server's API and is ignored, as are unknown fields.
+// messageIn is Svix's MessageIn. The payload keeps the bytes received
+// (ownedRaw), so key order, number forms and escapes reach the store and
+// the receivers untouched. "data" is Svix's alias for "payload".
+// "application" (create the app on the fly) is not part of the server's
+// API and is ignored, as are unknown fields.
 type messageIn struct {
-	EventType              *string         `json:"eventType"`
-	EventID                *string         `json:"eventId"`
-	Payload                json.RawMessage `json:"payload"`
-	Data                   json.RawMessage `json:"data"`
-	Channels               *[]string       `json:"channels"`
-	PayloadRetentionPeriod *int64          `json:"payloadRetentionPeriod"`
+	EventType              *string   `json:"eventType"`
+	EventID                *string   `json:"eventId"`
+	Payload                ownedRaw  `json:"payload"`
+	Data                   ownedRaw  `json:"data"`
+	Channels               *[]string `json:"channels"`
+	PayloadRetentionPeriod *int64    `json:"payloadRetentionPeriod"`
+}
+
+// ownedRaw is json.RawMessage without its copy: it keeps the value as a
+// slice of the bytes being decoded. json.Unmarshal hands UnmarshalJSON a
+// slice of its own input (decodeState keeps the caller's slice), and
+// readBody's result is this request's alone and never written again, so
+// the payload is copied once, by readBody, between the socket and the
+// store. Decode only such an owned buffer into it, never a Decoder's.
+// TestOwnedRawAliasesTheBody pins the assumption.
+type ownedRaw []byte
+
+// UnmarshalJSON keeps b itself, capped so that an append cannot write over
+// the bytes after it.
+func (m *ownedRaw) UnmarshalJSON(b []byte) error {
+	*m = b[:len(b):len(b)]
+	return nil
 }
 
 // validate checks every field, adding every problem to probs, and returns
@@ -58,7 +75,7 @@ func (in *messageIn) validate(probs *problems) (eventType, eventID string, chann
 	switch {
 	case payload == nil:
 		probs.add("field required", "payload")
-	case payload[0] != '{': // RawMessage holds the value from its first byte
+	case payload[0] != '{': // ownedRaw holds the value from its first byte
 		probs.add("Payload must be an object.", "payload")
 	}
 	if in.Channels != nil {
@@ -111,7 +128,7 @@ func (a *API) messageCreate(w http.ResponseWriter, r *http.Request) error {
 		CreatedAt: now,
 	}
 	return a.respond(w, r, http.StatusAccepted, newMessageOut(&msg, withContent), func(idem *store.Idempotency) error {
-		err := a.engine.Publish(r.Context(), PublishParams{Message: msg, Idempotency: idem})
+		err := a.engine.Publish(r.Context(), delivery.PublishParams{Message: msg, Idempotency: idem})
 		if errors.Is(err, store.ErrConflict) {
 			return errConflict("A message with this eventId already exists in this application.")
 		}
@@ -130,24 +147,17 @@ func (a *API) messageList(w http.ResponseWriter, r *http.Request) error {
 	tl := parseTimeList(r, &probs)
 	p := store.MessageListParams{
 		AppID:       app.ID,
-		Page:        tl.fetchPage(),
+		Page:        tl.pq.fetchPage(),
 		Since:       tl.since,
 		Until:       tl.until,
 		EventTypes:  queryEventTypes(q, &probs),
 		Channel:     queryChannel(q, &probs),
 		WithContent: queryBool(q, "with_content", true, &probs),
 	}
-	if err := probs.err(); err != nil {
-		return err
-	}
-	msgs, err := a.store.MessageList(r.Context(), p)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, timeListResponse(tl, msgs,
-		func(m webhook.Message) string { return m.ID },
-		func(m webhook.Message) messageOut { return newMessageOut(&m, p.WithContent) }))
-	return nil
+	return writeList(w, r, probs, tl.pq, func(ctx context.Context) ([]webhook.Message, error) {
+		return a.store.MessageList(ctx, p)
+	}, func(m webhook.Message) string { return m.ID },
+		func(m webhook.Message) messageOut { return newMessageOut(&m, p.WithContent) })
 }
 
 // messageGet is GET /api/v1/app/{app_id}/msg/{msg_id}, by ID or eventId.
@@ -173,11 +183,7 @@ func (a *API) messageGet(w http.ResponseWriter, r *http.Request) error {
 // the payload is deleted for good; the message then shows
 // {"expired":true} and can no longer be resent, as in Svix.
 func (a *API) messageExpungeContent(w http.ResponseWriter, r *http.Request) error {
-	app, err := a.app(r)
-	if err != nil {
-		return err
-	}
-	msg, err := a.message(r, app.ID)
+	app, msg, err := a.appMessage(r)
 	if err != nil {
 		return err
 	}
@@ -186,11 +192,6 @@ func (a *API) messageExpungeContent(w http.ResponseWriter, r *http.Request) erro
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-// message resolves {msg_id}, an ID or an eventId, within the app.
-func (a *API) message(r *http.Request, appID string) (webhook.Message, error) {
-	return a.store.MessageGet(r.Context(), appID, r.PathValue("msg_id"))
 }
 
 // dedupe drops repeated channels, keeping the first of each, as Svix

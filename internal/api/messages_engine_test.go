@@ -157,14 +157,11 @@ func (f *msgFixture) attempt(msgID string, ep webhook.Endpoint, code int, respon
 	return at
 }
 
-// decodeStrict decodes body into v, failing on an unknown field. The Svix
-// SDK's model types reject unknown fields and missing required ones in
-// their own UnmarshalJSON; for other types DisallowUnknownFields does it.
+// decodeStrict is sdkDecode (core_fixture_test.go) that stops the test
+// when body does not decode.
 func decodeStrict(t *testing.T, body []byte, v any) {
 	t.Helper()
-	dec := json.NewDecoder(strings.NewReader(string(body)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		t.Fatalf("decode %T from %s: %v", v, body, err)
+	if !sdkDecode(t, body, v) {
+		t.FailNow()
 	}
 }

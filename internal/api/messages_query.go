@@ -22,10 +22,6 @@ type timeList struct {
 	pq    pageQuery
 	since time.Time // after: created at or after; zero: open
 	until time.Time // before: created before; zero: open
-	// oldestFirst: `after` came alone, without before or an iterator. Svix
-	// then lists the oldest items after it (read ascending, shown newest
-	// first, as a walk back from `after` would), not the newest.
-	oldestFirst bool
 }
 
 func parseTimeList(r *http.Request, probs *problems) timeList {
@@ -34,31 +30,9 @@ func parseTimeList(r *http.Request, probs *problems) timeList {
 		since: parseTimeQuery(r, "after", probs),
 		until: parseTimeQuery(r, "before", probs),
 	}
-	tl.oldestFirst = !tl.since.IsZero() && tl.until.IsZero() &&
+	tl.pq.oldestFirst = !tl.since.IsZero() && tl.until.IsZero() &&
 		tl.pq.page.After == "" && tl.pq.page.Before == "" && tl.pq.page.Order == store.Descending
 	return tl
-}
-
-// fetchPage is the store page to read: one row over the limit, ascending
-// when oldestFirst.
-func (tl timeList) fetchPage() store.Page {
-	p := tl.pq.fetchPage()
-	if tl.oldestFirst {
-		p.Order = store.Ascending
-	}
-	return p
-}
-
-// timeListResponse builds the page from rows read with tl.fetchPage.
-func timeListResponse[In, Out any](tl timeList, rows []In, key func(In) string, render func(In) Out) ListResponse[Out] {
-	pq := tl.pq
-	if tl.oldestFirst {
-		// Newest first, the surplus row (the farthest from `after`) in
-		// front, as a walk back returns them.
-		slices.Reverse(rows)
-		pq.prev = true
-	}
-	return listResponse(pq, rows, key, render)
 }
 
 // queryEventTypes reads event_types as Svix does: the parameter may repeat,

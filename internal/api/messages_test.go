@@ -356,3 +356,29 @@ func TestMessageAppScope(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnedRawAliasesTheBody pins what ownedRaw relies on: json.Unmarshal
+// hands UnmarshalJSON a slice of its input, so the payload is the body's
+// own bytes (not copied again), exactly as received, and capped.
+func TestOwnedRawAliasesTheBody(t *testing.T) {
+	t.Parallel()
+	body := []byte(`{"eventType":"a.b","payload": {"k":"v\u00e9", "n":1.50} ,"data":null}`)
+	var in messageIn
+	if err := decodeBytes(body, &in); err != nil {
+		t.Fatalf("decodeBytes: %v", err)
+	}
+	const want = `{"k":"v\u00e9", "n":1.50}`
+	if string(in.Payload) != want {
+		t.Fatalf("payload = %q, want %q", in.Payload, want)
+	}
+	start := strings.Index(string(body), want)
+	if &in.Payload[0] != &body[start] {
+		t.Errorf("payload does not alias the body: encoding/json copied the value it hands UnmarshalJSON")
+	}
+	if cap(in.Payload) != len(want) {
+		t.Errorf("cap(payload) = %d, want %d: an append would write over the body", cap(in.Payload), len(want))
+	}
+	if string(in.Data) != "null" {
+		t.Errorf("data = %q, want null", in.Data)
+	}
+}

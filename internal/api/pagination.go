@@ -1,7 +1,9 @@
 package api
 
 import (
+	"context"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +30,13 @@ type ListResponse[T any] struct {
 type pageQuery struct {
 	page store.Page
 	prev bool // walking back with a "-" iterator
+	// oldestFirst: a time-ordered list's `after` came alone, without
+	// before or an iterator. Svix then lists the oldest items after it
+	// (read ascending, shown newest first, as a walk back from `after`
+	// would), not the newest. Set by parseTimeList.
+	oldestFirst bool
+	// forwardOnly: the list walks forward only, with no prevIterator.
+	forwardOnly bool
 }
 
 // parsePage reads limit, iterator and order. defaultOrder is the resource's
@@ -68,16 +77,42 @@ func parsePage(r *http.Request, defaultOrder store.Order, probs *problems) pageQ
 }
 
 // fetchPage asks the store for one more row than the limit, to know
-// whether the list is done.
+// whether the list is done; ascending when oldestFirst.
 func (pq pageQuery) fetchPage() store.Page {
 	p := pq.page
 	p.Limit++
+	if pq.oldestFirst {
+		p.Order = store.Ascending
+	}
 	return p
+}
+
+// writeList answers a list route once its handler has read the query:
+// every problem in it at once (422), before anything is looked up; else
+// the page that fetch reads (with pq.fetchPage()), each row named by key
+// in the iterators and shown as render makes it.
+func writeList[In, Out any](w http.ResponseWriter, r *http.Request, probs problems, pq pageQuery,
+	fetch func(ctx context.Context) ([]In, error), key func(In) string, render func(In) Out) error {
+	if err := probs.err(); err != nil {
+		return err
+	}
+	rows, err := fetch(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, listResponse(pq, rows, key, render))
+	return nil
 }
 
 // listResponse builds the page from rows fetched with fetchPage, using key
 // to name each row in iterators.
 func listResponse[In, Out any](pq pageQuery, rows []In, key func(In) string, render func(In) Out) ListResponse[Out] {
+	if pq.oldestFirst {
+		// Newest first, the surplus row (the farthest from `after`) in
+		// front, as a walk back returns them.
+		slices.Reverse(rows)
+		pq.prev = true
+	}
 	done := len(rows) <= pq.page.Limit
 	if !done {
 		if pq.prev {
@@ -96,7 +131,9 @@ func listResponse[In, Out any](pq pageQuery, rows []In, key func(In) string, ren
 		last := key(rows[len(rows)-1])
 		first := "-" + key(rows[0])
 		out.Iterator = &last
-		out.PrevIterator = &first
+		if !pq.forwardOnly {
+			out.PrevIterator = &first
+		}
 	}
 	return out
 }

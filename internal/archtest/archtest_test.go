@@ -101,3 +101,36 @@ func TestNoFileOverAThousandLines(t *testing.T) {
 		}
 	}
 }
+
+// upstream maps a package to those it must never import, so that data
+// flows one way (docs/architecture.md): api -> delivery -> store. A rule
+// covers the package's subpackages too.
+var upstream = map[string][]string{
+	"internal/delivery": {"internal/api", "internal/server"},
+	"internal/store":    {"internal/api", "internal/delivery", "internal/server"},
+}
+
+func TestImportsFlowOneWay(t *testing.T) {
+	const module = "github.com/hookline/hookline/"
+	for dir, files := range packages(t) {
+		for pkg, banned := range upstream {
+			if dir != pkg && !strings.HasPrefix(dir, pkg+"/") {
+				continue
+			}
+			for _, f := range files {
+				af, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, imp := range af.Imports {
+					path, _ := strconv.Unquote(imp.Path.Value)
+					for _, b := range banned {
+						if path == module+b || strings.HasPrefix(path, module+b+"/") {
+							t.Errorf("%s imports %s; data flows the other way", f, path)
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -1,4 +1,5 @@
 // Package archtest holds tests of the repository's own rules: every
-// package documents itself, and the leaf packages import only the
-// standard library, so the architecture the folder tree shows stays true.
+// package documents itself, the leaf packages import only the standard
+// library, and imports follow the data (api -> delivery -> store, never
+// back), so the architecture the folder tree shows stays true.
 package archtest

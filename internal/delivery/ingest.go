@@ -5,15 +5,23 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/hookline/hookline/internal/api"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
+// PublishParams is one message to publish.
+type PublishParams struct {
+	Message     webhook.Message
+	Idempotency *store.Idempotency
+	// OnlyEndpoint, when set, delivers to that endpoint alone (send-example),
+	// bypassing filterTypes and channels.
+	OnlyEndpoint string
+}
+
 // Publish routes a message, commits it with its deliveries and, once the
 // commit is durable, hands the deliveries to the dispatcher. It implements
 // api.Engine.
-func (e *Engine) Publish(ctx context.Context, p api.PublishParams) error {
+func (e *Engine) Publish(ctx context.Context, p PublishParams) error {
 	msg := p.Message
 	targets, err := e.index.Route(ctx, msg.AppID, msg.EventType, msg.Channels, p.OnlyEndpoint)
 	if err != nil {
@@ -89,5 +97,3 @@ func (e *Engine) Recover(ctx context.Context, p store.DeliveryRecoverParams) (in
 // EndpointsChanged drops the app's endpoints from the routing index. It
 // implements api.Engine.
 func (e *Engine) EndpointsChanged(appID string) { e.index.Invalidate(appID) }
-
-var _ api.Engine = (*Engine)(nil)

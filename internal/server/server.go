@@ -25,6 +25,10 @@ import (
 // Version is the build's version, set by the CLI.
 var Version = "dev"
 
+// The engine is the API's Engine; delivery cannot say so itself, as it
+// never imports the API.
+var _ api.Engine = (*delivery.Engine)(nil)
+
 // openStore opens the database the configuration names: PostgreSQL for a
 // postgres:// URL, the embedded SQLite in DataDir otherwise. It reports
 // whether this process owns the database alone (SQLite), which lets the
