@@ -283,6 +283,12 @@ type Outcome struct {
 	// DisableEndpoint marks the endpoint disabled in the same transaction
 	// (a 410 Gone from the receiver).
 	DisableEndpoint bool
+	// Postpone says no attempt was made (the endpoint's circuit is open):
+	// the delivery keeps its status and attempt count, is due again at
+	// NextAttemptAt, and its lease is released. No attempt row is written;
+	// Attempt names the delivery (MsgID, EndpointID, AppID) and the time
+	// (CreatedAt) only.
+	Postpone bool
 }
 
 // DeliveryResendParams resends a message to one endpoint.

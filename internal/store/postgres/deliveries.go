@@ -161,6 +161,12 @@ const recordDeliverySQL = `UPDATE deliveries SET status = $1, attempts = attempt
 	lease_owner = NULL, lease_expires_at = NULL, updated_at = $3
 	WHERE msg_id = $4 AND endpoint_id = $5 AND lease_token = $6`
 
+// postponeDeliverySQL moves a leased delivery's next attempt without an
+// attempt, under the same fencing as recordDeliverySQL.
+const postponeDeliverySQL = `UPDATE deliveries SET next_attempt_at = $1,
+	lease_owner = NULL, lease_expires_at = NULL, updated_at = $2
+	WHERE msg_id = $3 AND endpoint_id = $4 AND lease_token = $5`
+
 // disableEndpointSQL disables the endpoint only if the outcome was
 // applied: recording leaves the token alone, so the delivery still holding
 // the outcome's token (in this transaction, which has the row locked)
@@ -188,6 +194,14 @@ func recordOutcomes(ctx context.Context, tx pgx.Tx, outcomes []store.Outcome, ap
 		o := &outcomes[i]
 		a := &o.Attempt
 		now := millis(a.CreatedAt)
+		if o.Postpone {
+			next := now
+			if o.NextAttemptAt != nil {
+				next = millis(*o.NextAttemptAt)
+			}
+			b.Queue(postponeDeliverySQL, next, now, a.MsgID, a.EndpointID, o.Token)
+			continue
+		}
 		b.Queue(insertAttemptSQL, a.ID, a.MsgID, a.EndpointID, a.AppID, a.URL, int(a.Status), a.ResponseStatusCode,
 			[]byte(a.Response), a.ResponseDurationMs, int(a.TriggerType), now)
 		var next *int64
@@ -208,6 +222,14 @@ func recordOutcomes(ctx context.Context, tx pgx.Tx, outcomes []store.Outcome, ap
 	br := tx.SendBatch(ctx, b)
 	defer br.Close()
 	for i := range outcomes {
+		if outcomes[i].Postpone {
+			tag, err := br.Exec()
+			if err != nil {
+				return wrapErr("postpone delivery", err)
+			}
+			applied[i] = tag.RowsAffected() > 0
+			continue
+		}
 		if _, err := br.Exec(); err != nil {
 			return wrapErr("insert attempt", err)
 		}

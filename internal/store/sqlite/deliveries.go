@@ -230,6 +230,12 @@ const recordDeliverySQL = `UPDATE deliveries SET status = ?1, attempts = attempt
 	lease_owner = NULL, lease_expires_at = NULL, updated_at = ?3
 	WHERE msg_id = ?4 AND endpoint_id = ?5 AND lease_token = ?6`
 
+// postponeDeliverySQL moves a leased delivery's next attempt without an
+// attempt, under the same fencing as recordDeliverySQL.
+const postponeDeliverySQL = `UPDATE deliveries SET next_attempt_at = ?1,
+	lease_owner = NULL, lease_expires_at = NULL, updated_at = ?2
+	WHERE msg_id = ?3 AND endpoint_id = ?4 AND lease_token = ?5`
+
 const disableEndpointSQL = `UPDATE endpoints SET disabled = 1, updated_at = ?1 WHERE id = ?2 AND disabled = 0`
 
 // DeliveryRecordBatch writes outcomes in one transaction: every attempt
@@ -248,11 +254,30 @@ func (s *Store) recordOutcomes(ctx context.Context, tx *sql.Tx, outcomes []store
 	}
 	insert := tx.StmtContext(ctx, s.stmts.insertAttempt)
 	update := tx.StmtContext(ctx, s.stmts.recordDelivery)
-	var disable *sql.Stmt
+	var disable, postpone *sql.Stmt
 	for i := range outcomes {
 		o := &outcomes[i]
 		a := &o.Attempt
 		now := millis(a.CreatedAt)
+		if o.Postpone {
+			if postpone == nil {
+				postpone = tx.StmtContext(ctx, s.stmts.postpone)
+			}
+			next := now
+			if o.NextAttemptAt != nil {
+				next = millis(*o.NextAttemptAt)
+			}
+			res, err := postpone.ExecContext(ctx, next, now, a.MsgID, a.EndpointID, o.Token)
+			if err != nil {
+				return wrapErr("postpone delivery", err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return wrapErr("postpone delivery", err)
+			}
+			applied[i] = n > 0
+			continue
+		}
 		if err := execAttempt(ctx, insert, a); err != nil {
 			return err
 		}

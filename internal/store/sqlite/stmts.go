@@ -20,6 +20,7 @@ type stmts struct {
 	claimMessages  *sql.Stmt
 	insertAttempt  *sql.Stmt
 	recordDelivery *sql.Stmt
+	postpone       *sql.Stmt
 	disableEP      *sql.Stmt
 }
 
@@ -37,6 +38,7 @@ func (s *Store) prepare(ctx context.Context) error {
 		{&s.stmts.claimMessages, claimMessagesSQL},
 		{&s.stmts.insertAttempt, insertAttemptSQL},
 		{&s.stmts.recordDelivery, recordDeliverySQL},
+		{&s.stmts.postpone, postponeDeliverySQL},
 		{&s.stmts.disableEP, disableEndpointSQL},
 	} {
 		st, err := s.w.PrepareContext(ctx, p.query)
@@ -52,7 +54,7 @@ func (st *stmts) close() {
 	for _, p := range []*sql.Stmt{
 		st.savepoint, st.release, st.rollbackTo,
 		st.insertIdempotency, st.insertMessage, st.insertDelivery,
-		st.claimMessages, st.insertAttempt, st.recordDelivery, st.disableEP,
+		st.claimMessages, st.insertAttempt, st.recordDelivery, st.postpone, st.disableEP,
 	} {
 		if p != nil {
 			p.Close()

@@ -239,6 +239,44 @@ func testDeliveries(t *testing.T, open Opener) {
 		}
 	})
 
+	t.Run("Postpone", func(t *testing.T) {
+		// An open circuit moves a leased delivery's next attempt without
+		// an attempt: no attempt row, the count and status unchanged, the
+		// lease released; a stale token changes nothing.
+		f := setup(t, open)
+		a := f.app()
+		ep := f.endpoint(a.ID)
+		mc := f.message(a.ID, "user.created", f.t0, ep)
+		later := f.at(time.Minute)
+		postpone := func(token int64) store.Outcome {
+			o := f.outcome(mc.Deliveries[0], token, webhook.StatusPending, &later, f.at(time.Second))
+			o.Postpone = true
+			return o
+		}
+		if got := f.record(postpone(99)); got[0] {
+			t.Errorf("postpone under a stale token = applied, want fenced")
+		}
+		if got := f.record(postpone(mc.Lease.Token)); !got[0] {
+			t.Errorf("postpone under the current token = not applied")
+		}
+		d := f.delivery(a.ID, mc.Message.ID, ep.ID)
+		if d.Status != webhook.StatusPending || d.Attempts != 0 || d.NextAttemptAt == nil || !d.NextAttemptAt.Equal(later) {
+			t.Errorf("delivery after postpone = %s, want Pending, 0 attempts, next at %s", fmtDelivery(d), later)
+		}
+		ids, err := f.attemptIDs(store.AttemptListParams{AppID: a.ID, MsgID: mc.Message.ID, Page: store.Page{Limit: 10}})
+		f.must(err, "AttemptList")
+		if len(ids) != 0 {
+			t.Errorf("attempts after postpones = %v, want none", ids)
+		}
+		// Released: not due before later, claimable at later by anyone.
+		if cs := f.claim("node-b", later.Add(-time.Millisecond), 10); len(cs) != 0 {
+			t.Errorf("claim before the postponed time = %v, want none", claimKeys(cs))
+		}
+		if cs := f.claim("node-b", later, 10); len(cs) != 1 {
+			t.Errorf("claim at the postponed time = %v, want the delivery", claimKeys(cs))
+		}
+	})
+
 	t.Run("DisableEndpoint", func(t *testing.T) {
 		f := setup(t, open)
 		a := f.app()
