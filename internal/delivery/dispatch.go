@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -61,6 +62,7 @@ type endpointQueue struct {
 	limiter *rate.Limiter // nil when the endpoint has no rate limit
 	limit   int
 	slots   chan struct{}
+	breaker breaker
 }
 
 func newDispatcher(e *Engine) *dispatcher {
@@ -82,7 +84,10 @@ func (d *dispatcher) enqueue(j job) {
 	d.mu.Lock()
 	q, ok := d.queues[j.endpointID]
 	if !ok {
-		q = &endpointQueue{id: j.endpointID, slots: make(chan struct{}, d.e.cfg.EndpointConcurrency)}
+		q = &endpointQueue{
+			id: j.endpointID, slots: make(chan struct{}, d.e.cfg.EndpointConcurrency),
+			breaker: breaker{threshold: d.e.cfg.CircuitThreshold, minRest: d.e.cfg.CircuitRest},
+		}
 		d.queues[j.endpointID] = q
 	}
 	d.mu.Unlock()
@@ -148,6 +153,12 @@ func (d *dispatcher) drain(q *endpointQueue) {
 		if t == nil || (t.Disabled && j.trigger == webhook.TriggerScheduled) {
 			continue // deleted or disabled since: nothing to send
 		}
+		// A manual resend goes out whatever the circuit says: a person
+		// asked for it and waits to see the result.
+		if until, rest, open := q.breaker.open(d.e.cfg.Now()); open && j.trigger == webhook.TriggerScheduled {
+			d.e.postpone(j, until, rest)
+			continue
+		}
 		if lim := q.rateLimiter(t.RateLimit); lim != nil {
 			if err := lim.Wait(ctx); err != nil {
 				return
@@ -162,7 +173,11 @@ func (d *dispatcher) drain(q *endpointQueue) {
 		go func() {
 			defer d.inflight.Done()
 			defer func() { <-q.slots }()
-			d.e.attempt(ctx, t, j)
+			v := d.e.attempt(ctx, t, j)
+			if opened, rest := q.breaker.record(v, d.e.cfg.Now()); opened {
+				d.e.logger.Warn("endpoint failing: its scheduled deliveries rest before the next attempts",
+					"app", j.appID, "endpoint", j.endpointID, "consecutive_failures", d.e.cfg.CircuitThreshold, "rest", rest)
+			}
 		}()
 	}
 }
@@ -192,8 +207,9 @@ func (d *dispatcher) stop() {
 const maxStoredResponse = 20000
 
 // attempt makes one HTTP attempt and hands its outcome to the writer.
-// The first attempt, every retry and every resend take this path.
-func (e *Engine) attempt(ctx context.Context, t *target, j job) {
+// The first attempt, every retry and every resend take this path. It
+// returns what the attempt tells of the endpoint, for its circuit.
+func (e *Engine) attempt(ctx context.Context, t *target, j job) verdict {
 	now := e.cfg.Now()
 	ts := now.Unix()
 	body := j.msg.Payload
@@ -206,7 +222,7 @@ func (e *Engine) attempt(ctx context.Context, t *target, j job) {
 		Timeout: e.cfg.RequestTimeout,
 	})
 	if res.Err != nil && ctx.Err() != nil {
-		return // cancelled by shutdown: not the receiver's failure; the lease brings it back
+		return verdictNone // cancelled by shutdown: not the receiver's failure; the lease brings it back
 	}
 	attempts := j.attempts + 1
 	out := store.Outcome{
@@ -241,6 +257,13 @@ func (e *Engine) attempt(ctx context.Context, t *target, j job) {
 		out.Attempt.Response = responseText(res.Body)
 	}
 	e.writer.addOutcome(out)
+	switch {
+	case res.Err == nil && send.Succeeded(res.StatusCode):
+		return verdictUp
+	case res.Err != nil, res.StatusCode >= 500, res.StatusCode == http.StatusTooManyRequests:
+		return verdictDown
+	}
+	return verdictNone
 }
 
 // responseText keeps a response body as valid UTF-8 text, at most

@@ -55,6 +55,12 @@ type Config struct {
 	// it, deliveries stay in the store until the poller claims them.
 	// Default 5000.
 	MaxQueuedPerEndpoint int
+	// CircuitThreshold is how many consecutive failed attempts open an
+	// endpoint's circuit (breaker.go). Default 10.
+	CircuitThreshold int
+	// CircuitRest is the first rest of an open circuit; it doubles, up to
+	// 5 minutes, while the endpoint keeps failing. Default 5s.
+	CircuitRest time.Duration
 	// Committers is how many group commits may run at once: 1 suits
 	// SQLite's single writer; PostgreSQL gains from a few. Default 1.
 	Committers int
@@ -95,6 +101,12 @@ func (c *Config) setDefaults() error {
 	}
 	if c.MaxQueuedPerEndpoint <= 0 {
 		c.MaxQueuedPerEndpoint = 5000
+	}
+	if c.CircuitThreshold <= 0 {
+		c.CircuitThreshold = 10
+	}
+	if c.CircuitRest <= 0 {
+		c.CircuitRest = 5 * time.Second
 	}
 	if c.Committers <= 0 {
 		c.Committers = 1

@@ -251,7 +251,7 @@ func (w *writer) afterOutcomes(outs []store.Outcome, applied []bool) {
 			e.index.Invalidate(o.Attempt.AppID)
 			e.logger.Info("endpoint disabled: receiver answered 410 Gone", "app", o.Attempt.AppID, "endpoint", o.Attempt.EndpointID)
 		}
-		if o.Status == webhook.StatusSending && o.NextAttemptAt != nil {
+		if (o.Status == webhook.StatusSending || o.Postpone) && o.NextAttemptAt != nil {
 			if earliest.IsZero() || o.NextAttemptAt.Before(earliest) {
 				earliest = *o.NextAttemptAt
 			}
