@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"regexp"
+	"runtime/pprof"
 	"sync"
 	"time"
 
@@ -26,6 +27,7 @@ func newBenchCommand(stdout, stderr io.Writer, d deps) *cobra.Command {
 		cfg                  bench.Config
 		dataDir, databaseURL string
 		jsonOut              bool
+		cpuProfile           string
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -71,6 +73,13 @@ Exit code 1 when a send failed or a delivery is missing or duplicated.
 				defer stop()
 				cfg.InProcess = true
 			}
+			if cpuProfile != "" {
+				stopProfile, err := startCPUProfile(cpuProfile)
+				if err != nil {
+					return &exitError{code: ExitError, err: fmt.Errorf("bench: %w", err)}
+				}
+				defer stopProfile()
+			}
 			res, err := bench.Run(ctx, cfg, progress)
 			if err != nil {
 				return runErr(ctx, "bench", err)
@@ -108,6 +117,7 @@ Exit code 1 when a send failed or a delivery is missing or duplicated.
 	fs.StringVar(&dataDir, "data-dir", "", "SQLite directory of the in-process server (default: a temporary one, removed afterwards)")
 	fs.StringVar(&databaseURL, "database-url", "", "postgres:// URL for the in-process server instead of SQLite")
 	fs.BoolVar(&jsonOut, "json", false, "print the result as JSON and no progress")
+	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (server and load) to this file, for go tool pprof")
 	fs.SortFlags = false
 	return cmd
 }
@@ -189,4 +199,20 @@ func (w *watchWriter) Write(p []byte) (int, error) {
 		w.buf.Reset()
 	}
 	return len(p), nil
+}
+
+// startCPUProfile profiles this process into path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
