@@ -256,13 +256,8 @@ func (s *sendState) run(ctx context.Context, api *apiClient, appID string, l loa
 				if limiter != nil && limiter.Wait(ctx) != nil {
 					return
 				}
-				// The payload carries its send time, for send-to-arrival
-				// latency (19 digits until the year 2286, so every payload
-				// has PayloadBytes bytes).
 				buf.Reset()
-				buf.WriteString(`{"eventType":"` + l.eventType + `","payload":{"sentAt":`)
-				buf.Write(strconv.AppendInt(nil, time.Now().UnixNano(), 10))
-				buf.WriteString(`,"pad":"` + pad + `"}}`)
+				appendMessage(&buf, l.eventType, pad, time.Now())
 				s.sent.Add(1)
 				var out struct {
 					ID string `json:"id"`
@@ -283,6 +278,16 @@ func (s *sendState) run(ctx context.Context, api *apiClient, appID string, l loa
 		})
 	}
 	wg.Wait()
+}
+
+// appendMessage writes the body of a message send: the event type and a
+// payload carrying its send time, for send-to-arrival latency (19 digits
+// until the year 2286, so every payload with the same pad has the same
+// size), padded with pad.
+func appendMessage(buf *bytes.Buffer, eventType, pad string, sentAt time.Time) {
+	buf.WriteString(`{"eventType":"` + eventType + `","payload":{"sentAt":`)
+	buf.Write(strconv.AppendInt(nil, sentAt.UnixNano(), 10))
+	buf.WriteString(`,"pad":"` + pad + `"}}`)
 }
 
 // startProgress prints a line a second until the returned stop is called:
