@@ -56,6 +56,10 @@ type Config struct {
 	// process's CPU time and peak RSS stand for the server's (load
 	// generator included). Otherwise they are reported as unknown.
 	InProcess bool
+	// Baseline runs the bare net/http pair (RunBaseline) first, with the
+	// same senders, payload size and message count, and reports Hookline's
+	// throughput as a fraction of the ceiling it implies.
+	Baseline bool
 }
 
 func (c *Config) setDefaults() error {
@@ -106,6 +110,17 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (Result, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
+
+	var base *Baseline
+	if cfg.Baseline {
+		b, err := RunBaseline(ctx, BaselineConfig{
+			Requests: cfg.Messages, Senders: cfg.Senders, PayloadBytes: cfg.PayloadBytes, Endpoints: cfg.Endpoints,
+		}, progress)
+		if err != nil {
+			return Result{}, err
+		}
+		base = &b
+	}
 
 	rcv, err := startReceiver()
 	if err != nil {
@@ -177,6 +192,9 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (Result, error) {
 			res.CPUSeconds, res.PeakRSSBytes = &cpuSec, &rss
 			res.UsageNote = "this process: the in-process server and the load generator together"
 		}
+	}
+	if base != nil {
+		res.setBaseline(*base)
 	}
 	if res.CPUSeconds == nil {
 		res.UsageNote = "unknown: the server runs in another process"
