@@ -56,6 +56,10 @@ type Config struct {
 	// process's CPU time and peak RSS stand for the server's (load
 	// generator included). Otherwise they are reported as unknown.
 	InProcess bool
+	// Baseline runs the bare net/http pair (RunBaseline) first, with the
+	// same senders, payload size and message count, and reports Hookline's
+	// throughput as a fraction of the ceiling it implies.
+	Baseline bool
 }
 
 func (c *Config) setDefaults() error {
@@ -106,6 +110,17 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (Result, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
+
+	var base *Baseline
+	if cfg.Baseline {
+		b, err := RunBaseline(ctx, BaselineConfig{
+			Requests: cfg.Messages, Senders: cfg.Senders, PayloadBytes: cfg.PayloadBytes, Endpoints: cfg.Endpoints,
+		}, progress)
+		if err != nil {
+			return Result{}, err
+		}
+		base = &b
+	}
 
 	rcv, err := startReceiver()
 	if err != nil {
@@ -177,6 +192,9 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (Result, error) {
 			res.CPUSeconds, res.PeakRSSBytes = &cpuSec, &rss
 			res.UsageNote = "this process: the in-process server and the load generator together"
 		}
+	}
+	if base != nil {
+		res.setBaseline(*base)
 	}
 	if res.CPUSeconds == nil {
 		res.UsageNote = "unknown: the server runs in another process"
@@ -256,13 +274,8 @@ func (s *sendState) run(ctx context.Context, api *apiClient, appID string, l loa
 				if limiter != nil && limiter.Wait(ctx) != nil {
 					return
 				}
-				// The payload carries its send time, for send-to-arrival
-				// latency (19 digits until the year 2286, so every payload
-				// has PayloadBytes bytes).
 				buf.Reset()
-				buf.WriteString(`{"eventType":"` + l.eventType + `","payload":{"sentAt":`)
-				buf.Write(strconv.AppendInt(nil, time.Now().UnixNano(), 10))
-				buf.WriteString(`,"pad":"` + pad + `"}}`)
+				appendMessage(&buf, l.eventType, pad, time.Now())
 				s.sent.Add(1)
 				var out struct {
 					ID string `json:"id"`
@@ -283,6 +296,16 @@ func (s *sendState) run(ctx context.Context, api *apiClient, appID string, l loa
 		})
 	}
 	wg.Wait()
+}
+
+// appendMessage writes the body of a message send: the event type and a
+// payload carrying its send time, for send-to-arrival latency (19 digits
+// until the year 2286, so every payload with the same pad has the same
+// size), padded with pad.
+func appendMessage(buf *bytes.Buffer, eventType, pad string, sentAt time.Time) {
+	buf.WriteString(`{"eventType":"` + eventType + `","payload":{"sentAt":`)
+	buf.Write(strconv.AppendInt(nil, sentAt.UnixNano(), 10))
+	buf.WriteString(`,"pad":"` + pad + `"}}`)
 }
 
 // startProgress prints a line a second until the returned stop is called:

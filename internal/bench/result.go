@@ -47,6 +47,25 @@ type Result struct {
 	CPUSeconds   *float64 `json:"server_cpu_seconds"`
 	PeakRSSBytes *int64   `json:"server_peak_rss_bytes"`
 	UsageNote    string   `json:"server_usage_note"`
+
+	// The bare net/http pair, with --baseline only: its figures, and
+	// accepted msg/s and deliveries/s as fractions of its ceilings.
+	Baseline            *Baseline `json:"baseline,omitempty"`
+	AcceptedOfCeiling   *float64  `json:"accepted_of_ceiling,omitempty"`
+	DeliveriesOfCeiling *float64  `json:"deliveries_of_ceiling,omitempty"`
+}
+
+// setBaseline attaches b and the fractions of its ceilings.
+func (r *Result) setBaseline(b Baseline) {
+	r.Baseline = &b
+	if b.CeilingMsgPerSec > 0 {
+		f := r.AcceptedPerSec / b.CeilingMsgPerSec
+		r.AcceptedOfCeiling = &f
+	}
+	if b.CeilingDeliveriesPerSec > 0 {
+		f := r.DeliveriesPerSec / b.CeilingDeliveriesPerSec
+		r.DeliveriesOfCeiling = &f
+	}
 }
 
 // Latency is send-to-arrival latency in milliseconds.
@@ -162,6 +181,23 @@ func (r Result) Format(w io.Writer) error {
 	} else {
 		fmt.Fprintf(tw, "server CPU, RSS\t%s\n", r.UsageNote)
 	}
+	if b := r.Baseline; b != nil {
+		fmt.Fprintf(tw, "bare HTTP\t%d of %d requests in %.2fs: %.0f req/s (net/http client and server on 127.0.0.1, %d senders, %d-byte bodies)\n",
+			b.Completed, b.Requests, b.Seconds, b.RequestsPerSec, b.Senders, b.BodyBytes)
+		if b.Failed > 0 {
+			fmt.Fprintf(tw, "bare HTTP failed\t%d (first: %s)\n", b.Failed, b.FirstError)
+		}
+		fmt.Fprintf(tw, "ceiling\t%.0f msg/s, %.0f deliveries/s (%d requests per message: ingest and %s)\n",
+			b.CeilingMsgPerSec, b.CeilingDeliveriesPerSec, b.RequestsPerMessage, deliveries(b.RequestsPerMessage-1))
+		if r.AcceptedOfCeiling != nil {
+			fmt.Fprintf(tw, "hookline\t%.0f msg/s = %.0f%% of the bare-HTTP ceiling %.0f msg/s\n",
+				r.AcceptedPerSec, 100**r.AcceptedOfCeiling, b.CeilingMsgPerSec)
+		}
+		if r.DeliveriesOfCeiling != nil {
+			fmt.Fprintf(tw, "\t%.0f deliveries/s = %.0f%% of the bare-HTTP ceiling %.0f deliveries/s\n",
+				r.DeliveriesPerSec, 100**r.DeliveriesOfCeiling, b.CeilingDeliveriesPerSec)
+		}
+	}
 	return tw.Flush()
 }
 
@@ -170,4 +206,11 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func deliveries(n int) string {
+	if n == 1 {
+		return "1 delivery"
+	}
+	return fmt.Sprintf("%d deliveries", n)
 }

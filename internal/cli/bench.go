@@ -44,11 +44,18 @@ unless --data-dir or --database-url is given. A server named by --url must run
 on this machine and allow private targets, since the receiver listens on
 loopback only; the benchmark application is deleted afterwards.
 
+--baseline first measures the bare pair, a plain net/http client POSTing
+bodies of the same size to a plain net/http server on 127.0.0.1 with the same
+senders (--messages requests, at most 5s), then runs as above and prints
+Hookline's msg/s and deliveries/s as a fraction of the ceiling it implies:
+each message costs 1+K requests (ingest and one delivery per endpoint).
+
 Exit code 1 when a send failed or a delivery is missing or duplicated.
 
   hookline bench                     20000 messages, 32 senders, 1 endpoint
   hookline bench -n 5000 -k 10       5000 messages to 10 endpoints each
   hookline bench --rate 1000 --json  offer 1000 msg/s, print JSON
+  hookline bench --baseline          compare with bare net/http on this machine
   hookline bench --backlog 1000000 --rate 1000 -n 20000 --timeout 1h
                                      the same with a million deliveries
                                      pending at a dead endpoint`,
@@ -116,6 +123,7 @@ Exit code 1 when a send failed or a delivery is missing or duplicated.
 	fs.StringVar(&cfg.Token, "token", "", "admin token of the server named by --url")
 	fs.StringVar(&dataDir, "data-dir", "", "SQLite directory of the in-process server (default: a temporary one, removed afterwards)")
 	fs.StringVar(&databaseURL, "database-url", "", "postgres:// URL for the in-process server instead of SQLite")
+	fs.BoolVar(&cfg.Baseline, "baseline", false, "first measure a bare net/http client and server on 127.0.0.1 and report Hookline as a fraction of the ceiling it implies")
 	fs.BoolVar(&jsonOut, "json", false, "print the result as JSON and no progress")
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (server and load) to this file, for go tool pprof")
 	fs.SortFlags = false

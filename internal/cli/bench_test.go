@@ -32,6 +32,31 @@ func TestBenchJSON(t *testing.T) {
 	if res.CPUSeconds == nil || res.PeakRSSBytes == nil {
 		t.Errorf("in-process bench reported unknown CPU or RSS: %s", out.String())
 	}
+	if res.Baseline != nil || res.AcceptedOfCeiling != nil {
+		t.Errorf("bench without --baseline reported a baseline: %s", out.String())
+	}
+}
+
+// TestBenchBaselineJSON checks that --baseline puts the bare pair's figures
+// and the fractions of its ceiling in the JSON.
+func TestBenchBaselineJSON(t *testing.T) {
+	var out, errOut bytes.Buffer
+	d := deps{getenv: func(string) string { return "" }, serve: server.Run}
+	code := run(t.Context(), []string{"bench", "--baseline", "-n", "50", "-c", "4", "--json", "--data-dir", t.TempDir()}, &out, &errOut, d)
+	if code != ExitOK {
+		t.Fatalf("bench --baseline -n 50 --json = %d, want %d; stderr %q", code, ExitOK, errOut.String())
+	}
+	var res bench.Result
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		t.Fatalf("bench --json printed invalid JSON: %v\n%s", err, out.String())
+	}
+	b := res.Baseline
+	if b == nil || b.Completed != 50 || b.RequestsPerSec <= 0 || b.CeilingMsgPerSec <= 0 {
+		t.Fatalf("bench --baseline --json baseline = %+v, want 50 completed and positive rates", b)
+	}
+	if res.AcceptedOfCeiling == nil || *res.AcceptedOfCeiling <= 0 || res.DeliveriesOfCeiling == nil || *res.DeliveriesOfCeiling <= 0 {
+		t.Errorf("fractions of the ceiling = %v, %v, want both > 0", res.AcceptedOfCeiling, res.DeliveriesOfCeiling)
+	}
 }
 
 func TestBenchUsageErrors(t *testing.T) {
