@@ -117,6 +117,12 @@ type Store interface {
 	// DeliveryRecover makes an endpoint's failed deliveries created in
 	// [Since, Until) due now again. It returns how many.
 	DeliveryRecover(ctx context.Context, p DeliveryRecoverParams) (int, error)
+	// DeliveryWakeEndpoint makes an endpoint's waiting deliveries (pending
+	// or retrying, not leased, due later than now) due now, and returns how
+	// many. It works in transactions of at most WakeChunk deliveries, so a
+	// large backlog does not hold the writer. The engine calls it when a
+	// resting endpoint answers again, so its backlog goes out at once.
+	DeliveryWakeEndpoint(ctx context.Context, endpointID string, now time.Time) (int, error)
 	// DeliveryReleaseLeases drops the leases held by owner (every lease when
 	// owner is empty), so their deliveries are due again. SQLite calls it at
 	// start: one process owns the file, so every lease is a dead one's.
@@ -194,6 +200,10 @@ type EndpointStatsParams struct {
 	Since      time.Time
 	Until      time.Time
 }
+
+// WakeChunk is how many deliveries one transaction of
+// DeliveryWakeEndpoint changes at most.
+const WakeChunk = 1000
 
 // MessageCreate is one message of a group commit with the deliveries the
 // routing index chose for it.

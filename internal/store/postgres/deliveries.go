@@ -362,3 +362,49 @@ func (s *Store) DeliveryNextDue(ctx context.Context) (time.Time, bool, error) {
 	}
 	return fromMillis(ms), true, nil
 }
+
+// wakeSQL makes the next chunk of an endpoint's waiting deliveries, after
+// msg_id $3 in key order, due at $1.
+var wakeSQL = fmt.Sprintf(`UPDATE deliveries d SET next_attempt_at = $1, updated_at = $1
+	FROM (SELECT msg_id FROM deliveries WHERE endpoint_id = $2 AND msg_id > $3
+			AND status IN (1, 3) AND lease_owner IS NULL AND next_attempt_at > $1
+		ORDER BY msg_id LIMIT %d FOR UPDATE SKIP LOCKED) w
+	WHERE d.endpoint_id = $2 AND d.msg_id = w.msg_id
+	RETURNING d.msg_id`, store.WakeChunk)
+
+// DeliveryWakeEndpoint makes the endpoint's waiting deliveries due now,
+// store.WakeChunk at a time, walking its deliveries in key order. Rows
+// another transaction holds are skipped: a node claiming them is about to
+// attempt them anyway.
+func (s *Store) DeliveryWakeEndpoint(ctx context.Context, endpointID string, now time.Time) (int, error) {
+	total, after := 0, ""
+	for {
+		n := 0
+		err := s.write(ctx, "wake deliveries", func(tx pgx.Tx) error {
+			rows, err := tx.Query(ctx, wakeSQL, millis(now), endpointID, after)
+			if err != nil {
+				return wrapErr("wake deliveries", err)
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var id string
+				if err := rows.Scan(&id); err != nil {
+					return wrapErr("wake deliveries", err)
+				}
+				n++
+				after = max(after, id)
+			}
+			if err := rows.Err(); err != nil {
+				return wrapErr("wake deliveries", err)
+			}
+			return nil
+		})
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if n < store.WakeChunk {
+			return total, nil
+		}
+	}
+}

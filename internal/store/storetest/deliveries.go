@@ -277,6 +277,64 @@ func testDeliveries(t *testing.T, open Opener) {
 		}
 	})
 
+	t.Run("WakeEndpoint", func(t *testing.T) {
+		// An endpoint's waiting deliveries become due now, more than one
+		// chunk of them; leased, finished, already due and other endpoints'
+		// deliveries are left alone.
+		f := setup(t, open)
+		a := f.app()
+		ep := f.endpoint(a.ID)
+		other := f.endpoint(a.ID)
+		now := f.at(time.Minute)
+		later := f.at(time.Hour)
+		waiting := func(at time.Time, e webhook.Endpoint, due time.Time) store.MessageCreate {
+			mc := f.newMessage(a.ID, "user.created", at, e)
+			mc.Lease = store.Lease{}
+			mc.Deliveries[0].NextAttemptAt = &due
+			return mc
+		}
+		var batch []store.MessageCreate
+		for i := range store.WakeChunk + 5 {
+			batch = append(batch, waiting(f.at(time.Duration(i)*time.Microsecond), ep, later))
+		}
+		f.ingest(batch...)
+		leased := f.message(a.ID, "user.created", f.t0, ep) // leased to node-a
+		early := f.at(time.Second)
+		alreadyDue := waiting(f.t0, ep, early)
+		otherEP := waiting(f.t0, other, later)
+		done := f.message(a.ID, "user.created", f.t0, ep)
+		f.ingest(alreadyDue, otherEP)
+		f.record(f.outcome(done.Deliveries[0], done.Lease.Token, webhook.StatusSuccess, nil, f.at(time.Second)))
+
+		n, err := f.s.DeliveryWakeEndpoint(f.ctx, ep.ID, now)
+		f.must(err, "DeliveryWakeEndpoint")
+		if n != store.WakeChunk+5 {
+			t.Errorf("DeliveryWakeEndpoint = %d, want %d (the waiting ones)", n, store.WakeChunk+5)
+		}
+		for _, mc := range []store.MessageCreate{batch[0], batch[store.WakeChunk], batch[len(batch)-1]} {
+			if d := f.delivery(a.ID, mc.Message.ID, ep.ID); d.NextAttemptAt == nil || !d.NextAttemptAt.Equal(now) {
+				t.Errorf("woken delivery %s next attempt = %v, want %s", mc.Message.ID, d.NextAttemptAt, now)
+			}
+		}
+		checks := []struct {
+			name string
+			mc   store.MessageCreate
+			ep   webhook.Endpoint
+			want *time.Time
+		}{
+			{"leased", leased, ep, leased.Deliveries[0].NextAttemptAt},
+			{"already due", alreadyDue, ep, &early},
+			{"other endpoint", otherEP, other, &later},
+			{"finished", done, ep, nil},
+		}
+		for _, c := range checks {
+			d := f.delivery(a.ID, c.mc.Message.ID, c.ep.ID)
+			if (d.NextAttemptAt == nil) != (c.want == nil) || (c.want != nil && !d.NextAttemptAt.Equal(*c.want)) {
+				t.Errorf("%s delivery next attempt = %v, want %v (untouched)", c.name, d.NextAttemptAt, c.want)
+			}
+		}
+	})
+
 	t.Run("DisableEndpoint", func(t *testing.T) {
 		f := setup(t, open)
 		a := f.app()
