@@ -8,12 +8,24 @@ import (
 	"github.com/hookline/hookline/internal/webhook"
 )
 
-// breakerMaxRest caps an open circuit's rest. The circuit of an endpoint
-// opens after Config.CircuitThreshold consecutive failed attempts and
-// stays open for a rest that starts at Config.CircuitRest and doubles, up
-// to breakerMaxRest, each time the first attempts after a rest fail too.
-// One success closes it.
-const breakerMaxRest = 5 * time.Minute
+// The circuit of an endpoint opens after Config.CircuitThreshold
+// consecutive failed attempts and stays open for a rest that starts at
+// Config.CircuitRest and doubles, up to breakerMaxRest, each time the
+// first attempts after a rest (the probes) fail too. One success closes
+// it, and the endpoint's waiting deliveries are made due at once.
+//
+// A held-back delivery is postponed to a moment spread after the rest, so
+// that the backlog does not come back all at once: over the rest, or over
+// postponed/postponeRate seconds when the backlog is larger, so that a
+// resting endpoint costs at most about postponeRate store updates a
+// second however large its backlog, up to breakerMaxSpread. Waking the
+// backlog when the circuit closes keeps the long spread from delaying
+// delivery to a receiver that came back.
+const (
+	breakerMaxRest   = 5 * time.Minute
+	breakerMaxSpread = time.Hour
+	postponeRate     = 200 // per second
+)
 
 // breaker keeps a dead or failing endpoint from costing what a healthy one
 // needs. While it is open, scheduled deliveries to the endpoint are not
@@ -29,6 +41,7 @@ type breaker struct {
 	failures  int // consecutive failed attempts
 	openUntil time.Time
 	rest      time.Duration
+	postponed int // deliveries held back since the circuit opened
 }
 
 // verdict is what one attempt tells about its endpoint.
@@ -40,39 +53,46 @@ const (
 	verdictDown                // no answer, a timeout, 5xx or 429
 )
 
-// open reports whether the circuit is open at now, and if so until when
-// and for how long a rest.
-func (b *breaker) open(now time.Time) (until time.Time, rest time.Duration, isOpen bool) {
+// holdBack reports whether the circuit is open at now and, if so, when
+// the delivery it holds back should be due again.
+func (b *breaker) holdBack(now time.Time, rand func() float64) (next time.Time, held bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.openUntil, b.rest, now.Before(b.openUntil)
+	if !now.Before(b.openUntil) {
+		return time.Time{}, false
+	}
+	b.postponed++
+	spread := max(b.rest, time.Duration(b.postponed)*time.Second/postponeRate)
+	spread = min(spread, max(breakerMaxSpread, b.rest))
+	return b.openUntil.Add(time.Duration(rand() * float64(spread))), true
 }
 
 // record takes an attempt's verdict. It reports whether the circuit opened
-// because of it, and for how long.
-func (b *breaker) record(v verdict, now time.Time) (opened bool, rest time.Duration) {
+// because of it, and for how long, or whether it closed.
+func (b *breaker) record(v verdict, now time.Time) (opened bool, rest time.Duration, closed bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	switch v {
 	case verdictUp:
-		b.failures, b.rest, b.openUntil = 0, 0, time.Time{}
+		closed = b.rest > 0
+		b.failures, b.rest, b.openUntil, b.postponed = 0, 0, time.Time{}, 0
+		return false, 0, closed
 	case verdictDown:
 		b.failures++
 		if b.failures < b.threshold || now.Before(b.openUntil) {
-			return false, 0
+			return false, 0, false
 		}
 		b.rest = min(max(2*b.rest, b.minRest), max(breakerMaxRest, b.minRest))
 		b.openUntil = now.Add(b.rest)
-		return true, b.rest
+		return true, b.rest, false
 	}
-	return false, 0
+	return false, 0, false
 }
 
-// postpone hands the store a job the open circuit holds back: due again
-// at a moment spread over the rest after the circuit's reopening, so the
-// backlog comes back a little at a time, not all at once.
-func (e *Engine) postpone(j job, until time.Time, rest time.Duration) {
-	next := until.Add(time.Duration(e.cfg.Rand() * float64(rest))).UTC().Truncate(time.Millisecond)
+// postpone hands the store a job the open circuit holds back, due again
+// at next.
+func (e *Engine) postpone(j job, next time.Time) {
+	next = next.UTC().Truncate(time.Millisecond)
 	e.writer.addOutcome(store.Outcome{
 		Token:         j.token,
 		Postpone:      true,
@@ -81,4 +101,19 @@ func (e *Engine) postpone(j job, until time.Time, rest time.Duration) {
 			MsgID: j.msg.ID, EndpointID: j.endpointID, AppID: j.appID, CreatedAt: e.now(),
 		},
 	})
+}
+
+// wake makes a recovered endpoint's waiting deliveries due now and wakes
+// the poller for them.
+func (e *Engine) wake(appID, endpointID string) {
+	now := e.now()
+	n, err := e.store.DeliveryWakeEndpoint(e.runCtx, endpointID, now)
+	if err != nil {
+		e.logger.Warn("wake a recovered endpoint's deliveries; they keep their times", "endpoint", endpointID, "err", err)
+		return
+	}
+	e.logger.Info("endpoint answers again: its waiting deliveries are due now", "app", appID, "endpoint", endpointID, "deliveries", n)
+	if n > 0 {
+		e.poll.wakeAt(now)
+	}
 }

@@ -2,6 +2,7 @@ package delivery_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -108,18 +109,37 @@ func TestCircuitRestsAFailingEndpoint(t *testing.T) {
 		t.Errorf("delivery while resting: status %v, %d attempts; want still retrying, %d attempts", d.Status, d.Attempts, n)
 	}
 
+	// New messages meanwhile are held back too, not attempted.
+	before := requests.Load()
+	ids := []string{msg.ID}
+	for i := range 20 {
+		at := time.Now().UTC().Truncate(time.Millisecond)
+		m := webhook.Message{ID: webhook.NewID(webhook.PrefixMessage, at), AppID: app.ID, EventType: "user.created",
+			Payload: []byte(fmt.Sprintf(`{"n":%d}`, i+2)), CreatedAt: at}
+		if err := eng.Publish(ctx, delivery.PublishParams{Message: m}); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, m.ID)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if n := requests.Load() - before; n > 1 {
+		t.Errorf("%d requests for 20 messages published while the circuit is open; want at most a probe", n)
+	}
+
 	// The receiver recovers: the next probe succeeds, at the latest after
-	// the current rest (<= 3.2 s) and its spread.
+	// the current rest (<= 3.2 s), and everything waiting goes out.
 	up.Store(true)
 	deadline := time.Now().Add(10 * time.Second)
-	for {
-		ds, err = st.DeliveryListByMessage(ctx, store.DeliveryListByMessageParams{AppID: app.ID, MsgID: msg.ID, Page: store.Page{Limit: 10}})
-		if err == nil && len(ds) == 1 && ds[0].Delivery.Status == webhook.StatusSuccess {
-			break
+	for _, id := range ids {
+		for {
+			ds, err = st.DeliveryListByMessage(ctx, store.DeliveryListByMessageParams{AppID: app.ID, MsgID: id, Page: store.Page{Limit: 10}})
+			if err == nil && len(ds) == 1 && ds[0].Delivery.Status == webhook.StatusSuccess {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("delivery of %s not successful 10s after the receiver recovered: %+v, %v", id, ds, err)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("delivery not successful 10s after the receiver recovered: %+v, %v", ds, err)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -155,9 +155,11 @@ func (d *dispatcher) drain(q *endpointQueue) {
 		}
 		// A manual resend goes out whatever the circuit says: a person
 		// asked for it and waits to see the result.
-		if until, rest, open := q.breaker.open(d.e.cfg.Now()); open && j.trigger == webhook.TriggerScheduled {
-			d.e.postpone(j, until, rest)
-			continue
+		if j.trigger == webhook.TriggerScheduled {
+			if next, held := q.breaker.holdBack(d.e.cfg.Now(), d.e.cfg.Rand); held {
+				d.e.postpone(j, next)
+				continue
+			}
 		}
 		if lim := q.rateLimiter(t.RateLimit); lim != nil {
 			if err := lim.Wait(ctx); err != nil {
@@ -174,9 +176,12 @@ func (d *dispatcher) drain(q *endpointQueue) {
 			defer d.inflight.Done()
 			defer func() { <-q.slots }()
 			v := d.e.attempt(ctx, t, j)
-			if opened, rest := q.breaker.record(v, d.e.cfg.Now()); opened {
+			switch opened, rest, closed := q.breaker.record(v, d.e.cfg.Now()); {
+			case opened:
 				d.e.logger.Warn("endpoint failing: its scheduled deliveries rest before the next attempts",
 					"app", j.appID, "endpoint", j.endpointID, "consecutive_failures", d.e.cfg.CircuitThreshold, "rest", rest)
+			case closed:
+				d.e.wake(j.appID, j.endpointID)
 			}
 		}()
 	}
