@@ -41,7 +41,8 @@ type breaker struct {
 	failures  int // consecutive failed attempts
 	openUntil time.Time
 	rest      time.Duration
-	postponed int // deliveries held back since the circuit opened
+	postponed int  // deliveries held back since the circuit opened
+	probing   bool // after a rest: one attempt, the probe, is out
 }
 
 // verdict is what one attempt tells about its endpoint.
@@ -58,13 +59,23 @@ const (
 func (b *breaker) holdBack(now time.Time, rand func() float64) (next time.Time, held bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if !now.Before(b.openUntil) {
+	resting := now.Before(b.openUntil)
+	if !resting && (b.rest == 0 || !b.probing) {
+		// Closed, or the rest is over: this attempt is the probe.
+		b.probing = b.rest > 0
 		return time.Time{}, false
 	}
 	b.postponed++
 	spread := max(b.rest, time.Duration(b.postponed)*time.Second/postponeRate)
 	spread = min(spread, max(breakerMaxSpread, b.rest))
-	return b.openUntil.Add(time.Duration(rand() * float64(spread))), true
+	return later(b.openUntil, now).Add(time.Duration(rand() * float64(spread))), true
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // record takes an attempt's verdict. It reports whether the circuit opened
@@ -72,6 +83,7 @@ func (b *breaker) holdBack(now time.Time, rand func() float64) (next time.Time, 
 func (b *breaker) record(v verdict, now time.Time) (opened bool, rest time.Duration, closed bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.probing = false
 	switch v {
 	case verdictUp:
 		closed = b.rest > 0
