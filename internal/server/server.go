@@ -19,6 +19,7 @@ import (
 	"github.com/hookline/hookline/internal/delivery"
 	"github.com/hookline/hookline/internal/delivery/send"
 	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/store/postgres"
 	"github.com/hookline/hookline/internal/store/sqlite"
 )
 
@@ -35,7 +36,14 @@ var _ api.Engine = (*delivery.Engine)(nil)
 // engine drop every lease at start.
 func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (s store.Store, exclusive bool, err error) {
 	if cfg.DatabaseURL != "" {
-		return nil, false, fmt.Errorf("open store: PostgreSQL (%s) is not supported by this build yet", schemeOf(cfg.DatabaseURL))
+		if !isPostgresURL(cfg.DatabaseURL) {
+			return nil, false, fmt.Errorf("open store: --database-url: %q is not a postgres:// URL", schemeOf(cfg.DatabaseURL)+"://")
+		}
+		st, err := postgres.Open(ctx, cfg.DatabaseURL, logger)
+		if err != nil {
+			return nil, false, fmt.Errorf("open store: %w", err)
+		}
+		return st, false, nil
 	}
 	st, err := sqlite.Open(ctx, cfg.DataDir, logger)
 	if err != nil {
@@ -47,6 +55,11 @@ func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (s s
 func schemeOf(url string) string {
 	scheme, _, _ := strings.Cut(url, "://")
 	return scheme
+}
+
+func isPostgresURL(url string) bool {
+	s := schemeOf(url)
+	return s == "postgres" || s == "postgresql"
 }
 
 // Run serves until ctx is cancelled, then drains in-flight deliveries and
@@ -82,6 +95,9 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 		RetrySchedule:        cfg.RetrySchedule,
 		RequestTimeout:       cfg.RequestTimeout,
 		ReleaseLeasesAtStart: exclusive,
+		// SQLite has one writer; PostgreSQL commits several transactions
+		// at once, each group-committing what queued meanwhile.
+		Committers: map[bool]int{true: 1, false: 4}[exclusive],
 	})
 	if err != nil {
 		return err
@@ -163,7 +179,14 @@ func printWelcome(out io.Writer, cfg config.Config, baseURL, token string) {
 // Migrate applies the embedded migrations to the configured database.
 func Migrate(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if cfg.DatabaseURL != "" {
-		return fmt.Errorf("migrate: PostgreSQL (%s) is not supported by this build yet", schemeOf(cfg.DatabaseURL))
+		if !isPostgresURL(cfg.DatabaseURL) {
+			return fmt.Errorf("migrate: --database-url: %q is not a postgres:// URL", schemeOf(cfg.DatabaseURL)+"://")
+		}
+		if err := postgres.Migrate(ctx, cfg.DatabaseURL, logger); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		logger.Info("migrations applied", "database", "postgres")
+		return nil
 	}
 	if err := sqlite.Migrate(ctx, cfg.DataDir, logger); err != nil {
 		return fmt.Errorf("migrate: %w", err)
