@@ -114,7 +114,7 @@ func BenchmarkDeliveryClaim(b *testing.B) {
 				ingest(b, s, appID, epID, inflight, "a", store.Lease{Owner: "node-a", Token: 1, ExpiresAt: t0.Add(1000 * time.Hour)})
 			}
 			ingest(b, s, appID, epID, 10_000, "b", store.Lease{})
-			if _, err := s.db.ExecContext(ctx, `ANALYZE`); err != nil {
+			if _, err := s.pool.Exec(ctx, `ANALYZE`); err != nil {
 				b.Fatal(err)
 			}
 			now := t0
