@@ -51,13 +51,7 @@ func (s *Store) AppGet(ctx context.Context, idOrUID string) (webhook.App, error)
 
 // AppList pages apps by ID.
 func (s *Store) AppList(ctx context.Context, p store.AppListParams) ([]webhook.App, error) {
-	b := sqlbuild.New(dialect)
-	tail, rev := b.Page("id", p.Page)
-	apps, err := queryList(ctx, s, "list apps", b.SQL(`SELECT `+sqlbuild.AppColumns+` FROM apps`, tail), b.Args(), sqlbuild.ScanApp)
-	if rev {
-		sqlbuild.Reverse(apps)
-	}
-	return apps, err
+	return queryList(ctx, s, "list apps", dialect.AppList(p), sqlbuild.ScanApp)
 }
 
 // AppUpdate replaces an app's mutable fields; store.ErrConflict if the new
@@ -124,16 +118,7 @@ func (s *Store) EventTypeGet(ctx context.Context, name string) (webhook.EventTyp
 
 // EventTypeList pages event types by name.
 func (s *Store) EventTypeList(ctx context.Context, p store.EventTypeListParams) ([]webhook.EventType, error) {
-	b := sqlbuild.New(dialect)
-	if !p.IncludeArchived {
-		b.Where("NOT archived")
-	}
-	tail, rev := b.Page("name", p.Page)
-	ets, err := queryList(ctx, s, "list event types", b.SQL(`SELECT `+sqlbuild.EventTypeColumns+` FROM event_types`, tail), b.Args(), sqlbuild.ScanEventType)
-	if rev {
-		sqlbuild.Reverse(ets)
-	}
-	return ets, err
+	return queryList(ctx, s, "list event types", dialect.EventTypeList(p), sqlbuild.ScanEventType)
 }
 
 // EventTypeUpdate replaces an event type's fields.

@@ -12,11 +12,18 @@ import (
 
 // dialect is PostgreSQL's: $n placeholders, lists as one array argument,
 // and string lists kept as text[], which pgx scans into a []string itself.
-var dialect = sqlbuild.Dialect{Numbered: true, ArrayIn: true, ListDest: func(dst *[]string) any { return dst }}
+var dialect = sqlbuild.Dialect{
+	Numbered:   true,
+	ArrayIn:    true,
+	ListDest:   func(dst *[]string) any { return dst },
+	HasChannel: func(col string) string { return "? = ANY(" + col + ")" },
+	NullBytes:  "NULL::bytea",
+}
 
 // queryList runs a list query and scans every row.
-func queryList[T any](ctx context.Context, s *Store, op, query string, args []any, scan func(sqlbuild.Scanner) (T, error)) ([]T, error) {
-	rows, err := s.pool.Query(ctx, query, args...)
+// q.Reverse flips the rows into the page's order.
+func queryList[T any](ctx context.Context, s *Store, op string, q sqlbuild.Query, scan func(sqlbuild.Scanner) (T, error)) ([]T, error) {
+	rows, err := s.pool.Query(ctx, q.SQL, q.Args...)
 	if err != nil {
 		return nil, wrapErr(op, err)
 	}
@@ -31,6 +38,9 @@ func queryList[T any](ctx context.Context, s *Store, op, query string, args []an
 	}
 	if err := rows.Err(); err != nil {
 		return nil, wrapErr(op, err)
+	}
+	if q.Reverse {
+		sqlbuild.Reverse(out)
 	}
 	return out, nil
 }

@@ -55,14 +55,7 @@ func (s *Store) EndpointGet(ctx context.Context, appID, idOrUID string) (webhook
 
 // EndpointList pages an app's endpoints by ID; a zero limit lists all.
 func (s *Store) EndpointList(ctx context.Context, p store.EndpointListParams) ([]webhook.Endpoint, error) {
-	b := sqlbuild.New(dialect)
-	b.Where("app_id = ?", p.AppID)
-	tail, rev := b.Page("id", p.Page)
-	eps, err := queryList(ctx, s, "list endpoints", b.SQL(`SELECT `+sqlbuild.EndpointColumns+` FROM endpoints`, tail), b.Args(), dialect.ScanEndpoint)
-	if rev {
-		sqlbuild.Reverse(eps)
-	}
-	return eps, err
+	return queryList(ctx, s, "list endpoints", dialect.EndpointList(p), dialect.ScanEndpoint)
 }
 
 // EndpointUpdate replaces an endpoint's fields (secret and old secrets
@@ -101,9 +94,6 @@ func (s *Store) EndpointDelete(ctx context.Context, appID, id string) error {
 // [Since, Until); store.ErrNotFound if the app has no such endpoint.
 func (s *Store) EndpointStats(ctx context.Context, p store.EndpointStatsParams) (webhook.EndpointStats, error) {
 	var st webhook.EndpointStats
-	b := sqlbuild.New(dialect)
-	b.Where("endpoint_id = ?", p.EndpointID)
-	b.TimeRange("created_at", p.Since, p.Until)
 	var exists bool
 	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM endpoints WHERE app_id = $1 AND id = $2)`,
 		p.AppID, p.EndpointID).Scan(&exists)
@@ -113,30 +103,6 @@ func (s *Store) EndpointStats(ctx context.Context, p store.EndpointStatsParams) 
 	if !exists {
 		return st, fmt.Errorf("endpoint stats %q: %w", p.EndpointID, store.ErrNotFound)
 	}
-	rows, err := s.pool.Query(ctx, b.SQL(`SELECT status, count(*) FROM deliveries`, ` GROUP BY status`), b.Args()...)
-	if err != nil {
-		return st, wrapErr("endpoint stats", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var status int
-		var n int64
-		if err := rows.Scan(&status, &n); err != nil {
-			return st, wrapErr("endpoint stats", err)
-		}
-		switch webhook.MessageStatus(status) {
-		case webhook.StatusSuccess:
-			st.Success = n
-		case webhook.StatusPending:
-			st.Pending = n
-		case webhook.StatusSending:
-			st.Sending = n
-		case webhook.StatusFail:
-			st.Fail = n
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return st, wrapErr("endpoint stats", err)
-	}
-	return st, nil
+	counts, err := queryList(ctx, s, "endpoint stats", dialect.EndpointStats(p), sqlbuild.ScanStatusCount)
+	return sqlbuild.Stats(counts), err
 }

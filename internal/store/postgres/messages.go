@@ -12,10 +12,6 @@ import (
 	"github.com/hookline/hookline/internal/webhook"
 )
 
-// messageColumnsNoPayload reads a message without its content, which can
-// be large, for lists that do not show it.
-const messageColumnsNoPayload = `id, app_id, event_type, event_id, channels, NULL::bytea, created_at`
-
 const insertMessageSQL = `INSERT INTO messages (` + sqlbuild.MessageColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7)`
 
 // insertDeliveriesSQL writes one message's deliveries in one statement,
@@ -190,23 +186,7 @@ func (s *Store) MessageGet(ctx context.Context, appID, idOrEventID string) (webh
 
 // MessageList pages an app's messages by ID, newest first by default.
 func (s *Store) MessageList(ctx context.Context, p store.MessageListParams) ([]webhook.Message, error) {
-	cols := messageColumnsNoPayload
-	if p.WithContent {
-		cols = sqlbuild.MessageColumns
-	}
-	b := sqlbuild.New(dialect)
-	b.Where("app_id = ?", p.AppID)
-	b.TimeRange("created_at", p.Since, p.Until)
-	b.In("event_type", p.EventTypes)
-	if p.Channel != "" {
-		b.Where("? = ANY(channels)", p.Channel)
-	}
-	tail, rev := b.Page("id", p.Page)
-	msgs, err := queryList(ctx, s, "list messages", b.SQL(`SELECT `+cols+` FROM messages`, tail), b.Args(), dialect.ScanMessage)
-	if rev {
-		sqlbuild.Reverse(msgs)
-	}
-	return msgs, err
+	return queryList(ctx, s, "list messages", dialect.MessageList(p), dialect.ScanMessage)
 }
 
 // MessageExpungeContent drops a message's payload; the message, its

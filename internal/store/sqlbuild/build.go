@@ -29,6 +29,12 @@ type Dialect struct {
 	// (filter_types, channels) that fills dst: PostgreSQL keeps text[],
 	// SQLite JSON text.
 	ListDest func(dst *[]string) any
+	// HasChannel returns the condition that the string-list column col
+	// holds the one ? argument.
+	HasChannel func(col string) string
+	// NullBytes is a NULL of the payload's type, read in its place when
+	// a list leaves payloads out.
+	NullBytes string
 }
 
 // Builder assembles the WHERE clause of a query with its arguments, so

@@ -46,37 +46,7 @@ func (s *Store) AttemptGet(ctx context.Context, appID, msgID, attemptID string) 
 // filtered by message, endpoint, status, time, and the message's event
 // type and channel.
 func (s *Store) AttemptList(ctx context.Context, p store.AttemptListParams) ([]webhook.Attempt, error) {
-	b := sqlbuild.New(dialect)
-	b.Where("a.app_id = ?", p.AppID)
-	if p.MsgID != "" {
-		b.Where("a.msg_id = ?", p.MsgID)
-	}
-	if p.EndpointID != "" {
-		b.Where("a.endpoint_id = ?", p.EndpointID)
-	}
-	if p.Status != nil {
-		b.Where("a.status = ?", int(*p.Status))
-	}
-	if c := p.StatusCodeClass; c != nil {
-		// Class 0 is "no response" (codes 0-99); class N00 is N00-N99.
-		b.Where("a.response_status_code BETWEEN ? AND ?", *c, *c+99)
-	}
-	b.TimeRange("a.created_at", p.Since, p.Until)
-	from := ` FROM attempts a`
-	// The message is joined only when a filter needs it.
-	if len(p.EventTypes) > 0 || p.Channel != "" {
-		from += ` JOIN messages m ON m.id = a.msg_id`
-		b.In("m.event_type", p.EventTypes)
-		if p.Channel != "" {
-			b.Where("EXISTS (SELECT 1 FROM json_each(m.channels) WHERE value = ?)", p.Channel)
-		}
-	}
-	tail, rev := b.Page("a.id", p.Page)
-	out, err := queryList(ctx, s.r, "list attempts", b.SQL(`SELECT `+sqlbuild.Qualified("a.", sqlbuild.AttemptColumns)+from, tail), b.Args(), sqlbuild.ScanAttempt)
-	if rev {
-		sqlbuild.Reverse(out)
-	}
-	return out, err
+	return queryList(ctx, s.r, "list attempts", dialect.AttemptList(p), sqlbuild.ScanAttempt)
 }
 
 // AttemptExpungeContent blanks an attempt's response body.

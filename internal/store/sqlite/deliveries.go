@@ -16,55 +16,13 @@ import (
 // DeliveryListByMessage pages a message's deliveries by endpoint ID, each
 // with its endpoint.
 func (s *Store) DeliveryListByMessage(ctx context.Context, p store.DeliveryListByMessageParams) ([]store.DeliveryWithEndpoint, error) {
-	b := sqlbuild.New(dialect)
-	b.Where("d.app_id = ?", p.AppID)
-	b.Where("d.msg_id = ?", p.MsgID)
-	tail, rev := b.Page("d.endpoint_id", p.Page)
-	head := `SELECT ` + sqlbuild.DeliveryColumns + `, ` + sqlbuild.Qualified("e.", sqlbuild.EndpointColumns) +
-		` FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id`
-	out, err := queryList(ctx, s.r, "list deliveries by message", b.SQL(head, tail), b.Args(),
-		func(sc sqlbuild.Scanner) (store.DeliveryWithEndpoint, error) {
-			var r sqlbuild.DeliveryRow
-			e, err := dialect.ScanEndpoint(sqlbuild.PrefixScanner{Scanner: sc, Prefix: r.Dest()})
-			return store.DeliveryWithEndpoint{Delivery: r.Delivery(), Endpoint: e}, err
-		})
-	if rev {
-		sqlbuild.Reverse(out)
-	}
-	return out, err
+	return queryList(ctx, s.r, "list deliveries by message", dialect.DeliveryListByMessage(p), dialect.ScanDeliveryWithEndpoint)
 }
 
 // DeliveryListByEndpoint pages an endpoint's deliveries by message ID, each
 // with its message, newest first by default.
 func (s *Store) DeliveryListByEndpoint(ctx context.Context, p store.DeliveryListByEndpointParams) ([]store.DeliveryWithMessage, error) {
-	cols := messageColumnsNoPayload
-	if p.WithContent {
-		cols = sqlbuild.MessageColumns
-	}
-	b := sqlbuild.New(dialect)
-	b.Where("d.app_id = ?", p.AppID)
-	b.Where("d.endpoint_id = ?", p.EndpointID)
-	if p.Status != nil {
-		b.Where("d.status = ?", int(*p.Status))
-	}
-	b.In("m.event_type", p.EventTypes)
-	if p.Channel != "" {
-		b.Where("EXISTS (SELECT 1 FROM json_each(m.channels) WHERE value = ?)", p.Channel)
-	}
-	b.TimeRange("m.created_at", p.Since, p.Until)
-	tail, rev := b.Page("d.msg_id", p.Page)
-	head := `SELECT ` + sqlbuild.DeliveryColumns + `, ` + sqlbuild.Qualified("m.", cols) +
-		` FROM deliveries d JOIN messages m ON m.id = d.msg_id`
-	out, err := queryList(ctx, s.r, "list deliveries by endpoint", b.SQL(head, tail), b.Args(),
-		func(sc sqlbuild.Scanner) (store.DeliveryWithMessage, error) {
-			var r sqlbuild.DeliveryRow
-			m, err := dialect.ScanMessage(sqlbuild.PrefixScanner{Scanner: sc, Prefix: r.Dest()})
-			return store.DeliveryWithMessage{Delivery: r.Delivery(), Message: m}, err
-		})
-	if rev {
-		sqlbuild.Reverse(out)
-	}
-	return out, err
+	return queryList(ctx, s.r, "list deliveries by endpoint", dialect.DeliveryListByEndpoint(p), dialect.ScanDeliveryWithMessage)
 }
 
 // claimSQL leases up to %d due deliveries in one statement. The inner

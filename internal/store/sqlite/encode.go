@@ -12,8 +12,9 @@ import (
 )
 
 // queryList runs a list query on the read pool and scans every row.
-func queryList[T any](ctx context.Context, db *sql.DB, op, query string, args []any, scan func(sqlbuild.Scanner) (T, error)) ([]T, error) {
-	rows, err := db.QueryContext(ctx, query, args...)
+// q.Reverse flips the rows into the page's order.
+func queryList[T any](ctx context.Context, db *sql.DB, op string, q sqlbuild.Query, scan func(sqlbuild.Scanner) (T, error)) ([]T, error) {
+	rows, err := db.QueryContext(ctx, q.SQL, q.Args...)
 	if err != nil {
 		return nil, wrapErr(op, err)
 	}
@@ -28,6 +29,9 @@ func queryList[T any](ctx context.Context, db *sql.DB, op, query string, args []
 	}
 	if err := rows.Err(); err != nil {
 		return nil, wrapErr(op, err)
+	}
+	if q.Reverse {
+		sqlbuild.Reverse(out)
 	}
 	return out, nil
 }
@@ -50,7 +54,11 @@ func insertIdempotency(ctx context.Context, tx *sql.Tx, stmt *sql.Stmt, rec *sto
 
 // dialect is SQLite's: ? placeholders, IN lists, and string lists kept as
 // JSON text (SQLite has no arrays; json_each reads them in queries).
-var dialect = sqlbuild.Dialect{ListDest: func(dst *[]string) any { return jsonList{dst} }}
+var dialect = sqlbuild.Dialect{
+	ListDest:   func(dst *[]string) any { return jsonList{dst} },
+	HasChannel: func(col string) string { return "EXISTS (SELECT 1 FROM json_each(" + col + ") WHERE value = ?)" },
+	NullBytes:  "NULL",
+}
 
 // jsonList scans a JSON text column into a string list; NULL is nil.
 type jsonList struct{ dst *[]string }
