@@ -165,3 +165,30 @@ func (r *DeliveryRow) Delivery() webhook.Delivery {
 	r.d.CreatedAt, r.d.UpdatedAt = FromMillis(r.created), FromMillis(r.updated)
 	return r.d
 }
+
+// Rows is a result set: *sql.Rows or pgx.Rows. Its owner closes it.
+type Rows interface {
+	Scanner
+	Next() bool
+	Err() error
+}
+
+// Collect scans every row of rows, flipping them when reverse (a page read
+// walking back, see Builder.Page).
+func Collect[T any](rows Rows, reverse bool, scan func(Scanner) (T, error)) ([]T, error) {
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if reverse {
+		Reverse(out)
+	}
+	return out, nil
+}

@@ -11,27 +11,16 @@ import (
 	"github.com/hookline/hookline/internal/webhook"
 )
 
-// queryList runs a list query on the read pool and scans every row.
-// q.Reverse flips the rows into the page's order.
+// queryList runs a list query and scans every row, in the page's order.
 func queryList[T any](ctx context.Context, db *sql.DB, op string, q sqlbuild.Query, scan func(sqlbuild.Scanner) (T, error)) ([]T, error) {
 	rows, err := db.QueryContext(ctx, q.SQL, q.Args...)
 	if err != nil {
 		return nil, wrapErr(op, err)
 	}
 	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, wrapErr(op, err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := sqlbuild.Collect(rows, q.Reverse, scan)
+	if err != nil {
 		return nil, wrapErr(op, err)
-	}
-	if q.Reverse {
-		sqlbuild.Reverse(out)
 	}
 	return out, nil
 }
