@@ -8,31 +8,14 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/store/sqlbuild"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
-const attemptColumns = `id, msg_id, endpoint_id, app_id, url, status, response_status_code, response,
-	response_duration_ms, trigger_type, created_at`
-
-func scanAttempt(sc scanner) (webhook.Attempt, error) {
-	var (
-		a               webhook.Attempt
-		status, trigger int
-		response        []byte
-		created         int64
-	)
-	err := sc.Scan(&a.ID, &a.MsgID, &a.EndpointID, &a.AppID, &a.URL, &status, &a.ResponseStatusCode, &response,
-		&a.ResponseDurationMs, &trigger, &created)
-	a.Status, a.TriggerType = webhook.MessageStatus(status), webhook.TriggerType(trigger)
-	a.Response = string(response)
-	a.CreatedAt = fromMillis(created)
-	return a, err
-}
-
 // AttemptGet finds one attempt of an app's message.
 func (s *Store) AttemptGet(ctx context.Context, appID, msgID, attemptID string) (webhook.Attempt, error) {
-	a, err := queryRow(ctx, s, "get attempt", `SELECT `+attemptColumns+` FROM attempts WHERE id = $1 AND app_id = $2 AND msg_id = $3`,
-		[]any{attemptID, appID, msgID}, scanAttempt)
+	a, err := queryRow(ctx, s, `SELECT `+sqlbuild.AttemptColumns+` FROM attempts WHERE id = $1 AND app_id = $2 AND msg_id = $3`,
+		[]any{attemptID, appID, msgID}, sqlbuild.ScanAttempt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return a, fmt.Errorf("get attempt %q: %w", attemptID, store.ErrNotFound)
 	}
@@ -46,42 +29,12 @@ func (s *Store) AttemptGet(ctx context.Context, appID, msgID, attemptID string) 
 // filtered by message, endpoint, status, time, and the message's event
 // type and channel.
 func (s *Store) AttemptList(ctx context.Context, p store.AttemptListParams) ([]webhook.Attempt, error) {
-	var b builder
-	b.where("a.app_id = ?", p.AppID)
-	if p.MsgID != "" {
-		b.where("a.msg_id = ?", p.MsgID)
-	}
-	if p.EndpointID != "" {
-		b.where("a.endpoint_id = ?", p.EndpointID)
-	}
-	if p.Status != nil {
-		b.where("a.status = ?", int(*p.Status))
-	}
-	if c := p.StatusCodeClass; c != nil {
-		// Class 0 is "no response" (codes 0-99); class N00 is N00-N99.
-		b.where("a.response_status_code BETWEEN ? AND ?", *c, *c+99)
-	}
-	b.timeRange("a.created_at", p.Since, p.Until)
-	from := ` FROM attempts a`
-	// The message is joined only when a filter needs it.
-	if len(p.EventTypes) > 0 || p.Channel != "" {
-		from += ` JOIN messages m ON m.id = a.msg_id`
-		b.in("m.event_type", p.EventTypes)
-		if p.Channel != "" {
-			b.where("? = ANY(m.channels)", p.Channel)
-		}
-	}
-	tail, rev := b.page("a.id", p.Page)
-	out, err := queryList(ctx, s, "list attempts", b.sql(`SELECT `+qualified("a.", attemptColumns)+from, tail), b.args, scanAttempt)
-	if rev {
-		reverse(out)
-	}
-	return out, err
+	return queryList(ctx, s, "list attempts", dialect.AttemptList(p), sqlbuild.ScanAttempt)
 }
 
 // AttemptExpungeContent blanks an attempt's response body.
 func (s *Store) AttemptExpungeContent(ctx context.Context, appID, msgID, attemptID string) error {
-	tag, err := s.exec(ctx, "expunge attempt", `UPDATE attempts SET response = ''::bytea WHERE id = $1 AND app_id = $2 AND msg_id = $3`,
+	tag, err := s.exec(ctx, `UPDATE attempts SET response = ''::bytea WHERE id = $1 AND app_id = $2 AND msg_id = $3`,
 		attemptID, appID, msgID)
 	if err != nil {
 		return wrapErr("expunge attempt", err)

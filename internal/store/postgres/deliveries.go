@@ -9,93 +9,20 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/store/sqlbuild"
 	"github.com/hookline/hookline/internal/webhook"
 )
-
-const deliveryColumns = `d.msg_id, d.endpoint_id, d.app_id, d.status, d.attempts, d.next_attempt_at, d.created_at, d.updated_at`
-
-// deliveryRow scans deliveryColumns.
-type deliveryRow struct {
-	d                webhook.Delivery
-	status           int
-	next             *int64
-	created, updated int64
-}
-
-func (r *deliveryRow) dest() []any {
-	return []any{&r.d.MsgID, &r.d.EndpointID, &r.d.AppID, &r.status, &r.d.Attempts, &r.next, &r.created, &r.updated}
-}
-
-func (r *deliveryRow) delivery() webhook.Delivery {
-	r.d.Status = webhook.MessageStatus(r.status)
-	r.d.NextAttemptAt = fromNullMillis(r.next)
-	r.d.CreatedAt, r.d.UpdatedAt = fromMillis(r.created), fromMillis(r.updated)
-	return r.d
-}
-
-// prefixScanner lets a joined row be scanned by the scan functions of its
-// parts: the delivery's destinations come first, then the other's.
-type prefixScanner struct {
-	sc     scanner
-	prefix []any
-}
-
-func (p prefixScanner) Scan(dest ...any) error {
-	return p.sc.Scan(append(p.prefix, dest...)...)
-}
 
 // DeliveryListByMessage pages a message's deliveries by endpoint ID, each
 // with its endpoint.
 func (s *Store) DeliveryListByMessage(ctx context.Context, p store.DeliveryListByMessageParams) ([]store.DeliveryWithEndpoint, error) {
-	var b builder
-	b.where("d.app_id = ?", p.AppID)
-	b.where("d.msg_id = ?", p.MsgID)
-	tail, rev := b.page("d.endpoint_id", p.Page)
-	head := `SELECT ` + deliveryColumns + `, ` + qualified("e.", endpointColumns) +
-		` FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id`
-	out, err := queryList(ctx, s, "list deliveries by message", b.sql(head, tail), b.args,
-		func(sc scanner) (store.DeliveryWithEndpoint, error) {
-			var r deliveryRow
-			e, err := scanEndpoint(prefixScanner{sc, r.dest()})
-			return store.DeliveryWithEndpoint{Delivery: r.delivery(), Endpoint: e}, err
-		})
-	if rev {
-		reverse(out)
-	}
-	return out, err
+	return queryList(ctx, s, "list deliveries by message", dialect.DeliveryListByMessage(p), dialect.ScanDeliveryWithEndpoint)
 }
 
 // DeliveryListByEndpoint pages an endpoint's deliveries by message ID, each
 // with its message, newest first by default.
 func (s *Store) DeliveryListByEndpoint(ctx context.Context, p store.DeliveryListByEndpointParams) ([]store.DeliveryWithMessage, error) {
-	cols := messageColumnsNoPayload
-	if p.WithContent {
-		cols = messageColumns
-	}
-	var b builder
-	b.where("d.app_id = ?", p.AppID)
-	b.where("d.endpoint_id = ?", p.EndpointID)
-	if p.Status != nil {
-		b.where("d.status = ?", int(*p.Status))
-	}
-	b.in("m.event_type", p.EventTypes)
-	if p.Channel != "" {
-		b.where("? = ANY(m.channels)", p.Channel)
-	}
-	b.timeRange("m.created_at", p.Since, p.Until)
-	tail, rev := b.page("d.msg_id", p.Page)
-	head := `SELECT ` + deliveryColumns + `, ` + qualified("m.", cols) +
-		` FROM deliveries d JOIN messages m ON m.id = d.msg_id`
-	out, err := queryList(ctx, s, "list deliveries by endpoint", b.sql(head, tail), b.args,
-		func(sc scanner) (store.DeliveryWithMessage, error) {
-			var r deliveryRow
-			m, err := scanMessage(prefixScanner{sc, r.dest()})
-			return store.DeliveryWithMessage{Delivery: r.delivery(), Message: m}, err
-		})
-	if rev {
-		reverse(out)
-	}
-	return out, err
+	return queryList(ctx, s, "list deliveries by endpoint", dialect.DeliveryListByEndpoint(p), dialect.ScanDeliveryWithMessage)
 }
 
 // claimSQL leases up to $4 due deliveries in one statement: the CTE picks
@@ -114,23 +41,23 @@ const claimSQL = `WITH due AS (
 	), claimed AS (
 		UPDATE deliveries d SET lease_owner = $1, lease_expires_at = $2, lease_token = d.lease_token + 1
 		FROM due WHERE d.msg_id = due.msg_id AND d.endpoint_id = due.endpoint_id
-		RETURNING ` + deliveryColumns + `, d.lease_token
+		RETURNING ` + sqlbuild.DeliveryColumns + `, d.lease_token
 	)
 	SELECT d.msg_id, d.endpoint_id, d.app_id, d.status, d.attempts, d.next_attempt_at, d.created_at, d.updated_at,
 		d.lease_token, ` + `m.id, m.app_id, m.event_type, m.event_id, m.channels, m.payload, m.created_at
 	FROM claimed d JOIN messages m ON m.id = d.msg_id`
 
 // scanClaim scans a delivery, its lease token and its message.
-func scanClaim(sc scanner, lease store.Lease, trigger webhook.TriggerType) (store.Claim, error) {
-	var r deliveryRow
+func scanClaim(sc sqlbuild.Scanner, lease store.Lease, trigger webhook.TriggerType) (store.Claim, error) {
+	var r sqlbuild.DeliveryRow
 	var token int64
-	m, err := scanMessage(prefixScanner{sc, append(r.dest(), &token)})
+	m, err := dialect.ScanMessage(sqlbuild.PrefixScanner{Scanner: sc, Prefix: append(r.Dest(), &token)})
 	if err != nil {
 		return store.Claim{}, err
 	}
 	lease.Token = token
-	lease.ExpiresAt = fromMillis(millis(lease.ExpiresAt))
-	return store.Claim{Delivery: r.delivery(), Message: m, Lease: lease, Trigger: trigger}, nil
+	lease.ExpiresAt = sqlbuild.FromMillis(sqlbuild.Millis(lease.ExpiresAt))
+	return store.Claim{Delivery: r.Delivery(), Message: m, Lease: lease, Trigger: trigger}, nil
 }
 
 // DeliveryClaim leases due deliveries to p.Lease.Owner, each with a fresh
@@ -140,16 +67,15 @@ func (s *Store) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) 
 		return nil, nil
 	}
 	lease := store.Lease{Owner: p.Lease.Owner, ExpiresAt: p.Lease.ExpiresAt}
-	return queryList(ctx, s, "claim deliveries", claimSQL,
-		[]any{p.Lease.Owner, millis(p.Lease.ExpiresAt), millis(p.Now), p.Limit},
-		func(sc scanner) (store.Claim, error) { return scanClaim(sc, lease, webhook.TriggerScheduled) })
+	return queryList(ctx, s, "claim deliveries", sqlbuild.Query{SQL: claimSQL, Args: []any{p.Lease.Owner, sqlbuild.Millis(p.Lease.ExpiresAt), sqlbuild.Millis(p.Now), p.Limit}},
+		func(sc sqlbuild.Scanner) (store.Claim, error) { return scanClaim(sc, lease, webhook.TriggerScheduled) })
 }
 
 // insertAttemptSQL keeps an attempt unless its message is gone (the app
 // was deleted while the request was in flight): that attempt has nothing
 // left to belong to, and failing the batch for it would lose the others.
 // A duplicate ID is a retried record of the same attempt.
-const insertAttemptSQL = `INSERT INTO attempts (` + attemptColumns + `)
+const insertAttemptSQL = `INSERT INTO attempts (` + sqlbuild.AttemptColumns + `)
 	SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::integer, $7::integer, $8::bytea, $9::bigint,
 		$10::integer, $11::bigint
 	WHERE EXISTS (SELECT 1 FROM messages WHERE id = $2::text)
@@ -193,11 +119,11 @@ func recordOutcomes(ctx context.Context, tx pgx.Tx, outcomes []store.Outcome, ap
 	for i := range outcomes {
 		o := &outcomes[i]
 		a := &o.Attempt
-		now := millis(a.CreatedAt)
+		now := sqlbuild.Millis(a.CreatedAt)
 		if o.Postpone {
 			next := now
 			if o.NextAttemptAt != nil {
-				next = millis(*o.NextAttemptAt)
+				next = sqlbuild.Millis(*o.NextAttemptAt)
 			}
 			b.Queue(postponeDeliverySQL, next, now, a.MsgID, a.EndpointID, o.Token)
 			continue
@@ -210,7 +136,7 @@ func recordOutcomes(ctx context.Context, tx pgx.Tx, outcomes []store.Outcome, ap
 			// time it would never be claimed again.
 			n := now
 			if o.NextAttemptAt != nil {
-				n = millis(*o.NextAttemptAt)
+				n = sqlbuild.Millis(*o.NextAttemptAt)
 			}
 			next = &n
 		}
@@ -266,7 +192,7 @@ const resendSQL = `WITH r AS (
 			next_attempt_at = excluded.next_attempt_at, lease_owner = excluded.lease_owner,
 			lease_token = d.lease_token + 1, lease_expires_at = excluded.lease_expires_at,
 			updated_at = excluded.updated_at
-		RETURNING ` + deliveryColumns + `, d.lease_token
+		RETURNING ` + sqlbuild.DeliveryColumns + `, d.lease_token
 	)
 	SELECT d.msg_id, d.endpoint_id, d.app_id, d.status, d.attempts, d.next_attempt_at, d.created_at, d.updated_at,
 		d.lease_token, m.id, m.app_id, m.event_type, m.event_id, m.channels, m.payload, m.created_at
@@ -277,9 +203,9 @@ const resendSQL = `WITH r AS (
 // such message or endpoint.
 func (s *Store) DeliveryResend(ctx context.Context, p store.DeliveryResendParams) (store.Claim, error) {
 	lease := store.Lease{Owner: p.Lease.Owner, ExpiresAt: p.Lease.ExpiresAt}
-	c, err := queryRow(ctx, s, "resend delivery", resendSQL,
-		[]any{millis(p.Now), p.Lease.Owner, millis(p.Lease.ExpiresAt), p.AppID, p.MsgID, p.EndpointID},
-		func(sc scanner) (store.Claim, error) { return scanClaim(sc, lease, webhook.TriggerManual) })
+	c, err := queryRow(ctx, s, resendSQL,
+		[]any{sqlbuild.Millis(p.Now), p.Lease.Owner, sqlbuild.Millis(p.Lease.ExpiresAt), p.AppID, p.MsgID, p.EndpointID},
+		func(sc sqlbuild.Scanner) (store.Claim, error) { return scanClaim(sc, lease, webhook.TriggerManual) })
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, fmt.Errorf("resend %s to %s: %w", p.MsgID, p.EndpointID, store.ErrNotFound)
 	}
@@ -308,12 +234,12 @@ func (s *Store) DeliveryRecover(ctx context.Context, p store.DeliveryRecoverPara
 		if !exists {
 			return fmt.Errorf("recover deliveries of %q: %w", p.EndpointID, store.ErrNotFound)
 		}
-		var b builder
-		now := b.arg(millis(p.Now))
-		b.where("endpoint_id = ?", p.EndpointID)
-		b.where("status = 2")
-		b.timeRange("created_at", p.Since, until)
-		tag, err := tx.Exec(ctx, b.sql(`UPDATE deliveries SET status = 1, next_attempt_at = `+now+`, updated_at = `+now, ""), b.args...)
+		b := sqlbuild.New(dialect)
+		now := b.Arg(sqlbuild.Millis(p.Now))
+		b.Where("endpoint_id = ?", p.EndpointID)
+		b.Where("status = 2")
+		b.TimeRange("created_at", p.Since, until)
+		tag, err := tx.Exec(ctx, b.SQL(`UPDATE deliveries SET status = 1, next_attempt_at = `+now+`, updated_at = `+now, ""), b.Args()...)
 		if err != nil {
 			return wrapErr("recover deliveries", err)
 		}
@@ -329,14 +255,14 @@ func (s *Store) DeliveryRecover(ctx context.Context, p store.DeliveryRecoverPara
 // claimed, so its lease (a resend's, say) holds nothing back. Open never
 // calls it: other nodes' leases are live.
 func (s *Store) DeliveryReleaseLeases(ctx context.Context, owner string) error {
-	var b builder
+	b := sqlbuild.New(dialect)
 	// Written to match deliveries_due, so only unfinished rows are read.
-	b.where("status IN (1, 3)")
-	b.where("lease_expires_at IS NOT NULL")
+	b.Where("status IN (1, 3)")
+	b.Where("lease_expires_at IS NOT NULL")
 	if owner != "" {
-		b.where("lease_owner = ?", owner)
+		b.Where("lease_owner = ?", owner)
 	}
-	_, err := s.exec(ctx, "release leases", b.sql(`UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL`, ""), b.args...)
+	_, err := s.exec(ctx, b.SQL(`UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL`, ""), b.Args()...)
 	if err != nil {
 		return wrapErr("release leases", err)
 	}
@@ -348,9 +274,9 @@ func (s *Store) DeliveryReleaseLeases(ctx context.Context, owner string) error {
 // out to match DeliveryClaim: a poller woken for a delivery it cannot claim
 // would spin.
 func (s *Store) DeliveryNextDue(ctx context.Context) (time.Time, bool, error) {
-	ms, err := queryRow(ctx, s, "next due delivery", `SELECT d.next_attempt_at FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
+	ms, err := queryRow(ctx, s, `SELECT d.next_attempt_at FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
 		WHERE d.status IN (1, 3) AND d.next_attempt_at IS NOT NULL AND d.lease_expires_at IS NULL AND NOT e.disabled
-		ORDER BY d.next_attempt_at LIMIT 1`, nil, func(sc scanner) (int64, error) {
+		ORDER BY d.next_attempt_at LIMIT 1`, nil, func(sc sqlbuild.Scanner) (int64, error) {
 		var ms int64
 		return ms, sc.Scan(&ms)
 	})
@@ -360,7 +286,7 @@ func (s *Store) DeliveryNextDue(ctx context.Context) (time.Time, bool, error) {
 	if err != nil {
 		return time.Time{}, false, wrapErr("next due delivery", err)
 	}
-	return fromMillis(ms), true, nil
+	return sqlbuild.FromMillis(ms), true, nil
 }
 
 // wakeSQL makes the next chunk of an endpoint's waiting deliveries, after
@@ -381,7 +307,7 @@ func (s *Store) DeliveryWakeEndpoint(ctx context.Context, endpointID string, now
 	for {
 		n := 0
 		err := s.write(ctx, "wake deliveries", func(tx pgx.Tx) error {
-			rows, err := tx.Query(ctx, wakeSQL, millis(now), endpointID, after)
+			rows, err := tx.Query(ctx, wakeSQL, sqlbuild.Millis(now), endpointID, after)
 			if err != nil {
 				return wrapErr("wake deliveries", err)
 			}

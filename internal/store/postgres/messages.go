@@ -8,30 +8,11 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/store/sqlbuild"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
-const messageColumns = `id, app_id, event_type, event_id, channels, payload, created_at`
-
-// messageColumnsNoPayload reads a message without its content, which can
-// be large, for lists that do not show it.
-const messageColumnsNoPayload = `id, app_id, event_type, event_id, channels, NULL::bytea, created_at`
-
-func scanMessage(sc scanner) (webhook.Message, error) {
-	var (
-		m       webhook.Message
-		eventID *string
-		created int64
-	)
-	if err := sc.Scan(&m.ID, &m.AppID, &m.EventType, &eventID, &m.Channels, &m.Payload, &created); err != nil {
-		return m, err
-	}
-	m.EventID = deref(eventID)
-	m.CreatedAt = fromMillis(created)
-	return m, nil
-}
-
-const insertMessageSQL = `INSERT INTO messages (` + messageColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7)`
+const insertMessageSQL = `INSERT INTO messages (` + sqlbuild.MessageColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7)`
 
 // insertDeliveriesSQL writes one message's deliveries in one statement,
 // Pending and each due at its time, leased to the ingesting node. It joins
@@ -128,10 +109,10 @@ func queueItem(b *pgx.Batch, qs []queued, i int, it *store.MessageCreate) []queu
 	q(qSavepoint, `SAVEPOINT item`)
 	// The idempotency row goes first: a used key must leave nothing else.
 	if rec := it.Idempotency; rec != nil {
-		q(qIdempotency, insertIdempotencySQL, rec.Key, rec.StatusCode, rec.Body, millis(rec.CreatedAt))
+		q(qIdempotency, insertIdempotencySQL, rec.Key, rec.StatusCode, rec.Body, sqlbuild.Millis(rec.CreatedAt))
 	}
-	created := millis(m.CreatedAt)
-	q(qMessage, insertMessageSQL, m.ID, m.AppID, m.EventType, nullString(m.EventID), m.Channels, m.Payload, created)
+	created := sqlbuild.Millis(m.CreatedAt)
+	q(qMessage, insertMessageSQL, m.ID, m.AppID, m.EventType, sqlbuild.NullString(m.EventID), m.Channels, m.Payload, created)
 	if len(it.Deliveries) > 0 {
 		eps := make([]string, len(it.Deliveries))
 		due := make([]int64, len(it.Deliveries))
@@ -140,14 +121,15 @@ func queueItem(b *pgx.Batch, qs []queued, i int, it *store.MessageCreate) []queu
 			// Due when the message was created unless the router said otherwise.
 			due[j] = created
 			if d.NextAttemptAt != nil {
-				due[j] = millis(*d.NextAttemptAt)
+				due[j] = sqlbuild.Millis(*d.NextAttemptAt)
 			}
 		}
 		var owner *string
 		var expires *int64
 		if it.Lease.Owner != "" {
 			owner = &it.Lease.Owner
-			expires = nullMillis(&it.Lease.ExpiresAt)
+			ms := sqlbuild.Millis(it.Lease.ExpiresAt)
+			expires = &ms
 		}
 		q(qDeliveries, insertDeliveriesSQL, m.ID, owner, it.Lease.Token, expires, created, eps, due, m.AppID)
 	}
@@ -191,8 +173,8 @@ func runItems(ctx context.Context, tx pgx.Tx, b *pgx.Batch, qs []queued, items [
 
 // MessageGet finds an app's message by ID or, failing that, by eventId.
 func (s *Store) MessageGet(ctx context.Context, appID, idOrEventID string) (webhook.Message, error) {
-	m, err := queryRow(ctx, s, "get message", `SELECT `+messageColumns+` FROM messages
-		WHERE app_id = $1 AND (id = $2 OR event_id = $2) ORDER BY id = $2 DESC LIMIT 1`, []any{appID, idOrEventID}, scanMessage)
+	m, err := queryRow(ctx, s, `SELECT `+sqlbuild.MessageColumns+` FROM messages
+		WHERE app_id = $1 AND (id = $2 OR event_id = $2) ORDER BY id = $2 DESC LIMIT 1`, []any{appID, idOrEventID}, dialect.ScanMessage)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return m, fmt.Errorf("get message %q: %w", idOrEventID, store.ErrNotFound)
 	}
@@ -204,29 +186,13 @@ func (s *Store) MessageGet(ctx context.Context, appID, idOrEventID string) (webh
 
 // MessageList pages an app's messages by ID, newest first by default.
 func (s *Store) MessageList(ctx context.Context, p store.MessageListParams) ([]webhook.Message, error) {
-	cols := messageColumnsNoPayload
-	if p.WithContent {
-		cols = messageColumns
-	}
-	var b builder
-	b.where("app_id = ?", p.AppID)
-	b.timeRange("created_at", p.Since, p.Until)
-	b.in("event_type", p.EventTypes)
-	if p.Channel != "" {
-		b.where("? = ANY(channels)", p.Channel)
-	}
-	tail, rev := b.page("id", p.Page)
-	msgs, err := queryList(ctx, s, "list messages", b.sql(`SELECT `+cols+` FROM messages`, tail), b.args, scanMessage)
-	if rev {
-		reverse(msgs)
-	}
-	return msgs, err
+	return queryList(ctx, s, "list messages", dialect.MessageList(p), dialect.ScanMessage)
 }
 
 // MessageExpungeContent drops a message's payload; the message, its
 // deliveries and attempts stay.
 func (s *Store) MessageExpungeContent(ctx context.Context, appID, msgID string) error {
-	tag, err := s.exec(ctx, "expunge message", `UPDATE messages SET payload = NULL WHERE app_id = $1 AND id = $2`, appID, msgID)
+	tag, err := s.exec(ctx, `UPDATE messages SET payload = NULL WHERE app_id = $1 AND id = $2`, appID, msgID)
 	if err != nil {
 		return wrapErr("expunge message", err)
 	}

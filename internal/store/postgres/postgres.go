@@ -18,14 +18,13 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
-	"runtime"
-	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
@@ -36,8 +35,18 @@ import (
 var migrations embed.FS
 
 // Store is the PostgreSQL implementation of store.Store.
+//
+// It runs on pgxpool rather than on database/sql (through pgx's stdlib
+// adapter): the hot paths need what only pgx's own API gives, pipelined
+// batches (pgx.Batch: a group commit or a batch of outcomes in one round
+// trip) and native arrays (text[] for channels, unnest for deliveries),
+// and pgxpool is pgx's supported pool. database/sql appears only where a
+// library asks for it: goose's migrations, through stdlib.OpenDBFromPool
+// over the same pool. The shared store/sqlbuild code builds SQL strings
+// and argument lists and scans through an interface both APIs satisfy, so
+// it needs no database/sql here.
 type Store struct {
-	db     *sql.DB // the pool; queries run on the *pgx.Conn beneath (see conn)
+	pool   *pgxpool.Pool
 	logger *slog.Logger
 }
 
@@ -48,24 +57,29 @@ var _ store.Store = (*Store)(nil)
 // they are: other nodes may hold live ones (DeliveryReleaseLeases drops a
 // dead node's).
 //
-// Besides libpq's parameters the URL may carry pool_max_conns (default:
-// the larger of 4 and the CPU count) and runtime parameters such as
+// Besides libpq's parameters the URL may carry pgxpool's (pool_max_conns,
+// default the larger of 4 and the CPU count; pool_max_conn_lifetime,
+// pool_max_conn_idle_time, ...) and runtime parameters such as
 // search_path, which every connection sets.
 func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	db, err := openDB(databaseURL)
+	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("parse database url: %w", err)
 	}
-	s := &Store{db: db, logger: logger}
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, wrapErr("connect", err)
+	}
+	s := &Store{pool: pool, logger: logger}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
 		return nil, wrapErr("connect", err)
 	}
 	if err := s.migrate(ctx); err != nil {
-		db.Close()
+		pool.Close()
 		return nil, err
 	}
 	return s, nil
@@ -82,45 +96,20 @@ func Migrate(ctx context.Context, databaseURL string, logger *slog.Logger) error
 	return s.Close()
 }
 
-func openDB(databaseURL string) (*sql.DB, error) {
-	cfg, err := pgx.ParseConfig(databaseURL)
-	if err != nil {
-		return nil, fmt.Errorf("parse database url: %w", err)
-	}
-	maxConns := max(4, runtime.NumCPU())
-	// pgx passes unknown parameters to the server as runtime parameters;
-	// the pool's own (pgxpool's names) are taken out first.
-	for k, v := range cfg.RuntimeParams {
-		if !strings.HasPrefix(k, "pool_") {
-			continue
-		}
-		delete(cfg.RuntimeParams, k)
-		if k == "pool_max_conns" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 {
-				return nil, fmt.Errorf("parse database url: pool_max_conns %q: want a positive integer", v)
-			}
-			maxConns = n
-		}
-	}
-	db := sql.OpenDB(connector{cfg: cfg})
-	db.SetMaxOpenConns(maxConns)
-	db.SetMaxIdleConns(maxConns)
-	db.SetConnMaxIdleTime(5 * time.Minute)
-	db.SetConnMaxLifetime(time.Hour)
-	return db, nil
-}
-
 func (s *Store) migrate(ctx context.Context) error {
 	fsys, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
+	// goose takes a *sql.DB: pgx's stdlib adapter over the store's pool.
+	// Closing it leaves the pool open.
+	db := stdlib.OpenDBFromPool(s.pool)
+	defer db.Close()
 	// One advisory lock per database and schema: nodes sharing a schema
 	// take turns; unrelated schemas (tests, tenants) do not wait for each
 	// other.
 	var dbName, schema sql.NullString
-	if err := s.db.QueryRowContext(ctx, `SELECT current_database(), current_schema()`).Scan(&dbName, &schema); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT current_database(), current_schema()`).Scan(&dbName, &schema); err != nil {
 		return wrapErr("migrations", err)
 	}
 	h := fnv.New64a()
@@ -133,7 +122,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
-	p, err := goose.NewProvider(goose.DialectPostgres, s.db, fsys,
+	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys,
 		goose.WithDisableGlobalRegistry(true), goose.WithSessionLocker(locker))
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
@@ -148,42 +137,29 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the pool. It is safe to call more than once.
+// Close closes the pool, waiting for connections in use to be returned.
+// It is safe to call more than once.
 func (s *Store) Close() error {
-	if err := s.db.Close(); err != nil {
-		return fmt.Errorf("close postgres store: %w", err)
-	}
+	s.pool.Close()
 	return nil
-}
-
-// conn runs fn on a pooled connection.
-func (s *Store) conn(ctx context.Context, op string, fn func(c *pgx.Conn) error) error {
-	c, err := s.db.Conn(ctx)
-	if err != nil {
-		return wrapErr(op, err)
-	}
-	defer c.Close()
-	return c.Raw(func(dc any) error { return fn(dc.(*sqlConn).conn) })
 }
 
 // write runs fn in one transaction on a pooled connection. fn's errors are
 // returned as they are (fn wraps its own); the transaction's own are
 // wrapped with op.
 func (s *Store) write(ctx context.Context, op string, fn func(tx pgx.Tx) error) error {
-	return s.conn(ctx, op, func(c *pgx.Conn) error {
-		tx, err := c.Begin(ctx)
-		if err != nil {
-			return wrapErr(op, err)
-		}
-		if err := fn(tx); err != nil {
-			tx.Rollback(context.WithoutCancel(ctx))
-			return err
-		}
-		if err := tx.Commit(ctx); err != nil {
-			return wrapErr(op, err)
-		}
-		return nil
-	})
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return wrapErr(op, err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback(context.WithoutCancel(ctx))
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return wrapErr(op, err)
+	}
+	return nil
 }
 
 // wrapErr names the operation and classifies PostgreSQL's errors: those
@@ -248,12 +224,6 @@ func notFoundIfNone(op string, tag pgconn.CommandTag) error {
 }
 
 // exec runs one statement in its own transaction (autocommit).
-func (s *Store) exec(ctx context.Context, op, query string, args ...any) (pgconn.CommandTag, error) {
-	var tag pgconn.CommandTag
-	err := s.conn(ctx, op, func(c *pgx.Conn) error {
-		var err error
-		tag, err = c.Exec(ctx, query, args...)
-		return err
-	})
-	return tag, err
+func (s *Store) exec(ctx context.Context, query string, args ...any) (pgconn.CommandTag, error) {
+	return s.pool.Exec(ctx, query, args...)
 }

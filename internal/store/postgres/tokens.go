@@ -2,20 +2,22 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/store/sqlbuild"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
 // TokenCreate stores a token by its hash; store.ErrConflict if the ID or
 // hash exists, store.ErrNotFound if its app does not.
 func (s *Store) TokenCreate(ctx context.Context, tok webhook.Token) error {
-	_, err := s.exec(ctx, "insert token", `INSERT INTO tokens (id, hash, app_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)`,
-		tok.ID, tok.Hash, nullString(tok.AppID), nullMillis(tok.ExpiresAt), millis(tok.CreatedAt))
+	_, err := s.exec(ctx, `INSERT INTO tokens (id, hash, app_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)`,
+		tok.ID, tok.Hash, sqlbuild.NullString(tok.AppID), sqlbuild.NullMillis(tok.ExpiresAt), sqlbuild.Millis(tok.CreatedAt))
 	switch {
 	case isUnique(err):
 		return fmt.Errorf("insert token: %w", store.ErrConflict)
@@ -30,18 +32,18 @@ func (s *Store) TokenCreate(ctx context.Context, tok webhook.Token) error {
 // TokenGetByHash finds a token by the SHA-256 hash of its secret. Expiry is
 // the caller's check (webhook.Token.Expired), with its own clock.
 func (s *Store) TokenGetByHash(ctx context.Context, hash []byte) (webhook.Token, error) {
-	tok, err := queryRow(ctx, s, "get token", `SELECT id, hash, app_id, expires_at, created_at FROM tokens WHERE hash = $1`,
-		[]any{hash}, func(sc scanner) (webhook.Token, error) {
+	tok, err := queryRow(ctx, s, `SELECT id, hash, app_id, expires_at, created_at FROM tokens WHERE hash = $1`,
+		[]any{hash}, func(sc sqlbuild.Scanner) (webhook.Token, error) {
 			var (
 				tok     webhook.Token
-				appID   *string
-				expires *int64
+				appID   sql.NullString
+				expires sql.NullInt64
 				created int64
 			)
 			err := sc.Scan(&tok.ID, &tok.Hash, &appID, &expires, &created)
-			tok.AppID = deref(appID)
-			tok.ExpiresAt = fromNullMillis(expires)
-			tok.CreatedAt = fromMillis(created)
+			tok.AppID = appID.String
+			tok.ExpiresAt = sqlbuild.FromNullMillis(expires)
+			tok.CreatedAt = sqlbuild.FromMillis(created)
 			return tok, err
 		})
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -55,7 +57,7 @@ func (s *Store) TokenGetByHash(ctx context.Context, hash []byte) (webhook.Token,
 
 // TokenDelete deletes a token by ID.
 func (s *Store) TokenDelete(ctx context.Context, id string) error {
-	tag, err := s.exec(ctx, "delete token", `DELETE FROM tokens WHERE id = $1`, id)
+	tag, err := s.exec(ctx, `DELETE FROM tokens WHERE id = $1`, id)
 	if err != nil {
 		return wrapErr("delete token", err)
 	}
@@ -66,8 +68,8 @@ func (s *Store) TokenDelete(ctx context.Context, id string) error {
 // stored, expired or not: an expired admin token still means an operator
 // set one up, and the server must not mint a new bootstrap token over it.
 func (s *Store) TokenAdminExists(ctx context.Context) (bool, error) {
-	ok, err := queryRow(ctx, s, "find admin token", `SELECT EXISTS (SELECT 1 FROM tokens WHERE app_id IS NULL)`, nil,
-		func(sc scanner) (bool, error) {
+	ok, err := queryRow(ctx, s, `SELECT EXISTS (SELECT 1 FROM tokens WHERE app_id IS NULL)`, nil,
+		func(sc sqlbuild.Scanner) (bool, error) {
 			var ok bool
 			return ok, sc.Scan(&ok)
 		})
@@ -79,12 +81,12 @@ func (s *Store) TokenAdminExists(ctx context.Context) (bool, error) {
 
 // IdempotencyGet returns the response stored under key.
 func (s *Store) IdempotencyGet(ctx context.Context, key string) (store.Idempotency, error) {
-	rec, err := queryRow(ctx, s, "get idempotency key", `SELECT status_code, body, created_at FROM idempotency WHERE key = $1`,
-		[]any{key}, func(sc scanner) (store.Idempotency, error) {
+	rec, err := queryRow(ctx, s, `SELECT status_code, body, created_at FROM idempotency WHERE key = $1`,
+		[]any{key}, func(sc sqlbuild.Scanner) (store.Idempotency, error) {
 			rec := store.Idempotency{Key: key}
 			var created int64
 			err := sc.Scan(&rec.StatusCode, &rec.Body, &created)
-			rec.CreatedAt = fromMillis(created)
+			rec.CreatedAt = sqlbuild.FromMillis(created)
 			return rec, err
 		})
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -99,7 +101,7 @@ func (s *Store) IdempotencyGet(ctx context.Context, key string) (store.Idempoten
 // IdempotencyPut stores a key for a request that created nothing else;
 // store.ErrIdempotencyKeyUsed if it exists.
 func (s *Store) IdempotencyPut(ctx context.Context, rec store.Idempotency) error {
-	_, err := s.exec(ctx, "insert idempotency key", insertIdempotencySQL, rec.Key, rec.StatusCode, rec.Body, millis(rec.CreatedAt))
+	_, err := s.exec(ctx, insertIdempotencySQL, rec.Key, rec.StatusCode, rec.Body, sqlbuild.Millis(rec.CreatedAt))
 	if isUnique(err) {
 		return fmt.Errorf("insert idempotency key: %w", store.ErrIdempotencyKeyUsed)
 	}

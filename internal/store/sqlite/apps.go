@@ -7,35 +7,14 @@ import (
 	"fmt"
 
 	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/store/sqlbuild"
 	"github.com/hookline/hookline/internal/webhook"
 )
-
-const appColumns = `id, uid, name, rate_limit, metadata, created_at, updated_at`
-
-func scanApp(sc scanner) (webhook.App, error) {
-	var (
-		a          webhook.App
-		uid        sql.NullString
-		rate       sql.NullInt64
-		meta       sql.NullString
-		created, u int64
-	)
-	if err := sc.Scan(&a.ID, &uid, &a.Name, &rate, &meta, &created, &u); err != nil {
-		return a, err
-	}
-	a.UID = uid.String
-	a.RateLimit = fromNullInt(rate)
-	a.CreatedAt, a.UpdatedAt = fromMillis(created), fromMillis(u)
-	if err := fromJSONText(meta, &a.Metadata); err != nil {
-		return a, fmt.Errorf("app metadata: %w", err)
-	}
-	return a, nil
-}
 
 // AppCreate inserts an app; store.ErrConflict if its ID or UID is taken.
 func (s *Store) AppCreate(ctx context.Context, p store.AppCreateParams) error {
 	a := p.App
-	meta, err := mapText(a.Metadata)
+	meta, err := sqlbuild.MapJSON(a.Metadata)
 	if err != nil {
 		return fmt.Errorf("insert app: %w", err)
 	}
@@ -43,8 +22,8 @@ func (s *Store) AppCreate(ctx context.Context, p store.AppCreateParams) error {
 		if err := insertIdempotency(ctx, tx, s.stmts.insertIdempotency, p.Idempotency); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO apps (`+appColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			a.ID, nullString(a.UID), a.Name, nullInt(a.RateLimit), meta, millis(a.CreatedAt), millis(a.UpdatedAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO apps (`+sqlbuild.AppColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			a.ID, sqlbuild.NullString(a.UID), a.Name, sqlbuild.NullInt(a.RateLimit), meta, sqlbuild.Millis(a.CreatedAt), sqlbuild.Millis(a.UpdatedAt))
 		if isUnique(err) {
 			return fmt.Errorf("insert app: %w", store.ErrConflict)
 		}
@@ -58,9 +37,9 @@ func (s *Store) AppCreate(ctx context.Context, p store.AppCreateParams) error {
 // AppGet finds an app by ID or, failing that, by UID.
 func (s *Store) AppGet(ctx context.Context, idOrUID string) (webhook.App, error) {
 	// An ID match wins over a UID that happens to equal another app's ID.
-	row := s.r.QueryRowContext(ctx, `SELECT `+appColumns+` FROM apps WHERE id = ?1 OR uid = ?1
+	row := s.r.QueryRowContext(ctx, `SELECT `+sqlbuild.AppColumns+` FROM apps WHERE id = ?1 OR uid = ?1
 		ORDER BY id = ?1 DESC LIMIT 1`, idOrUID)
-	a, err := scanApp(row)
+	a, err := sqlbuild.ScanApp(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, fmt.Errorf("get app %q: %w", idOrUID, store.ErrNotFound)
 	}
@@ -72,25 +51,19 @@ func (s *Store) AppGet(ctx context.Context, idOrUID string) (webhook.App, error)
 
 // AppList pages apps by ID.
 func (s *Store) AppList(ctx context.Context, p store.AppListParams) ([]webhook.App, error) {
-	var b builder
-	tail, rev := b.page("id", p.Page)
-	apps, err := queryList(ctx, s.r, "list apps", b.sql(`SELECT `+appColumns+` FROM apps`, tail), b.args, scanApp)
-	if rev {
-		reverse(apps)
-	}
-	return apps, err
+	return queryList(ctx, s.r, "list apps", dialect.AppList(p), sqlbuild.ScanApp)
 }
 
 // AppUpdate replaces an app's mutable fields; store.ErrConflict if the new
 // UID is taken.
 func (s *Store) AppUpdate(ctx context.Context, a webhook.App) error {
-	meta, err := mapText(a.Metadata)
+	meta, err := sqlbuild.MapJSON(a.Metadata)
 	if err != nil {
 		return fmt.Errorf("update app: %w", err)
 	}
 	return s.write(ctx, "update app", func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE apps SET uid = ?, name = ?, rate_limit = ?, metadata = ?, updated_at = ?
-			WHERE id = ?`, nullString(a.UID), a.Name, nullInt(a.RateLimit), meta, millis(a.UpdatedAt), a.ID)
+			WHERE id = ?`, sqlbuild.NullString(a.UID), a.Name, sqlbuild.NullInt(a.RateLimit), meta, sqlbuild.Millis(a.UpdatedAt), a.ID)
 		if isUnique(err) {
 			return fmt.Errorf("update app: %w", store.ErrConflict)
 		}
@@ -113,26 +86,6 @@ func (s *Store) AppDelete(ctx context.Context, id string) error {
 	})
 }
 
-const eventTypeColumns = `name, description, archived, deprecated, feature_flag, schemas, created_at, updated_at`
-
-func scanEventType(sc scanner) (webhook.EventType, error) {
-	var (
-		et         webhook.EventType
-		flag       sql.NullString
-		schemas    sql.NullString
-		created, u int64
-	)
-	if err := sc.Scan(&et.Name, &et.Description, &et.Archived, &et.Deprecated, &flag, &schemas, &created, &u); err != nil {
-		return et, err
-	}
-	et.FeatureFlag = flag.String
-	if schemas.Valid {
-		et.Schemas = []byte(schemas.String)
-	}
-	et.CreatedAt, et.UpdatedAt = fromMillis(created), fromMillis(u)
-	return et, nil
-}
-
 // schemasText keeps an event type's schemas as given; nil is NULL.
 func schemasText(raw []byte) sql.NullString {
 	return sql.NullString{String: string(raw), Valid: raw != nil}
@@ -146,9 +99,9 @@ func (s *Store) EventTypeCreate(ctx context.Context, p store.EventTypeCreatePara
 		if err := insertIdempotency(ctx, tx, s.stmts.insertIdempotency, p.Idempotency); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO event_types (`+eventTypeColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			et.Name, et.Description, et.Archived, et.Deprecated, nullString(et.FeatureFlag), schemasText(et.Schemas),
-			millis(et.CreatedAt), millis(et.UpdatedAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO event_types (`+sqlbuild.EventTypeColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			et.Name, et.Description, et.Archived, et.Deprecated, sqlbuild.NullString(et.FeatureFlag), schemasText(et.Schemas),
+			sqlbuild.Millis(et.CreatedAt), sqlbuild.Millis(et.UpdatedAt))
 		if isUnique(err) {
 			return fmt.Errorf("insert event type: %w", store.ErrConflict)
 		}
@@ -161,8 +114,8 @@ func (s *Store) EventTypeCreate(ctx context.Context, p store.EventTypeCreatePara
 
 // EventTypeGet finds an event type by name, archived or not.
 func (s *Store) EventTypeGet(ctx context.Context, name string) (webhook.EventType, error) {
-	row := s.r.QueryRowContext(ctx, `SELECT `+eventTypeColumns+` FROM event_types WHERE name = ?`, name)
-	et, err := scanEventType(row)
+	row := s.r.QueryRowContext(ctx, `SELECT `+sqlbuild.EventTypeColumns+` FROM event_types WHERE name = ?`, name)
+	et, err := sqlbuild.ScanEventType(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return et, fmt.Errorf("get event type %q: %w", name, store.ErrNotFound)
 	}
@@ -174,16 +127,7 @@ func (s *Store) EventTypeGet(ctx context.Context, name string) (webhook.EventTyp
 
 // EventTypeList pages event types by name.
 func (s *Store) EventTypeList(ctx context.Context, p store.EventTypeListParams) ([]webhook.EventType, error) {
-	var b builder
-	if !p.IncludeArchived {
-		b.where("archived = 0")
-	}
-	tail, rev := b.page("name", p.Page)
-	ets, err := queryList(ctx, s.r, "list event types", b.sql(`SELECT `+eventTypeColumns+` FROM event_types`, tail), b.args, scanEventType)
-	if rev {
-		reverse(ets)
-	}
-	return ets, err
+	return queryList(ctx, s.r, "list event types", dialect.EventTypeList(p), sqlbuild.ScanEventType)
 }
 
 // EventTypeUpdate replaces an event type's fields.
@@ -191,8 +135,8 @@ func (s *Store) EventTypeUpdate(ctx context.Context, et webhook.EventType) error
 	return s.write(ctx, "update event type", func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE event_types SET description = ?, archived = ?, deprecated = ?,
 			feature_flag = ?, schemas = ?, updated_at = ? WHERE name = ?`,
-			et.Description, et.Archived, et.Deprecated, nullString(et.FeatureFlag), schemasText(et.Schemas),
-			millis(et.UpdatedAt), et.Name)
+			et.Description, et.Archived, et.Deprecated, sqlbuild.NullString(et.FeatureFlag), schemasText(et.Schemas),
+			sqlbuild.Millis(et.UpdatedAt), et.Name)
 		if err != nil {
 			return wrapErr("update event type", err)
 		}

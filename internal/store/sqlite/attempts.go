@@ -7,32 +7,21 @@ import (
 	"fmt"
 
 	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/store/sqlbuild"
 	"github.com/hookline/hookline/internal/webhook"
 )
-
-const attemptColumns = `id, msg_id, endpoint_id, app_id, url, status, response_status_code, response,
-	response_duration_ms, trigger_type, created_at`
-
-func scanAttempt(sc scanner) (webhook.Attempt, error) {
-	var a webhook.Attempt
-	var created int64
-	err := sc.Scan(&a.ID, &a.MsgID, &a.EndpointID, &a.AppID, &a.URL, &a.Status, &a.ResponseStatusCode, &a.Response,
-		&a.ResponseDurationMs, &a.TriggerType, &created)
-	a.CreatedAt = fromMillis(created)
-	return a, err
-}
 
 // insertAttemptSQL keeps an attempt unless its message is gone (the app
 // was deleted while the request was in flight): that attempt has nothing
 // left to belong to, and failing the batch for it would lose the others.
 // A duplicate ID is a retried record of the same attempt.
-const insertAttemptSQL = `INSERT INTO attempts (` + attemptColumns + `)
+const insertAttemptSQL = `INSERT INTO attempts (` + sqlbuild.AttemptColumns + `)
 	SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 WHERE EXISTS (SELECT 1 FROM messages WHERE id = ?2)
 	ON CONFLICT (id) DO NOTHING`
 
 func execAttempt(ctx context.Context, stmt *sql.Stmt, a *webhook.Attempt) error {
 	_, err := stmt.ExecContext(ctx, a.ID, a.MsgID, a.EndpointID, a.AppID, a.URL, int(a.Status), a.ResponseStatusCode,
-		a.Response, a.ResponseDurationMs, int(a.TriggerType), millis(a.CreatedAt))
+		a.Response, a.ResponseDurationMs, int(a.TriggerType), sqlbuild.Millis(a.CreatedAt))
 	if err != nil {
 		return wrapErr("insert attempt", err)
 	}
@@ -41,9 +30,9 @@ func execAttempt(ctx context.Context, stmt *sql.Stmt, a *webhook.Attempt) error 
 
 // AttemptGet finds one attempt of an app's message.
 func (s *Store) AttemptGet(ctx context.Context, appID, msgID, attemptID string) (webhook.Attempt, error) {
-	row := s.r.QueryRowContext(ctx, `SELECT `+attemptColumns+` FROM attempts WHERE id = ? AND app_id = ? AND msg_id = ?`,
+	row := s.r.QueryRowContext(ctx, `SELECT `+sqlbuild.AttemptColumns+` FROM attempts WHERE id = ? AND app_id = ? AND msg_id = ?`,
 		attemptID, appID, msgID)
-	a, err := scanAttempt(row)
+	a, err := sqlbuild.ScanAttempt(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, fmt.Errorf("get attempt %q: %w", attemptID, store.ErrNotFound)
 	}
@@ -57,37 +46,7 @@ func (s *Store) AttemptGet(ctx context.Context, appID, msgID, attemptID string) 
 // filtered by message, endpoint, status, time, and the message's event
 // type and channel.
 func (s *Store) AttemptList(ctx context.Context, p store.AttemptListParams) ([]webhook.Attempt, error) {
-	var b builder
-	b.where("a.app_id = ?", p.AppID)
-	if p.MsgID != "" {
-		b.where("a.msg_id = ?", p.MsgID)
-	}
-	if p.EndpointID != "" {
-		b.where("a.endpoint_id = ?", p.EndpointID)
-	}
-	if p.Status != nil {
-		b.where("a.status = ?", int(*p.Status))
-	}
-	if c := p.StatusCodeClass; c != nil {
-		// Class 0 is "no response" (codes 0-99); class N00 is N00-N99.
-		b.where("a.response_status_code BETWEEN ? AND ?", *c, *c+99)
-	}
-	b.timeRange("a.created_at", p.Since, p.Until)
-	from := ` FROM attempts a`
-	// The message is joined only when a filter needs it.
-	if len(p.EventTypes) > 0 || p.Channel != "" {
-		from += ` JOIN messages m ON m.id = a.msg_id`
-		b.in("m.event_type", p.EventTypes)
-		if p.Channel != "" {
-			b.where("EXISTS (SELECT 1 FROM json_each(m.channels) WHERE value = ?)", p.Channel)
-		}
-	}
-	tail, rev := b.page("a.id", p.Page)
-	out, err := queryList(ctx, s.r, "list attempts", b.sql(`SELECT `+qualified("a.", attemptColumns)+from, tail), b.args, scanAttempt)
-	if rev {
-		reverse(out)
-	}
-	return out, err
+	return queryList(ctx, s.r, "list attempts", dialect.AttemptList(p), sqlbuild.ScanAttempt)
 }
 
 // AttemptExpungeContent blanks an attempt's response body.

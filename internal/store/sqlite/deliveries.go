@@ -9,91 +9,20 @@ import (
 	"time"
 
 	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/store/sqlbuild"
 	"github.com/hookline/hookline/internal/webhook"
 )
-
-const deliveryColumns = `d.msg_id, d.endpoint_id, d.app_id, d.status, d.attempts, d.next_attempt_at, d.created_at, d.updated_at`
-
-// deliveryRow scans deliveryColumns.
-type deliveryRow struct {
-	d                webhook.Delivery
-	next             sql.NullInt64
-	created, updated int64
-}
-
-func (r *deliveryRow) dest() []any {
-	return []any{&r.d.MsgID, &r.d.EndpointID, &r.d.AppID, &r.d.Status, &r.d.Attempts, &r.next, &r.created, &r.updated}
-}
-
-func (r *deliveryRow) delivery() webhook.Delivery {
-	r.d.NextAttemptAt = fromNullMillis(r.next)
-	r.d.CreatedAt, r.d.UpdatedAt = fromMillis(r.created), fromMillis(r.updated)
-	return r.d
-}
-
-// prefixScanner lets a joined row be scanned by the scan functions of its
-// parts: the delivery's destinations come first, then the other's.
-type prefixScanner struct {
-	sc     scanner
-	prefix []any
-}
-
-func (p prefixScanner) Scan(dest ...any) error {
-	return p.sc.Scan(append(p.prefix, dest...)...)
-}
 
 // DeliveryListByMessage pages a message's deliveries by endpoint ID, each
 // with its endpoint.
 func (s *Store) DeliveryListByMessage(ctx context.Context, p store.DeliveryListByMessageParams) ([]store.DeliveryWithEndpoint, error) {
-	var b builder
-	b.where("d.app_id = ?", p.AppID)
-	b.where("d.msg_id = ?", p.MsgID)
-	tail, rev := b.page("d.endpoint_id", p.Page)
-	head := `SELECT ` + deliveryColumns + `, ` + qualified("e.", endpointColumns) +
-		` FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id`
-	out, err := queryList(ctx, s.r, "list deliveries by message", b.sql(head, tail), b.args,
-		func(sc scanner) (store.DeliveryWithEndpoint, error) {
-			var r deliveryRow
-			e, err := scanEndpoint(prefixScanner{sc, r.dest()})
-			return store.DeliveryWithEndpoint{Delivery: r.delivery(), Endpoint: e}, err
-		})
-	if rev {
-		reverse(out)
-	}
-	return out, err
+	return queryList(ctx, s.r, "list deliveries by message", dialect.DeliveryListByMessage(p), dialect.ScanDeliveryWithEndpoint)
 }
 
 // DeliveryListByEndpoint pages an endpoint's deliveries by message ID, each
 // with its message, newest first by default.
 func (s *Store) DeliveryListByEndpoint(ctx context.Context, p store.DeliveryListByEndpointParams) ([]store.DeliveryWithMessage, error) {
-	cols := messageColumnsNoPayload
-	if p.WithContent {
-		cols = messageColumns
-	}
-	var b builder
-	b.where("d.app_id = ?", p.AppID)
-	b.where("d.endpoint_id = ?", p.EndpointID)
-	if p.Status != nil {
-		b.where("d.status = ?", int(*p.Status))
-	}
-	b.in("m.event_type", p.EventTypes)
-	if p.Channel != "" {
-		b.where("EXISTS (SELECT 1 FROM json_each(m.channels) WHERE value = ?)", p.Channel)
-	}
-	b.timeRange("m.created_at", p.Since, p.Until)
-	tail, rev := b.page("d.msg_id", p.Page)
-	head := `SELECT ` + deliveryColumns + `, ` + qualified("m.", cols) +
-		` FROM deliveries d JOIN messages m ON m.id = d.msg_id`
-	out, err := queryList(ctx, s.r, "list deliveries by endpoint", b.sql(head, tail), b.args,
-		func(sc scanner) (store.DeliveryWithMessage, error) {
-			var r deliveryRow
-			m, err := scanMessage(prefixScanner{sc, r.dest()})
-			return store.DeliveryWithMessage{Delivery: r.delivery(), Message: m}, err
-		})
-	if rev {
-		reverse(out)
-	}
-	return out, err
+	return queryList(ctx, s.r, "list deliveries by endpoint", dialect.DeliveryListByEndpoint(p), dialect.ScanDeliveryWithMessage)
 }
 
 // claimSQL leases up to %d due deliveries in one statement. The inner
@@ -140,7 +69,7 @@ func (s *Store) claimStmt(ctx context.Context, limit int) (st *sql.Stmt, cached 
 
 // claimMessagesSQL reads the claimed deliveries' messages in one query:
 // the IDs come as a JSON array, so one prepared statement serves any count.
-const claimMessagesSQL = `SELECT ` + messageColumns + ` FROM messages WHERE id IN (SELECT value FROM json_each(?))`
+const claimMessagesSQL = `SELECT ` + sqlbuild.MessageColumns + ` FROM messages WHERE id IN (SELECT value FROM json_each(?))`
 
 // DeliveryClaim leases due deliveries to p.Lease.Owner, each with a fresh
 // lease token, and returns them with their messages.
@@ -159,20 +88,20 @@ func (s *Store) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) 
 	err = s.write(ctx, "claim deliveries", func(tx *sql.Tx) error {
 		claims = claims[:0]
 		rows, err := tx.StmtContext(ctx, stmt).QueryContext(ctx,
-			p.Lease.Owner, millis(p.Lease.ExpiresAt), millis(p.Now))
+			p.Lease.Owner, sqlbuild.Millis(p.Lease.ExpiresAt), sqlbuild.Millis(p.Now))
 		if err != nil {
 			return wrapErr("claim deliveries", err)
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var r deliveryRow
+			var r sqlbuild.DeliveryRow
 			var token int64
-			if err := rows.Scan(append(r.dest(), &token)...); err != nil {
+			if err := rows.Scan(append(r.Dest(), &token)...); err != nil {
 				return wrapErr("claim deliveries", err)
 			}
 			claims = append(claims, store.Claim{
-				Delivery: r.delivery(),
-				Lease:    store.Lease{Owner: p.Lease.Owner, Token: token, ExpiresAt: fromMillis(millis(p.Lease.ExpiresAt))},
+				Delivery: r.Delivery(),
+				Lease:    store.Lease{Owner: p.Lease.Owner, Token: token, ExpiresAt: sqlbuild.FromMillis(sqlbuild.Millis(p.Lease.ExpiresAt))},
 				Trigger:  webhook.TriggerScheduled,
 			})
 		}
@@ -208,7 +137,7 @@ func (s *Store) attachMessages(ctx context.Context, tx *sql.Tx, claims []store.C
 	defer rows.Close()
 	msgs := make(map[string]webhook.Message, len(claims))
 	for rows.Next() {
-		m, err := scanMessage(rows)
+		m, err := dialect.ScanMessage(rows)
 		if err != nil {
 			return wrapErr("claim messages", err)
 		}
@@ -258,14 +187,14 @@ func (s *Store) recordOutcomes(ctx context.Context, tx *sql.Tx, outcomes []store
 	for i := range outcomes {
 		o := &outcomes[i]
 		a := &o.Attempt
-		now := millis(a.CreatedAt)
+		now := sqlbuild.Millis(a.CreatedAt)
 		if o.Postpone {
 			if postpone == nil {
 				postpone = tx.StmtContext(ctx, s.stmts.postpone)
 			}
 			next := now
 			if o.NextAttemptAt != nil {
-				next = millis(*o.NextAttemptAt)
+				next = sqlbuild.Millis(*o.NextAttemptAt)
 			}
 			res, err := postpone.ExecContext(ctx, next, now, a.MsgID, a.EndpointID, o.Token)
 			if err != nil {
@@ -287,7 +216,7 @@ func (s *Store) recordOutcomes(ctx context.Context, tx *sql.Tx, outcomes []store
 			// time it would never be claimed again.
 			next = sql.NullInt64{Int64: now, Valid: true}
 			if o.NextAttemptAt != nil {
-				next.Int64 = millis(*o.NextAttemptAt)
+				next.Int64 = sqlbuild.Millis(*o.NextAttemptAt)
 			}
 		}
 		res, err := update.ExecContext(ctx, int(o.Status), next, now, a.MsgID, a.EndpointID, o.Token)
@@ -336,10 +265,10 @@ const resendSQL = `INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, 
 func (s *Store) DeliveryResend(ctx context.Context, p store.DeliveryResendParams) (store.Claim, error) {
 	var c store.Claim
 	err := s.write(ctx, "resend delivery", func(tx *sql.Tx) error {
-		var r deliveryRow
+		var r sqlbuild.DeliveryRow
 		var token int64
-		err := tx.QueryRowContext(ctx, resendSQL, millis(p.Now), p.Lease.Owner, millis(p.Lease.ExpiresAt),
-			p.AppID, p.MsgID, p.EndpointID).Scan(append(r.dest(), &token)...)
+		err := tx.QueryRowContext(ctx, resendSQL, sqlbuild.Millis(p.Now), p.Lease.Owner, sqlbuild.Millis(p.Lease.ExpiresAt),
+			p.AppID, p.MsgID, p.EndpointID).Scan(append(r.Dest(), &token)...)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("resend %s to %s: %w", p.MsgID, p.EndpointID, store.ErrNotFound)
 		}
@@ -347,8 +276,8 @@ func (s *Store) DeliveryResend(ctx context.Context, p store.DeliveryResendParams
 			return wrapErr("resend delivery", err)
 		}
 		c = store.Claim{
-			Delivery: r.delivery(),
-			Lease:    store.Lease{Owner: p.Lease.Owner, Token: token, ExpiresAt: fromMillis(millis(p.Lease.ExpiresAt))},
+			Delivery: r.Delivery(),
+			Lease:    store.Lease{Owner: p.Lease.Owner, Token: token, ExpiresAt: sqlbuild.FromMillis(sqlbuild.Millis(p.Lease.ExpiresAt))},
 			Trigger:  webhook.TriggerManual,
 		}
 		claims := []store.Claim{c}
@@ -380,13 +309,13 @@ func (s *Store) DeliveryRecover(ctx context.Context, p store.DeliveryRecoverPara
 		if !exists {
 			return fmt.Errorf("recover deliveries of %q: %w", p.EndpointID, store.ErrNotFound)
 		}
-		var b builder
-		b.where("endpoint_id = ?", p.EndpointID)
-		b.where("status = 2")
-		b.timeRange("created_at", p.Since, until)
-		now := millis(p.Now)
-		res, err := tx.ExecContext(ctx, b.sql(`UPDATE deliveries SET status = 1, next_attempt_at = ?, updated_at = ?`, ""),
-			append([]any{now, now}, b.args...)...)
+		b := sqlbuild.New(dialect)
+		b.Where("endpoint_id = ?", p.EndpointID)
+		b.Where("status = 2")
+		b.TimeRange("created_at", p.Since, until)
+		now := sqlbuild.Millis(p.Now)
+		res, err := tx.ExecContext(ctx, b.SQL(`UPDATE deliveries SET status = 1, next_attempt_at = ?, updated_at = ?`, ""),
+			append([]any{now, now}, b.Args()...)...)
 		if err != nil {
 			return wrapErr("recover deliveries", err)
 		}
@@ -409,16 +338,16 @@ func (s *Store) DeliveryReleaseLeases(ctx context.Context, owner string) error {
 }
 
 func (s *Store) releaseLeases(ctx context.Context, owner string) (int64, error) {
-	var b builder
+	b := sqlbuild.New(dialect)
 	// Written to match deliveries_due, so only unfinished rows are read.
-	b.where("status IN (1, 3)")
-	b.where("lease_expires_at IS NOT NULL")
+	b.Where("status IN (1, 3)")
+	b.Where("lease_expires_at IS NOT NULL")
 	if owner != "" {
-		b.where("lease_owner = ?", owner)
+		b.Where("lease_owner = ?", owner)
 	}
 	var n int64
 	err := s.write(ctx, "release leases", func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, b.sql(`UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL`, ""), b.args...)
+		res, err := tx.ExecContext(ctx, b.SQL(`UPDATE deliveries SET lease_owner = NULL, lease_expires_at = NULL`, ""), b.Args()...)
 		if err != nil {
 			return wrapErr("release leases", err)
 		}
@@ -443,7 +372,7 @@ func (s *Store) DeliveryNextDue(ctx context.Context) (time.Time, bool, error) {
 	if err != nil {
 		return time.Time{}, false, wrapErr("next due delivery", err)
 	}
-	return fromMillis(ms), true, nil
+	return sqlbuild.FromMillis(ms), true, nil
 }
 
 // wakeSQL makes the next chunk of an endpoint's waiting deliveries, after
@@ -462,7 +391,7 @@ func (s *Store) DeliveryWakeEndpoint(ctx context.Context, endpointID string, now
 	for {
 		n := 0
 		err := s.write(ctx, "wake deliveries", func(tx *sql.Tx) error {
-			rows, err := tx.QueryContext(ctx, wakeSQL, millis(now), endpointID, after)
+			rows, err := tx.QueryContext(ctx, wakeSQL, sqlbuild.Millis(now), endpointID, after)
 			if err != nil {
 				return wrapErr("wake deliveries", err)
 			}

@@ -9,34 +9,11 @@ import (
 	"github.com/ncruces/go-sqlite3"
 
 	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/store/sqlbuild"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
-const messageColumns = `id, app_id, event_type, event_id, channels, payload, created_at`
-
-// messageColumnsNoPayload reads a message without its content, which can
-// be large, for lists that do not show it.
-const messageColumnsNoPayload = `id, app_id, event_type, event_id, channels, NULL, created_at`
-
-func scanMessage(sc scanner) (webhook.Message, error) {
-	var (
-		m       webhook.Message
-		eventID sql.NullString
-		chans   sql.NullString
-		created int64
-	)
-	if err := sc.Scan(&m.ID, &m.AppID, &m.EventType, &eventID, &chans, &m.Payload, &created); err != nil {
-		return m, err
-	}
-	m.EventID = eventID.String
-	m.CreatedAt = fromMillis(created)
-	if err := fromJSONText(chans, &m.Channels); err != nil {
-		return m, fmt.Errorf("message %s channels: %w", m.ID, err)
-	}
-	return m, nil
-}
-
-const insertMessageSQL = `INSERT INTO messages (` + messageColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?)`
+const insertMessageSQL = `INSERT INTO messages (` + sqlbuild.MessageColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?)`
 
 // insertDeliverySQL writes one delivery, Pending and due at ?2, leased to
 // the ingesting node. It selects from endpoints so that an endpoint deleted
@@ -153,7 +130,7 @@ func (st batchStmts) insert(ctx context.Context, it *store.MessageCreate) (itemE
 	m := &it.Message
 	// The idempotency row goes first: a used key must leave nothing else.
 	if rec := it.Idempotency; rec != nil {
-		_, err := st.idempotency.ExecContext(ctx, rec.Key, rec.StatusCode, rec.Body, millis(rec.CreatedAt))
+		_, err := st.idempotency.ExecContext(ctx, rec.Key, rec.StatusCode, rec.Body, sqlbuild.Millis(rec.CreatedAt))
 		if isUnique(err) {
 			return fmt.Errorf("insert message %s: %w", m.ID, store.ErrIdempotencyKeyUsed), nil
 		}
@@ -161,12 +138,12 @@ func (st batchStmts) insert(ctx context.Context, it *store.MessageCreate) (itemE
 			return classify("insert message "+m.ID+": idempotency key", err)
 		}
 	}
-	chans, err := sliceText(m.Channels)
+	chans, err := sqlbuild.ListJSON(m.Channels)
 	if err != nil {
 		return fmt.Errorf("insert message %s: %w", m.ID, err), nil
 	}
-	created := millis(m.CreatedAt)
-	_, err = st.message.ExecContext(ctx, m.ID, m.AppID, m.EventType, nullString(m.EventID), chans, m.Payload, created)
+	created := sqlbuild.Millis(m.CreatedAt)
+	_, err = st.message.ExecContext(ctx, m.ID, m.AppID, m.EventType, sqlbuild.NullString(m.EventID), chans, m.Payload, created)
 	switch {
 	case isUnique(err):
 		return fmt.Errorf("insert message %s: %w", m.ID, store.ErrConflict), nil
@@ -180,14 +157,14 @@ func (st batchStmts) insert(ctx context.Context, it *store.MessageCreate) (itemE
 	var expires sql.NullInt64
 	if lease.Owner != "" {
 		owner = sql.NullString{String: lease.Owner, Valid: true}
-		expires = sql.NullInt64{Int64: millis(lease.ExpiresAt), Valid: true}
+		expires = sql.NullInt64{Int64: sqlbuild.Millis(lease.ExpiresAt), Valid: true}
 	}
 	for i := range it.Deliveries {
 		d := &it.Deliveries[i]
 		// Due when the message was created unless the router said otherwise.
 		due := created
 		if d.NextAttemptAt != nil {
-			due = millis(*d.NextAttemptAt)
+			due = sqlbuild.Millis(*d.NextAttemptAt)
 		}
 		_, err := st.delivery.ExecContext(ctx, m.ID, due, owner, lease.Token, expires, created, d.EndpointID, m.AppID)
 		if err != nil {
@@ -208,9 +185,9 @@ func classify(op string, err error) (itemErr, batchErr error) {
 
 // MessageGet finds an app's message by ID or, failing that, by eventId.
 func (s *Store) MessageGet(ctx context.Context, appID, idOrEventID string) (webhook.Message, error) {
-	row := s.r.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages
+	row := s.r.QueryRowContext(ctx, `SELECT `+sqlbuild.MessageColumns+` FROM messages
 		WHERE app_id = ?1 AND (id = ?2 OR event_id = ?2) ORDER BY id = ?2 DESC LIMIT 1`, appID, idOrEventID)
-	m, err := scanMessage(row)
+	m, err := dialect.ScanMessage(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, fmt.Errorf("get message %q: %w", idOrEventID, store.ErrNotFound)
 	}
@@ -222,23 +199,7 @@ func (s *Store) MessageGet(ctx context.Context, appID, idOrEventID string) (webh
 
 // MessageList pages an app's messages by ID, newest first by default.
 func (s *Store) MessageList(ctx context.Context, p store.MessageListParams) ([]webhook.Message, error) {
-	cols := messageColumnsNoPayload
-	if p.WithContent {
-		cols = messageColumns
-	}
-	var b builder
-	b.where("app_id = ?", p.AppID)
-	b.timeRange("created_at", p.Since, p.Until)
-	b.in("event_type", p.EventTypes)
-	if p.Channel != "" {
-		b.where("EXISTS (SELECT 1 FROM json_each(channels) WHERE value = ?)", p.Channel)
-	}
-	tail, rev := b.page("id", p.Page)
-	msgs, err := queryList(ctx, s.r, "list messages", b.sql(`SELECT `+cols+` FROM messages`, tail), b.args, scanMessage)
-	if rev {
-		reverse(msgs)
-	}
-	return msgs, err
+	return queryList(ctx, s.r, "list messages", dialect.MessageList(p), dialect.ScanMessage)
 }
 
 // MessageExpungeContent drops a message's payload; the message, its

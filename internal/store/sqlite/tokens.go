@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/store/sqlbuild"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -15,7 +16,7 @@ import (
 func (s *Store) TokenCreate(ctx context.Context, tok webhook.Token) error {
 	return s.write(ctx, "insert token", func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO tokens (id, hash, app_id, expires_at, created_at) VALUES (?, ?, ?, ?, ?)`,
-			tok.ID, tok.Hash, nullString(tok.AppID), nullMillis(tok.ExpiresAt), millis(tok.CreatedAt))
+			tok.ID, tok.Hash, sqlbuild.NullString(tok.AppID), sqlbuild.NullMillis(tok.ExpiresAt), sqlbuild.Millis(tok.CreatedAt))
 		switch {
 		case isUnique(err):
 			return fmt.Errorf("insert token: %w", store.ErrConflict)
@@ -46,8 +47,8 @@ func (s *Store) TokenGetByHash(ctx context.Context, hash []byte) (webhook.Token,
 		return tok, wrapErr("get token", err)
 	}
 	tok.AppID = appID.String
-	tok.ExpiresAt = fromNullMillis(expires)
-	tok.CreatedAt = fromMillis(created)
+	tok.ExpiresAt = sqlbuild.FromNullMillis(expires)
+	tok.CreatedAt = sqlbuild.FromMillis(created)
 	return tok, nil
 }
 
@@ -86,7 +87,7 @@ func (s *Store) IdempotencyGet(ctx context.Context, key string) (store.Idempoten
 	if err != nil {
 		return rec, wrapErr("get idempotency key", err)
 	}
-	rec.CreatedAt = fromMillis(created)
+	rec.CreatedAt = sqlbuild.FromMillis(created)
 	return rec, nil
 }
 
