@@ -24,7 +24,7 @@ import (
 const (
 	breakerMaxRest   = 5 * time.Minute
 	breakerMaxSpread = time.Hour
-	postponeRate     = 200 // per second
+	postponeRate     = 50 // per second
 )
 
 // breaker keeps a dead or failing endpoint from costing what a healthy one

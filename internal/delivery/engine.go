@@ -66,6 +66,11 @@ type Config struct {
 	Committers int
 	// MaxBatch bounds one group commit and one outcome write. Default 256.
 	MaxBatch int
+	// ClaimBatch bounds one claim of due deliveries. Default 64: a claim
+	// holds SQLite's one writer, and a smaller one lets the requests
+	// waiting behind it through sooner; the poller claims again at once
+	// while batches come back full.
+	ClaimBatch int
 	// ReleaseLeasesAtStart drops every lease before starting: right for
 	// SQLite, where this process alone owns the database file.
 	ReleaseLeasesAtStart bool
@@ -113,6 +118,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.MaxBatch <= 0 {
 		c.MaxBatch = 256
+	}
+	if c.ClaimBatch <= 0 {
+		c.ClaimBatch = 64
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -114,7 +114,7 @@ func (p *poller) claim() (full bool, err error) {
 	}
 	p.mu.Unlock()
 	claims, err := p.e.store.DeliveryClaim(p.e.runCtx, store.DeliveryClaimParams{
-		Now: now, Limit: p.e.cfg.MaxBatch,
+		Now: now, Limit: p.e.cfg.ClaimBatch,
 		Lease: store.Lease{Owner: p.e.cfg.NodeID, ExpiresAt: now.Add(p.e.cfg.LeaseDuration)},
 	})
 	if err != nil {
@@ -123,7 +123,7 @@ func (p *poller) claim() (full bool, err error) {
 	for _, c := range claims {
 		p.e.dispatch.enqueue(jobFromClaim(c))
 	}
-	return len(claims) == p.e.cfg.MaxBatch, nil
+	return len(claims) == p.e.cfg.ClaimBatch, nil
 }
 
 func resetTimer(t *time.Timer, d time.Duration) {

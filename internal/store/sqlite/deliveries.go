@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/hookline/hookline/internal/store"
@@ -108,20 +109,25 @@ func (s *Store) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) 
 		if err := rows.Err(); err != nil {
 			return wrapErr("claim deliveries", err)
 		}
-		rows.Close()
-		if len(claims) == 0 {
-			return nil
-		}
-		return s.attachMessages(ctx, tx, claims)
+		return nil
 	})
-	if err != nil {
+	if err != nil || len(claims) == 0 {
 		return nil, err
 	}
-	return claims, nil
+	// The messages are read after the commit, on a reader: the claim holds
+	// the one writer for its UPDATE only, not for the payload reads, and a
+	// message never changes but to lose its content or be deleted.
+	if err := s.attachMessages(ctx, s.stmts.claimMessagesRead, claims); err != nil {
+		return nil, err
+	}
+	// A message deleted (with its app) since the claim took its deliveries
+	// along: nothing is left to send.
+	return slices.DeleteFunc(claims, func(c store.Claim) bool { return c.Message.ID == "" }), nil
 }
 
-// attachMessages fills in each claim's message, payload included.
-func (s *Store) attachMessages(ctx context.Context, tx *sql.Tx, claims []store.Claim) error {
+// attachMessages fills in each claim's message, payload included, with
+// query, a claimMessagesSQL statement.
+func (s *Store) attachMessages(ctx context.Context, query *sql.Stmt, claims []store.Claim) error {
 	ids := make([]string, 0, len(claims))
 	for _, c := range claims {
 		ids = append(ids, c.Delivery.MsgID)
@@ -130,7 +136,7 @@ func (s *Store) attachMessages(ctx context.Context, tx *sql.Tx, claims []store.C
 	if err != nil {
 		return fmt.Errorf("claim messages: %w", err)
 	}
-	rows, err := tx.StmtContext(ctx, s.stmts.claimMessages).QueryContext(ctx, string(arr))
+	rows, err := query.QueryContext(ctx, string(arr))
 	if err != nil {
 		return wrapErr("claim messages", err)
 	}
@@ -147,7 +153,6 @@ func (s *Store) attachMessages(ctx context.Context, tx *sql.Tx, claims []store.C
 		return wrapErr("claim messages", err)
 	}
 	for i := range claims {
-		// Deliveries cascade with their message, so it is always there.
 		claims[i].Message = msgs[claims[i].Delivery.MsgID]
 	}
 	return nil
@@ -281,7 +286,9 @@ func (s *Store) DeliveryResend(ctx context.Context, p store.DeliveryResendParams
 			Trigger:  webhook.TriggerManual,
 		}
 		claims := []store.Claim{c}
-		if err := s.attachMessages(ctx, tx, claims); err != nil {
+		// In the transaction: deliveries cascade with their message, so it
+		// is there.
+		if err := s.attachMessages(ctx, tx.StmtContext(ctx, s.stmts.claimMessages), claims); err != nil {
 			return err
 		}
 		c = claims[0]

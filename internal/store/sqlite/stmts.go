@@ -17,7 +17,8 @@ type stmts struct {
 	insertMessage     *sql.Stmt
 	insertDelivery    *sql.Stmt
 
-	claimMessages  *sql.Stmt
+	claimMessages     *sql.Stmt
+	claimMessagesRead *sql.Stmt // on the read pool
 	insertAttempt  *sql.Stmt
 	recordDelivery *sql.Stmt
 	postpone       *sql.Stmt
@@ -47,6 +48,11 @@ func (s *Store) prepare(ctx context.Context) error {
 		}
 		*p.dst = st
 	}
+	st, err := s.r.PrepareContext(ctx, claimMessagesSQL)
+	if err != nil {
+		return fmt.Errorf("prepare %q: %w", claimMessagesSQL, err)
+	}
+	s.stmts.claimMessagesRead = st
 	return nil
 }
 
@@ -54,7 +60,7 @@ func (st *stmts) close() {
 	for _, p := range []*sql.Stmt{
 		st.savepoint, st.release, st.rollbackTo,
 		st.insertIdempotency, st.insertMessage, st.insertDelivery,
-		st.claimMessages, st.insertAttempt, st.recordDelivery, st.postpone, st.disableEP,
+		st.claimMessages, st.claimMessagesRead, st.insertAttempt, st.recordDelivery, st.postpone, st.disableEP,
 	} {
 		if p != nil {
 			p.Close()
