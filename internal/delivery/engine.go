@@ -64,8 +64,13 @@ type Config struct {
 	// Committers is how many group commits may run at once: 1 suits
 	// SQLite's single writer; PostgreSQL gains from a few. Default 1.
 	Committers int
-	// MaxBatch bounds one group commit and one outcome write. Default 256.
+	// MaxBatch bounds the new messages in one group commit. Default 256.
 	MaxBatch int
+	// OutcomeBatch bounds the outcomes in one commit of the writer.
+	// Default 64: outcomes update rows all over the deliveries table, and
+	// the requests waiting for the next commit should not wait for
+	// hundreds of them (a dead endpoint's postponements, say).
+	OutcomeBatch int
 	// ClaimBatch bounds one claim of due deliveries. Default 64: a claim
 	// holds SQLite's one writer, and a smaller one lets the requests
 	// waiting behind it through sooner; the poller claims again at once
@@ -118,6 +123,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.MaxBatch <= 0 {
 		c.MaxBatch = 256
+	}
+	if c.OutcomeBatch <= 0 {
+		c.OutcomeBatch = 64
 	}
 	if c.ClaimBatch <= 0 {
 		c.ClaimBatch = 64

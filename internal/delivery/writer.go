@@ -113,10 +113,10 @@ func (w *writer) stop() {
 }
 
 func (w *writer) run() {
-	maxBatch := w.e.cfg.MaxBatch
+	maxBatch, maxOutcomes := w.e.cfg.MaxBatch, w.e.cfg.OutcomeBatch
 	batch := make([]*pendingMessage, 0, maxBatch)
 	items := make([]store.MessageCreate, 0, maxBatch)
-	outs := make([]store.Outcome, 0, maxBatch) // outcomes carried over a failed write included
+	outs := make([]store.Outcome, 0, maxOutcomes) // outcomes carried over a failed write included
 	outcomes := w.outcomes                     // nil once closed and drained
 	var backoff time.Duration
 	retry := time.NewTimer(time.Hour)
@@ -130,7 +130,7 @@ func (w *writer) run() {
 		if len(batch) < maxBatch {
 			m = w.messages
 		}
-		if len(outs) < maxBatch {
+		if len(outs) < maxOutcomes {
 			o = outcomes
 		}
 		return m, o
