@@ -19,10 +19,10 @@ type stmts struct {
 
 	claimMessages     *sql.Stmt
 	claimMessagesRead *sql.Stmt // on the read pool
-	insertAttempt  *sql.Stmt
-	recordDelivery *sql.Stmt
-	postpone       *sql.Stmt
-	disableEP      *sql.Stmt
+	insertAttempt     *sql.Stmt
+	recordDelivery    *sql.Stmt
+	postpone          *sql.Stmt
+	disableEP         *sql.Stmt
 }
 
 func (s *Store) prepare(ctx context.Context) error {
