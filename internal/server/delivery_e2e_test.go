@@ -166,6 +166,15 @@ func TestRetriesUntilSuccess(t *testing.T) {
 	})
 }
 
+// waitDestination waits until the message's one destination has status.
+func waitDestination(t *testing.T, s *testServer, appID, msgID string, status svix.MessageStatus, what string) {
+	t.Helper()
+	eventually(t, 5*time.Second, what, func() bool {
+		d, err := s.Client.MessageAttempt.ListAttemptedDestinations(context.Background(), appID, msgID, nil)
+		return err == nil && len(d.Data) == 1 && d.Data[0].Status == status
+	})
+}
+
 func TestRetriesExhaustedThenResendAndRecover(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, db serverOption) {
@@ -179,10 +188,7 @@ func TestRetriesExhaustedThenResendAndRecover(t *testing.T) {
 			t.Fatal(err)
 		}
 		rcv.waitFor(t, 3, 10*time.Second)
-		eventually(t, 5*time.Second, "delivery failed", func() bool {
-			d, err := s.Client.MessageAttempt.ListAttemptedDestinations(ctx, app.Id, msg.Id, nil)
-			return err == nil && len(d.Data) == 1 && d.Data[0].Status == statusFail
-		})
+		waitDestination(t, s, app.Id, msg.Id, statusFail, "delivery failed")
 		time.Sleep(300 * time.Millisecond)
 		if n := len(rcv.requests()); n != 3 {
 			t.Fatalf("receiver got %d attempts, want exactly 3 (first + 2 retries)", n)
@@ -193,10 +199,7 @@ func TestRetriesExhaustedThenResendAndRecover(t *testing.T) {
 			t.Fatalf("Resend: %v", err)
 		}
 		rcv.waitFor(t, 4, 10*time.Second)
-		eventually(t, 5*time.Second, "resent delivery succeeded", func() bool {
-			d, err := s.Client.MessageAttempt.ListAttemptedDestinations(ctx, app.Id, msg.Id, nil)
-			return err == nil && len(d.Data) == 1 && d.Data[0].Status == statusSuccess
-		})
+		waitDestination(t, s, app.Id, msg.Id, statusSuccess, "resent delivery succeeded")
 
 		// Recover: a second failed message comes back when asked.
 		rcv.mu.Lock()
@@ -207,18 +210,12 @@ func TestRetriesExhaustedThenResendAndRecover(t *testing.T) {
 			t.Fatal(err)
 		}
 		rcv.waitFor(t, 7, 10*time.Second)
-		eventually(t, 5*time.Second, "second delivery failed", func() bool {
-			d, err := s.Client.MessageAttempt.ListAttemptedDestinations(ctx, app.Id, msg2.Id, nil)
-			return err == nil && len(d.Data) == 1 && d.Data[0].Status == statusFail
-		})
+		waitDestination(t, s, app.Id, msg2.Id, statusFail, "second delivery failed")
 		if _, err := s.Client.Endpoint.Recover(ctx, app.Id, eps[0].Id, &svix.RecoverIn{Since: time.Now().Add(-time.Hour)}); err != nil {
 			t.Fatalf("Recover: %v", err)
 		}
 		rcv.waitFor(t, 8, 10*time.Second)
-		eventually(t, 5*time.Second, "recovered delivery succeeded", func() bool {
-			d, err := s.Client.MessageAttempt.ListAttemptedDestinations(ctx, app.Id, msg2.Id, nil)
-			return err == nil && len(d.Data) == 1 && d.Data[0].Status == statusSuccess
-		})
+		waitDestination(t, s, app.Id, msg2.Id, statusSuccess, "recovered delivery succeeded")
 	})
 }
 
