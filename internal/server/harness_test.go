@@ -28,6 +28,7 @@ type testServer struct {
 	URL    string
 	Token  string
 	Client *svix.Svix
+	Logs   *lockedBuffer // the server's log, debug level and up
 	cfg    config.Config
 	stop   func()
 }
@@ -138,7 +139,7 @@ func startServer(t testing.TB, opts ...serverOption) *testServer {
 	}
 	u, _ := url.Parse(base)
 	ts := &testServer{
-		URL: base, Token: testAdminToken, cfg: cfg,
+		URL: base, Token: testAdminToken, cfg: cfg, Logs: logs,
 		Client: svix.New(testAdminToken, &svix.SvixOptions{ServerUrl: u}),
 	}
 	var once sync.Once
