@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/postgres/pgtest"
 	"github.com/hookline/hookline/internal/store/storetest"
@@ -189,5 +191,74 @@ func TestUnavailable(t *testing.T) {
 	_, err := Open(t.Context(), "postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=2", nil)
 	if !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("Open(unreachable) = %v, want ErrUnavailable", err)
+	}
+}
+
+// TestWriteSurvivesDeadPooledConnections: after the server ends the
+// pool's connections (as a restart or pg_terminate_backend does), the
+// next write still commits, on a new connection, instead of failing on
+// the dead one.
+func TestWriteSurvivesDeadPooledConnections(t *testing.T) {
+	base := pgtest.RequireURL(t)
+	appName := fmt.Sprintf("hookline_pgtest_%d", time.Now().UnixNano())
+	u, err := pgtest.WithParam(pgtest.NewSchema(t, base), "application_name", appName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	// The admin connection is opened first so that the write below
+	// follows the termination within milliseconds: pgxpool pings a
+	// connection idle for over a second, which would hide the dead one.
+	admin, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	s, err := Open(ctx, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	appID, epID := seed(t, s)
+	for i := range 3 {
+		tag, err := admin.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = $1`, appName)
+		if err != nil || tag.RowsAffected() == 0 {
+			t.Fatalf("terminate the store's connections = %v, %v; want at least one", tag, err)
+		}
+		id := fmt.Sprintf("msg_%d", i)
+		if errs, err := s.MessageCreateBatch(ctx, []store.MessageCreate{msg(appID, epID, id, "", []byte(`{}`))}); err != nil || errs[0] != nil {
+			t.Fatalf("MessageCreateBatch after the connections died = %v, %v; want it committed on a new connection", errs, err)
+		}
+		if _, err := s.MessageGet(ctx, appID, id); err != nil {
+			t.Fatalf("MessageGet(%s) = %v", id, err)
+		}
+	}
+}
+
+// TestConnectTimeoutDefault: a URL without connect_timeout gets 5 s, so
+// that an unreachable server fails a request instead of holding it for
+// the kernel's TCP timeout; one with it keeps its own.
+func TestConnectTimeoutDefault(t *testing.T) {
+	base := pgtest.RequireURL(t)
+	for _, tc := range []struct {
+		value string
+		want  time.Duration
+	}{{"", defaultConnectTimeout}, {"2", 2 * time.Second}} {
+		u := pgtest.NewSchema(t, base)
+		if tc.value != "" {
+			var err error
+			if u, err = pgtest.WithParam(u, "connect_timeout", tc.value); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s, err := Open(t.Context(), u, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.pool.Config().ConnConfig.ConnectTimeout; got != tc.want {
+			t.Errorf("Open(connect_timeout=%q): ConnectTimeout = %v, want %v", tc.value, got, tc.want)
+		}
+		s.Close()
 	}
 }
