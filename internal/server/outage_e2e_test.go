@@ -102,9 +102,17 @@ func TestPostgresRestart(t *testing.T) {
 	if err := ctl("restart"); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("pg_ctlcluster %s %s restart took %v", version, name, time.Since(began).Round(time.Millisecond))
+	restarted := time.Now()
+	t.Logf("pg_ctlcluster %s %s restart took %v", version, name, restarted.Sub(began).Round(time.Millisecond))
 	// Keep the load on a little while the server finds the database again.
 	time.Sleep(2 * time.Second)
+	o.mu.Lock()
+	if last := o.lastRefused; last.After(restarted) {
+		t.Logf("the last refusal came %v after the restart returned", last.Sub(restarted).Round(time.Millisecond))
+	} else {
+		t.Logf("no refusal after the restart returned")
+	}
+	o.mu.Unlock()
 	o.finish(t)
 }
 
@@ -150,15 +158,16 @@ type answer struct {
 
 // outage is a server on PostgreSQL under a steady load of messages.
 type outage struct {
-	s        *testServer
-	rcv      *receiver
-	appID    string
-	stop     atomic.Bool
-	wg       sync.WaitGroup
-	mu       sync.Mutex
-	accepted []string // IDs of messages answered 202
-	refused  []answer // every other answer
-	client   *http.Client
+	s           *testServer
+	rcv         *receiver
+	appID       string
+	stop        atomic.Bool
+	wg          sync.WaitGroup
+	mu          sync.Mutex
+	accepted    []string // IDs of messages answered 202
+	refused     []answer // every other answer
+	lastRefused time.Time
+	client      *http.Client
 }
 
 // startOutage starts a server on databaseURL with an endpoint at a
@@ -189,6 +198,7 @@ func startOutage(t *testing.T, databaseURL string) *outage {
 					}
 				} else {
 					o.refused = append(o.refused, a)
+					o.lastRefused = time.Now()
 				}
 				o.mu.Unlock()
 				time.Sleep(10 * time.Millisecond) // a steady load, not a benchmark
@@ -282,7 +292,7 @@ func (o *outage) finish(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Logf("all %d accepted messages arrived, %v after the outage ended; the receiver got %d requests",
+	t.Logf("all %d accepted messages arrived, %v after the senders stopped; the receiver got %d requests",
 		len(accepted), time.Since(recoveredFrom).Round(time.Millisecond), o.rcv.count())
 
 	// No busy loop: the writer and the poller back off while the database
