@@ -17,16 +17,18 @@ import (
 
 	"github.com/hookline/hookline/internal/config"
 	"github.com/hookline/hookline/internal/server"
+	"github.com/hookline/hookline/internal/store/postgres/pgtest"
 )
 
 const testAdminToken = "hk_test-admin-token-0123456789abcdefghijklmnop"
 
 // testServer is a real Hookline server running in this process on a
-// loopback port, with its own SQLite file.
+// loopback port, with its own SQLite file or PostgreSQL schema.
 type testServer struct {
 	URL    string
 	Token  string
 	Client *svix.Svix
+	Logs   *lockedBuffer // the server's log, debug level and up
 	cfg    config.Config
 	stop   func()
 }
@@ -42,6 +44,40 @@ func withRetrySchedule(s ...time.Duration) serverOption {
 }
 
 func withMaxBody(n int64) serverOption { return func(c *config.Config) { c.MaxBodyBytes = n } }
+
+func withDatabaseURL(u string) serverOption { return func(c *config.Config) { c.DatabaseURL = u } }
+
+// backend is a store the end-to-end suites run against. fresh returns the
+// option that gives one test's server an empty database of its own.
+type backend struct {
+	name  string
+	fresh func(t testing.TB) serverOption
+}
+
+// backends lists SQLite always (each server has its own data dir) and
+// PostgreSQL when HOOKLINE_TEST_DATABASE_URL names a server (each test
+// its own schema, dropped when the test ends).
+func backends() []backend {
+	bs := []backend{{name: "sqlite", fresh: func(testing.TB) serverOption { return func(*config.Config) {} }}}
+	if base := pgtest.BaseURL(); base != "" {
+		bs = append(bs, backend{name: "postgres", fresh: func(t testing.TB) serverOption {
+			return withDatabaseURL(pgtest.NewSchema(t, base))
+		}})
+	}
+	return bs
+}
+
+// eachBackend runs fn once per backend, as parallel subtests named for
+// it; db is the option that puts fn's server on that backend.
+func eachBackend(t *testing.T, fn func(t *testing.T, db serverOption)) {
+	t.Helper()
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, b.fresh(t))
+		})
+	}
+}
 
 // lockedBuffer is an io.Writer safe to read while the server writes.
 type lockedBuffer struct {
@@ -103,7 +139,7 @@ func startServer(t testing.TB, opts ...serverOption) *testServer {
 	}
 	u, _ := url.Parse(base)
 	ts := &testServer{
-		URL: base, Token: testAdminToken, cfg: cfg,
+		URL: base, Token: testAdminToken, cfg: cfg, Logs: logs,
 		Client: svix.New(testAdminToken, &svix.SvixOptions{ServerUrl: u}),
 	}
 	var once sync.Once

@@ -4,13 +4,14 @@ import (
 	"testing"
 
 	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/store/postgres/pgtest"
 	"github.com/hookline/hookline/internal/store/storebench"
 )
 
 // The bodies are store/storebench's, shared with store/sqlite. They need
 // HOOKLINE_TEST_DATABASE_URL, as the tests do.
 
-func openBench(b *testing.B) store.Store { return openTest(b, testURL(b)) }
+func openBench(b *testing.B) store.Store { return openTest(b, pgtest.RequireURL(b)) }
 
 // analyze gives the planner the table's size before the clock starts.
 func analyze(b *testing.B, s store.Store) {

@@ -305,8 +305,10 @@ var wakeSQL = fmt.Sprintf(`UPDATE deliveries d SET next_attempt_at = $1, updated
 func (s *Store) DeliveryWakeEndpoint(ctx context.Context, endpointID string, now time.Time) (int, error) {
 	total, after := 0, ""
 	for {
-		n := 0
+		n, next := 0, after
 		err := s.write(ctx, "wake deliveries", func(tx pgx.Tx) error {
+			// A second try (see write) starts from the same place.
+			n, next = 0, after
 			rows, err := tx.Query(ctx, wakeSQL, sqlbuild.Millis(now), endpointID, after)
 			if err != nil {
 				return wrapErr("wake deliveries", err)
@@ -318,7 +320,7 @@ func (s *Store) DeliveryWakeEndpoint(ctx context.Context, endpointID string, now
 					return wrapErr("wake deliveries", err)
 				}
 				n++
-				after = max(after, id)
+				next = max(next, id)
 			}
 			if err := rows.Err(); err != nil {
 				return wrapErr("wake deliveries", err)
@@ -328,7 +330,7 @@ func (s *Store) DeliveryWakeEndpoint(ctx context.Context, endpointID string, now
 		if err != nil {
 			return total, err
 		}
-		total += n
+		total, after = total+n, next
 		if n < store.WakeChunk {
 			return total, nil
 		}

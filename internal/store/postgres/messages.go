@@ -60,6 +60,9 @@ func (s *Store) WriteBatch(ctx context.Context, items []store.MessageCreate, out
 		return errs, applied, nil
 	}
 	err := s.write(ctx, "write batch", func(tx pgx.Tx) error {
+		// A second try (see write) starts from nothing.
+		clear(errs)
+		clear(applied)
 		if err := insertMessages(ctx, tx, items, errs); err != nil {
 			return err
 		}

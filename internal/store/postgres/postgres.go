@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -52,6 +53,10 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
+// defaultConnectTimeout bounds a connection attempt when the URL sets no
+// connect_timeout.
+const defaultConnectTimeout = 5 * time.Second
+
 // Open connects to databaseURL (a postgres:// URL or a key=value DSN),
 // applies pending migrations and returns the store. Leases are left as
 // they are: other nodes may hold live ones (DeliveryReleaseLeases drops a
@@ -60,7 +65,8 @@ var _ store.Store = (*Store)(nil)
 // Besides libpq's parameters the URL may carry pgxpool's (pool_max_conns,
 // default the larger of 4 and the CPU count; pool_max_conn_lifetime,
 // pool_max_conn_idle_time, ...) and runtime parameters such as
-// search_path, which every connection sets.
+// search_path, which every connection sets. connect_timeout defaults to
+// 5 s.
 func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -68,6 +74,13 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*Store,
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		// Without a limit, a connection to a server whose packets are
+		// dropped (not refused) waits for the kernel's TCP timeout,
+		// minutes, and so does the request behind it; with one, it
+		// fails as unavailable and the client gets its 503.
+		cfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -147,19 +160,43 @@ func (s *Store) Close() error {
 // write runs fn in one transaction on a pooled connection. fn's errors are
 // returned as they are (fn wraps its own); the transaction's own are
 // wrapped with op.
+//
+// A connection the server closed while it sat in the pool (a restart,
+// pg_terminate_backend, an idle timeout) fails only at its next use, and
+// its siblings in the pool most likely died with it. So when a
+// transaction fails as unavailable before its COMMIT was sent, so that
+// nothing was written, the pool drops its connections and fn runs once
+// more on a fresh one: a database that is back answers, one that is still
+// away fails again at once. Without this, each dead pooled connection
+// costs a client a 503 after the database is back. fn may therefore run
+// twice and must set, not accumulate, what it reports.
 func (s *Store) write(ctx context.Context, op string, fn func(tx pgx.Tx) error) error {
+	committing, err := s.writeOnce(ctx, op, fn)
+	if err == nil || committing || !errors.Is(err, store.ErrUnavailable) || ctx.Err() != nil {
+		return err
+	}
+	s.logger.Warn("database connection lost before commit; retrying once on a new connection", "op", op, "err", err)
+	s.pool.Reset()
+	_, err = s.writeOnce(ctx, op, fn)
+	return err
+}
+
+// writeOnce is one try of write. committing reports whether COMMIT was
+// sent: after that, a lost connection leaves unknown whether it took
+// effect, and the transaction must not be run again.
+func (s *Store) writeOnce(ctx context.Context, op string, fn func(tx pgx.Tx) error) (committing bool, err error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
-		return wrapErr(op, err)
+		return false, wrapErr(op, err)
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback(context.WithoutCancel(ctx))
-		return err
+		return false, err
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return wrapErr(op, err)
+		return true, wrapErr(op, err)
 	}
-	return nil
+	return true, nil
 }
 
 // wrapErr names the operation and classifies PostgreSQL's errors: those

@@ -3,14 +3,9 @@ package postgres
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
-	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,80 +13,21 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/store/postgres/pgtest"
 	"github.com/hookline/hookline/internal/store/storetest"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
-// testURL returns HOOKLINE_TEST_DATABASE_URL, skipping the test when it is
-// unset: these tests need a real PostgreSQL server.
-func testURL(t testing.TB) string {
-	t.Helper()
-	u := os.Getenv("HOOKLINE_TEST_DATABASE_URL")
-	if u == "" {
-		t.Skip("HOOKLINE_TEST_DATABASE_URL is not set; set it to a PostgreSQL URL " +
-			"(e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable) to run the PostgreSQL store tests")
-	}
-	return u
-}
-
 func TestConformance(t *testing.T) {
-	base := testURL(t)
+	base := pgtest.RequireURL(t)
 	storetest.Run(t, func(t *testing.T) store.Store { return openTest(t, base) })
-}
-
-// withSearchPath returns databaseURL with search_path set to schema, for a
-// postgres:// URL or a key=value DSN.
-func withSearchPath(databaseURL, schema string) (string, error) {
-	if strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://") {
-		u, err := url.Parse(databaseURL)
-		if err != nil {
-			return "", err
-		}
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		return u.String(), nil
-	}
-	return databaseURL + " search_path=" + schema, nil
-}
-
-// newSchema creates a schema of its own for one test, dropped (with
-// everything in it) when the test ends, and returns a URL that uses it.
-func newSchema(t testing.TB, base string) string {
-	t.Helper()
-	ctx := context.Background()
-	var b [8]byte
-	rand.Read(b[:])
-	schema := "hl_test_" + hex.EncodeToString(b[:])
-	admin := func(sql string) error {
-		c, err := pgx.Connect(ctx, base)
-		if err != nil {
-			return err
-		}
-		defer c.Close(ctx)
-		_, err = c.Exec(ctx, sql)
-		return err
-	}
-	if err := admin(`CREATE SCHEMA ` + schema); err != nil {
-		t.Fatalf("create schema %s: %v", schema, err)
-	}
-	t.Cleanup(func() {
-		if err := admin(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := withSearchPath(base, schema)
-	if err != nil {
-		t.Fatalf("database url: %v", err)
-	}
-	return u
 }
 
 // openTest opens a store in a fresh schema and closes it when the test
 // ends (before the schema is dropped).
 func openTest(t testing.TB, base string) *Store {
 	t.Helper()
-	u := newSchema(t, base)
+	u := pgtest.NewSchema(t, base)
 	s, err := Open(context.Background(), u, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("Open: %v", err)
@@ -127,7 +63,7 @@ func msg(appID, epID, id, eventID string, payload []byte) store.MessageCreate {
 // TestOpenConcurrent starts several nodes on one empty schema at once: the
 // advisory lock makes them migrate in turn, and each ends up usable.
 func TestOpenConcurrent(t *testing.T) {
-	u := newSchema(t, testURL(t))
+	u := pgtest.NewSchema(t, pgtest.RequireURL(t))
 	const nodes = 4
 	var wg sync.WaitGroup
 	stores := make([]*Store, nodes)
@@ -157,7 +93,7 @@ func TestOpenConcurrent(t *testing.T) {
 // TestOpenKeepsLeases: unlike SQLite, Open must not release leases, since
 // other nodes sharing the database hold live ones.
 func TestOpenKeepsLeases(t *testing.T) {
-	u := newSchema(t, testURL(t))
+	u := pgtest.NewSchema(t, pgtest.RequireURL(t))
 	ctx := t.Context()
 	s, err := Open(ctx, u, nil)
 	if err != nil {
@@ -182,7 +118,7 @@ func TestOpenKeepsLeases(t *testing.T) {
 }
 
 func TestPayloadBytesExact(t *testing.T) {
-	s := openTest(t, testURL(t))
+	s := openTest(t, pgtest.RequireURL(t))
 	ctx := t.Context()
 	appID, epID := seed(t, s)
 	payloads := [][]byte{
@@ -209,7 +145,7 @@ func TestPayloadBytesExact(t *testing.T) {
 // TestBatchSavepointIsolation: failed items in the middle and at both ends
 // of one batch, and an endpoint deleted between routing and commit.
 func TestBatchSavepointIsolation(t *testing.T) {
-	s := openTest(t, testURL(t))
+	s := openTest(t, pgtest.RequireURL(t))
 	ctx := t.Context()
 	appID, epID := seed(t, s)
 	first := msg(appID, epID, "msg_0", "evt", []byte(`{}`))
@@ -255,5 +191,74 @@ func TestUnavailable(t *testing.T) {
 	_, err := Open(t.Context(), "postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=2", nil)
 	if !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("Open(unreachable) = %v, want ErrUnavailable", err)
+	}
+}
+
+// TestWriteSurvivesDeadPooledConnections: after the server ends the
+// pool's connections (as a restart or pg_terminate_backend does), the
+// next write still commits, on a new connection, instead of failing on
+// the dead one.
+func TestWriteSurvivesDeadPooledConnections(t *testing.T) {
+	base := pgtest.RequireURL(t)
+	appName := fmt.Sprintf("hookline_pgtest_%d", time.Now().UnixNano())
+	u, err := pgtest.WithParam(pgtest.NewSchema(t, base), "application_name", appName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	// The admin connection is opened first so that the write below
+	// follows the termination within milliseconds: pgxpool pings a
+	// connection idle for over a second, which would hide the dead one.
+	admin, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	s, err := Open(ctx, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	appID, epID := seed(t, s)
+	for i := range 3 {
+		tag, err := admin.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = $1`, appName)
+		if err != nil || tag.RowsAffected() == 0 {
+			t.Fatalf("terminate the store's connections = %v, %v; want at least one", tag, err)
+		}
+		id := fmt.Sprintf("msg_%d", i)
+		if errs, err := s.MessageCreateBatch(ctx, []store.MessageCreate{msg(appID, epID, id, "", []byte(`{}`))}); err != nil || errs[0] != nil {
+			t.Fatalf("MessageCreateBatch after the connections died = %v, %v; want it committed on a new connection", errs, err)
+		}
+		if _, err := s.MessageGet(ctx, appID, id); err != nil {
+			t.Fatalf("MessageGet(%s) = %v", id, err)
+		}
+	}
+}
+
+// TestConnectTimeoutDefault: a URL without connect_timeout gets 5 s, so
+// that an unreachable server fails a request instead of holding it for
+// the kernel's TCP timeout; one with it keeps its own.
+func TestConnectTimeoutDefault(t *testing.T) {
+	base := pgtest.RequireURL(t)
+	for _, tc := range []struct {
+		value string
+		want  time.Duration
+	}{{"", defaultConnectTimeout}, {"2", 2 * time.Second}} {
+		u := pgtest.NewSchema(t, base)
+		if tc.value != "" {
+			var err error
+			if u, err = pgtest.WithParam(u, "connect_timeout", tc.value); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s, err := Open(t.Context(), u, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.pool.Config().ConnConfig.ConnectTimeout; got != tc.want {
+			t.Errorf("Open(connect_timeout=%q): ConnectTimeout = %v, want %v", tc.value, got, tc.want)
+		}
+		s.Close()
 	}
 }
