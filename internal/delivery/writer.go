@@ -117,7 +117,7 @@ func (w *writer) run() {
 	batch := make([]*pendingMessage, 0, maxBatch)
 	items := make([]store.MessageCreate, 0, maxBatch)
 	outs := make([]store.Outcome, 0, maxOutcomes) // outcomes carried over a failed write included
-	outcomes := w.outcomes                     // nil once closed and drained
+	outcomes := w.outcomes                        // nil once closed and drained
 	var backoff time.Duration
 	retry := time.NewTimer(time.Hour)
 	defer retry.Stop()
