@@ -52,6 +52,10 @@ type Config struct {
 	// Backlog is how many messages to leave pending at a dead endpoint
 	// (refused connections) before the measured run; 0 for none.
 	Backlog int
+	// TempData says the server's data is thrown away after the run (a
+	// temporary SQLite directory), so the benchmark app need not be
+	// deleted; otherwise it is, to leave nothing behind.
+	TempData bool
 	// InProcess says the server runs in this process, so that the
 	// process's CPU time and peak RSS stand for the server's (load
 	// generator included). Otherwise they are reported as unknown.
@@ -140,10 +144,9 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if !cfg.InProcess {
+	if !cfg.TempData {
 		defer func() {
-			// Best effort: leave nothing behind on a server the user points
-			// at. (An in-process server's data goes with its directory.)
+			// Best effort: leave nothing behind in the user's database.
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			_ = api.do(ctx, http.MethodDelete, "/app/"+appID, nil, nil, http.StatusNoContent)

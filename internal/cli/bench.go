@@ -79,6 +79,7 @@ Exit code 1 when a send failed or a delivery is missing or duplicated.
 				}
 				defer stop()
 				cfg.InProcess = true
+				cfg.TempData = dataDir == "" && databaseURL == ""
 			}
 			if cpuProfile != "" {
 				stopProfile, err := startCPUProfile(cpuProfile)
