@@ -30,8 +30,12 @@ const (
 
 	// defaultMaxIdleConnsPerHost is generous because one busy endpoint can
 	// take thousands of sends per second; the stdlib default of 2 would make
-	// almost every send dial anew.
-	defaultMaxIdleConnsPerHost = 256
+	// almost every send dial anew. It is per host, and many endpoints may
+	// share one (a customer's several webhooks on one API host), each with
+	// up to 32 attempts in flight: 1024 keeps 32 such endpoints from
+	// closing and redialling connections between bursts. Idle ones cost a
+	// few KiB each and are closed after IdleConnTimeout.
+	defaultMaxIdleConnsPerHost = 1024
 )
 
 // Config is the sender's configuration. Zero fields take the documented
@@ -48,7 +52,7 @@ type Config struct {
 	MaxResponseBytes int
 	// MaxConnsPerHost caps connections per endpoint host. Default 0: no cap.
 	MaxConnsPerHost int
-	// MaxIdleConnsPerHost is the keep-alive pool size per host. Default 256,
+	// MaxIdleConnsPerHost is the keep-alive pool size per host. Default 1024,
 	// or MaxConnsPerHost when that is set and smaller.
 	MaxIdleConnsPerHost int
 	// IdleConnTimeout closes pooled connections unused for this long.
