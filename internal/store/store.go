@@ -90,6 +90,14 @@ type Store interface {
 	MessageGet(ctx context.Context, appID, idOrEventID string) (webhook.Message, error)
 	MessageList(ctx context.Context, p MessageListParams) ([]webhook.Message, error)
 	MessageExpungeContent(ctx context.Context, appID, msgID string) error
+	// MessageImport writes messages with their deliveries exactly as given
+	// (status, attempt count, next attempt and times), unleased, in one
+	// transaction. It is for copying one store into another (`hookline
+	// migrate --from`), not for ingest: no routing, no idempotency. It
+	// returns ErrConflict if a message ID is taken and ErrNotFound if an
+	// app or an endpoint (of the message's app) does not exist; either way
+	// nothing is written.
+	MessageImport(ctx context.Context, items []MessageImport) error
 
 	// DeliveryListByMessage lists a message's deliveries (Svix's "attempted
 	// destinations"), ordered by endpoint ID.
@@ -143,6 +151,10 @@ type Store interface {
 	TokenCreate(ctx context.Context, tok webhook.Token) error
 	TokenGetByHash(ctx context.Context, hash []byte) (webhook.Token, error)
 	TokenDelete(ctx context.Context, id string) error
+	// TokenList returns every token (admin and app-portal, expired or not)
+	// ordered by ID. Tokens are few: one admin token and the live portal
+	// sessions, so it does not page.
+	TokenList(ctx context.Context) ([]webhook.Token, error)
 	// TokenAdminExists reports whether any admin token is stored, so the
 	// server knows whether to generate the bootstrap token.
 	TokenAdminExists(ctx context.Context) (bool, error)
@@ -212,6 +224,13 @@ type MessageCreate struct {
 	Deliveries  []webhook.Delivery
 	Lease       Lease // the lease the ingesting node takes on the deliveries
 	Idempotency *Idempotency
+}
+
+// MessageImport is one message of MessageImport with its deliveries. Each
+// delivery's MsgID and AppID must be the message's.
+type MessageImport struct {
+	Message    webhook.Message
+	Deliveries []webhook.Delivery
 }
 
 // Lease is a claim on deliveries: the owner node, its fencing token and

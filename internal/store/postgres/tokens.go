@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 
@@ -32,20 +31,8 @@ func (s *Store) TokenCreate(ctx context.Context, tok webhook.Token) error {
 // TokenGetByHash finds a token by the SHA-256 hash of its secret. Expiry is
 // the caller's check (webhook.Token.Expired), with its own clock.
 func (s *Store) TokenGetByHash(ctx context.Context, hash []byte) (webhook.Token, error) {
-	tok, err := queryRow(ctx, s, `SELECT id, hash, app_id, expires_at, created_at FROM tokens WHERE hash = $1`,
-		[]any{hash}, func(sc sqlbuild.Scanner) (webhook.Token, error) {
-			var (
-				tok     webhook.Token
-				appID   sql.NullString
-				expires sql.NullInt64
-				created int64
-			)
-			err := sc.Scan(&tok.ID, &tok.Hash, &appID, &expires, &created)
-			tok.AppID = appID.String
-			tok.ExpiresAt = sqlbuild.FromNullMillis(expires)
-			tok.CreatedAt = sqlbuild.FromMillis(created)
-			return tok, err
-		})
+	tok, err := queryRow(ctx, s, `SELECT `+sqlbuild.TokenColumns+` FROM tokens WHERE hash = $1`,
+		[]any{hash}, sqlbuild.ScanToken)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return webhook.Token{}, fmt.Errorf("get token: %w", store.ErrNotFound)
 	}
@@ -62,6 +49,13 @@ func (s *Store) TokenDelete(ctx context.Context, id string) error {
 		return wrapErr("delete token", err)
 	}
 	return notFoundIfNone("delete token", tag)
+}
+
+// TokenList returns every token by ID.
+func (s *Store) TokenList(ctx context.Context) ([]webhook.Token, error) {
+	return queryList(ctx, s, "list tokens", sqlbuild.Query{
+		SQL: `SELECT ` + sqlbuild.TokenColumns + ` FROM tokens ORDER BY id`,
+	}, sqlbuild.ScanToken)
 }
 
 // TokenAdminExists reports whether any admin token (one without an app) is

@@ -32,24 +32,21 @@ func (s *Store) TokenCreate(ctx context.Context, tok webhook.Token) error {
 // TokenGetByHash finds a token by the SHA-256 hash of its secret. Expiry is
 // the caller's check (webhook.Token.Expired), with its own clock.
 func (s *Store) TokenGetByHash(ctx context.Context, hash []byte) (webhook.Token, error) {
-	var (
-		tok     webhook.Token
-		appID   sql.NullString
-		expires sql.NullInt64
-		created int64
-	)
-	err := s.r.QueryRowContext(ctx, `SELECT id, hash, app_id, expires_at, created_at FROM tokens WHERE hash = ?`, hash).
-		Scan(&tok.ID, &tok.Hash, &appID, &expires, &created)
+	tok, err := sqlbuild.ScanToken(s.r.QueryRowContext(ctx, `SELECT `+sqlbuild.TokenColumns+` FROM tokens WHERE hash = ?`, hash))
 	if errors.Is(err, sql.ErrNoRows) {
-		return tok, fmt.Errorf("get token: %w", store.ErrNotFound)
+		return webhook.Token{}, fmt.Errorf("get token: %w", store.ErrNotFound)
 	}
 	if err != nil {
-		return tok, wrapErr("get token", err)
+		return webhook.Token{}, wrapErr("get token", err)
 	}
-	tok.AppID = appID.String
-	tok.ExpiresAt = sqlbuild.FromNullMillis(expires)
-	tok.CreatedAt = sqlbuild.FromMillis(created)
 	return tok, nil
+}
+
+// TokenList returns every token by ID.
+func (s *Store) TokenList(ctx context.Context) ([]webhook.Token, error) {
+	return queryList(ctx, s.r, "list tokens", sqlbuild.Query{
+		SQL: `SELECT ` + sqlbuild.TokenColumns + ` FROM tokens ORDER BY id`,
+	}, sqlbuild.ScanToken)
 }
 
 // TokenDelete deletes a token by ID.

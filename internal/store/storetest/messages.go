@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
@@ -334,5 +335,91 @@ func testMessages(t *testing.T, open Opener) {
 		if n != workers*perWorker {
 			t.Errorf("committed %d messages, want %d", n, workers*perWorker)
 		}
+	})
+}
+
+// importItem builds a message of appID created at, with a delivery to each
+// of eps in the states given: a retry scheduled after two attempts, and
+// one not attempted yet.
+func (f *fixture) importItem(appID string, at time.Time, retrying, pending webhook.Endpoint) store.MessageImport {
+	id := webhook.NewID(webhook.PrefixMessage, at)
+	return store.MessageImport{
+		Message: webhook.Message{
+			ID: id, AppID: appID, EventType: "user.signup", EventID: "evt-" + id, Channels: []string{"eu"},
+			Payload: []byte(`{"b":1,"a":[2]}`), CreatedAt: at,
+		},
+		Deliveries: []webhook.Delivery{
+			{MsgID: id, EndpointID: retrying.ID, AppID: appID, Status: webhook.StatusSending, Attempts: 2,
+				NextAttemptAt: ptr(at.Add(10 * time.Second)), CreatedAt: at, UpdatedAt: at.Add(time.Second)},
+			{MsgID: id, EndpointID: pending.ID, AppID: appID, Status: webhook.StatusPending,
+				NextAttemptAt: ptr(at), CreatedAt: at, UpdatedAt: at},
+		},
+	}
+}
+
+func testMessageImport(t *testing.T, open Opener) {
+	t.Run("KeepsStateUnleased", func(t *testing.T) {
+		f := setup(t, open)
+		a := f.app()
+		e1, e2 := f.endpoint(a.ID), f.endpoint(a.ID)
+		it := f.importItem(a.ID, f.t0, e1, e2)
+		f.must(f.s.MessageImport(f.ctx, []store.MessageImport{it}), "MessageImport")
+
+		m, err := f.s.MessageGet(f.ctx, a.ID, it.Message.ID)
+		f.must(err, "MessageGet")
+		if diff := cmp.Diff(it.Message, m, diffOpts()); diff != "" {
+			t.Errorf("MessageGet after MessageImport mismatch (-want +got):\n%s", diff)
+		}
+		ds, err := f.s.DeliveryListByMessage(f.ctx, store.DeliveryListByMessageParams{
+			AppID: a.ID, MsgID: it.Message.ID, Page: store.Page{Limit: 10, Order: store.Ascending},
+		})
+		f.must(err, "DeliveryListByMessage")
+		var got []webhook.Delivery
+		for _, d := range ds {
+			got = append(got, d.Delivery)
+		}
+		// Unlike elsewhere, UpdatedAt counts: the import was told it.
+		if diff := cmp.Diff(it.Deliveries, got, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("DeliveryListByMessage after MessageImport mismatch (-want +got):\n%s", diff)
+		}
+		// Unleased: each delivery is claimable once due, not before.
+		if cs := f.claim("node-b", f.t0, 10); !cmp.Equal(claimKeys(cs), []string{it.Message.ID + "/" + e2.ID}) {
+			t.Errorf("DeliveryClaim(now t0) = %v, want only the pending delivery", claimKeys(cs))
+		}
+		cs := f.claim("node-b", f.at(10*time.Second), 10)
+		if !cmp.Equal(claimKeys(cs), []string{it.Message.ID + "/" + e1.ID}) {
+			t.Fatalf("DeliveryClaim(now t0+10s, the first lease live) = %v, want only the retrying delivery", claimKeys(cs))
+		}
+		if cs[0].Delivery.Attempts != 2 || cs[0].Delivery.Status != webhook.StatusSending {
+			t.Errorf("claimed retrying delivery = %+v, want Sending with 2 attempts", cs[0].Delivery)
+		}
+	})
+
+	t.Run("AllOrNothing", func(t *testing.T) {
+		f := setup(t, open)
+		a, other := f.app(), f.app()
+		e1, e2, foreign := f.endpoint(a.ID), f.endpoint(a.ID), f.endpoint(other.ID)
+		done := f.importItem(a.ID, f.t0, e1, e2)
+		f.must(f.s.MessageImport(f.ctx, []store.MessageImport{done}), "MessageImport")
+
+		fresh := f.importItem(a.ID, f.at(time.Second), e1, e2)
+		badEndpoint := f.importItem(a.ID, f.at(2*time.Second), e1, foreign)
+		noApp := f.importItem(f.missing(webhook.PrefixApp), f.at(3*time.Second), e1, e2)
+		tests := []struct {
+			name  string
+			items []store.MessageImport
+			want  error
+		}{
+			{"message ID taken", []store.MessageImport{fresh, done}, store.ErrConflict},
+			{"endpoint of another app", []store.MessageImport{fresh, badEndpoint}, store.ErrNotFound},
+			{"app missing", []store.MessageImport{fresh, noApp}, store.ErrNotFound},
+		}
+		for _, tt := range tests {
+			wantErr(t, "MessageImport("+tt.name+")", f.s.MessageImport(f.ctx, tt.items), tt.want)
+			// The good item of the same call was not written either.
+			_, err := f.s.MessageGet(f.ctx, a.ID, fresh.Message.ID)
+			wantErr(t, "MessageGet(fresh) after MessageImport("+tt.name+")", err, store.ErrNotFound)
+		}
+		wantErr(t, "MessageImport(none)", f.s.MessageImport(f.ctx, nil), nil)
 	})
 }

@@ -44,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 		{"EventType", testEventTypes},
 		{"Endpoint", testEndpoints},
 		{"Message", testMessages},
+		{"MessageImport", testMessageImport},
 		{"Delivery", testDeliveries},
 		{"Attempt", testAttempts},
 		{"Token", testTokens},

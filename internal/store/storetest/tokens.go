@@ -42,6 +42,28 @@ func testTokens(t *testing.T, open Opener) {
 		wantErr(t, "TokenDelete(deleted)", f.s.TokenDelete(f.ctx, portal.ID), store.ErrNotFound)
 	})
 
+	t.Run("List", func(t *testing.T) {
+		f := setup(t, open)
+		if got, err := f.s.TokenList(f.ctx); err != nil || len(got) != 0 {
+			t.Errorf("TokenList() on an empty store = %v, %v; want none", got, err)
+		}
+		a := f.app()
+		// Made in ID order; listed by ID, whatever their kind or expiry.
+		want := []webhook.Token{
+			{ID: f.id(webhook.PrefixToken), Hash: webhook.HashToken("hk_admin"), CreatedAt: f.t0},
+			{ID: f.id(webhook.PrefixToken), Hash: webhook.HashToken("hk_expired"), AppID: a.ID, ExpiresAt: ptr(f.at(-time.Hour)), CreatedAt: f.at(-2 * time.Hour)},
+			{ID: f.id(webhook.PrefixToken), Hash: webhook.HashToken("hk_portal"), AppID: a.ID, ExpiresAt: ptr(f.at(time.Hour)), CreatedAt: f.t0},
+		}
+		for _, i := range []int{2, 0, 1} {
+			f.must(f.s.TokenCreate(f.ctx, want[i]), fmt.Sprintf("TokenCreate(%q)", want[i].ID))
+		}
+		got, err := f.s.TokenList(f.ctx)
+		f.must(err, "TokenList")
+		if diff := cmp.Diff(want, got, diffOpts()); diff != "" {
+			t.Errorf("TokenList() mismatch (-want +got):\n%s", diff)
+		}
+	})
+
 	t.Run("AdminExists", func(t *testing.T) {
 		f := setup(t, open)
 		check := func(when string, want bool) {
