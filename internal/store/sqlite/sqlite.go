@@ -27,9 +27,10 @@ import (
 	"github.com/hookline/hookline/internal/store"
 )
 
-// File names inside the data directory.
+// File names inside the data directory. DBFile is exported so that tools
+// can tell a data directory from an empty or mistyped path.
 const (
-	dbFile   = "hookline.db"
+	DBFile   = "hookline.db"
 	lockFile = "hookline.lock"
 )
 
@@ -98,7 +99,7 @@ func Migrate(ctx context.Context, dataDir string, logger *slog.Logger) error {
 }
 
 func (s *Store) open(ctx context.Context, dataDir string) error {
-	path, err := filepath.Abs(filepath.Join(dataDir, dbFile))
+	path, err := filepath.Abs(filepath.Join(dataDir, DBFile))
 	if err != nil {
 		return fmt.Errorf("database path: %w", err)
 	}
