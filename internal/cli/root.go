@@ -18,6 +18,7 @@ import (
 
 	"github.com/hookline/hookline/internal/config"
 	"github.com/hookline/hookline/internal/server"
+	"github.com/hookline/hookline/internal/store/storecopy"
 )
 
 // Exit codes returned by Run.
@@ -34,6 +35,8 @@ type deps struct {
 	getenv  func(string) string
 	serve   func(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Logger) error
 	migrate func(ctx context.Context, cfg config.Config, logger *slog.Logger) error
+	// copyFrom is storecopy.FromSQLite: migrate --from.
+	copyFrom func(ctx context.Context, from, databaseURL string, opts storecopy.Options, logger *slog.Logger) (storecopy.Summary, error)
 }
 
 // Run executes the hookline command line args (without the program name)
@@ -44,9 +47,10 @@ type deps struct {
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	server.Version = Version
 	return run(ctx, args, stdout, stderr, deps{
-		getenv:  os.Getenv,
-		serve:   server.Run,
-		migrate: server.Migrate,
+		getenv:   os.Getenv,
+		serve:    server.Run,
+		migrate:  server.Migrate,
+		copyFrom: storecopy.FromSQLite,
 	})
 }
 
@@ -71,7 +75,7 @@ other systems. Start with:
 	root.SetErr(stderr)
 	root.AddCommand(
 		newServeCommand(stdout, stderr, d),
-		newMigrateCommand(stderr, d),
+		newMigrateCommand(stdout, stderr, d),
 		newVersionCommand(stdout),
 		newBenchCommand(stdout, stderr, d),
 	)
