@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hookline/hookline/internal/config"
+	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/storecopy"
 )
 
@@ -68,8 +69,11 @@ the rows that exist (so an interrupted copy can be run again).`,
 // copyFrom runs the copy, printing its progress and a summary to out.
 func copyFrom(ctx context.Context, out io.Writer, d deps, from, databaseURL string, force bool, logger *slog.Logger) error {
 	sum, err := d.copyFrom(ctx, from, databaseURL, storecopy.Options{Force: force, Progress: out}, logger)
-	if errors.Is(err, storecopy.ErrNotEmpty) {
+	switch {
+	case errors.Is(err, storecopy.ErrNotEmpty):
 		return fmt.Errorf("%w; nothing was copied. Pass --force to copy into it anyway, skipping rows that exist", err)
+	case errors.Is(err, store.ErrConflict):
+		return fmt.Errorf("%w. Run again with --force to skip the rows that exist", err)
 	}
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/storecopy"
 )
 
@@ -40,6 +41,13 @@ func TestMigrateFrom(t *testing.T) {
 			wantCall:   "sqlite://./d postgres://db/x force=false",
 			wantCode:   ExitError,
 			wantStderr: "already holds apps; nothing was copied. Pass --force",
+		},
+		{
+			args:       []string{"migrate", "--from", "sqlite://./d", "--database-url", "postgres://db/x"},
+			copyErr:    fmt.Errorf("copy event types: event type a exists in the destination already: %w", store.ErrConflict),
+			wantCall:   "sqlite://./d postgres://db/x force=false",
+			wantCode:   ExitError,
+			wantStderr: "already: conflict. Run again with --force",
 		},
 		{
 			args:       []string{"migrate", "--from", "sqlite://./d"},

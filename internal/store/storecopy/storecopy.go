@@ -134,6 +134,10 @@ func (c *copier) created(n *Count, what string, err error) error {
 	case c.opts.Force && errors.Is(err, store.ErrConflict):
 		n.Skipped++
 		return nil
+	case errors.Is(err, store.ErrConflict):
+		// The destination held no apps but has this row (an event type,
+		// say). The caller can offer Force.
+		return fmt.Errorf("%s exists in the destination already: %w", what, err)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }

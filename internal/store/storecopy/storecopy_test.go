@@ -364,4 +364,35 @@ func TestFromSQLiteRefuses(t *testing.T) {
 	}
 }
 
+// A destination without apps but with a row of the source's refuses that
+// row, and Force skips it.
+func TestCopyConflict(t *testing.T) {
+	ctx := t.Context()
+	src, err := sqlite.Open(ctx, t.TempDir(), nil)
+	if err != nil {
+		t.Fatalf("sqlite.Open: %v", err)
+	}
+	t.Cleanup(func() { src.Close() })
+	dst, err := postgres.Open(ctx, pgSchema(t), nil)
+	if err != nil {
+		t.Fatalf("postgres.Open: %v", err)
+	}
+	t.Cleanup(func() { dst.Close() })
+	at := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, s := range []store.Store{src, dst} {
+		et := webhook.EventType{Name: "invoice.paid", CreatedAt: at, UpdatedAt: at}
+		if err := s.EventTypeCreate(ctx, store.EventTypeCreateParams{EventType: et}); err != nil {
+			t.Fatalf("EventTypeCreate: %v", err)
+		}
+	}
+	if _, err := storecopy.Copy(ctx, dst, src, storecopy.Options{}); !errors.Is(err, store.ErrConflict) ||
+		!strings.Contains(err.Error(), "invoice.paid exists in the destination") {
+		t.Errorf("Copy onto an existing event type = %v, want ErrConflict naming it", err)
+	}
+	sum, err := storecopy.Copy(ctx, dst, src, storecopy.Options{Force: true})
+	if err != nil || sum.EventTypes != (storecopy.Count{Skipped: 1}) {
+		t.Errorf("Copy(Force) = %+v, %v; want the event type skipped", sum, err)
+	}
+}
+
 func ptr[T any](v T) *T { return &v }
