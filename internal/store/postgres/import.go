@@ -24,21 +24,23 @@ func (s *Store) MessageImport(ctx context.Context, items []store.MessageImport) 
 	if len(items) == 0 {
 		return nil
 	}
-	type stmt struct{ msgID, endpointID string } // endpointID "" for the message row
-	b := &pgx.Batch{}
-	var stmts []stmt
-	for _, it := range items {
-		m := &it.Message
-		b.Queue(insertMessageSQL, m.ID, m.AppID, m.EventType, sqlbuild.NullString(m.EventID), m.Channels, m.Payload,
-			sqlbuild.Millis(m.CreatedAt))
-		stmts = append(stmts, stmt{m.ID, ""})
-		for _, d := range it.Deliveries {
-			b.Queue(importDeliverySQL, m.ID, int(d.Status), d.Attempts, sqlbuild.NullMillis(d.NextAttemptAt),
-				sqlbuild.Millis(d.CreatedAt), sqlbuild.Millis(d.UpdatedAt), d.EndpointID, m.AppID)
-			stmts = append(stmts, stmt{m.ID, d.EndpointID})
-		}
-	}
+	// The batch is built inside the transaction's function: write runs
+	// it once more on a fresh connection if the first one was lost.
 	return s.write(ctx, "import messages", func(tx pgx.Tx) error {
+		type stmt struct{ msgID, endpointID string } // endpointID "" for the message row
+		b := &pgx.Batch{}
+		var stmts []stmt
+		for _, it := range items {
+			m := &it.Message
+			b.Queue(insertMessageSQL, m.ID, m.AppID, m.EventType, sqlbuild.NullString(m.EventID), m.Channels, m.Payload,
+				sqlbuild.Millis(m.CreatedAt))
+			stmts = append(stmts, stmt{m.ID, ""})
+			for _, d := range it.Deliveries {
+				b.Queue(importDeliverySQL, m.ID, int(d.Status), d.Attempts, sqlbuild.NullMillis(d.NextAttemptAt),
+					sqlbuild.Millis(d.CreatedAt), sqlbuild.Millis(d.UpdatedAt), d.EndpointID, m.AppID)
+				stmts = append(stmts, stmt{m.ID, d.EndpointID})
+			}
+		}
 		br := tx.SendBatch(ctx, b)
 		defer br.Close()
 		for _, st := range stmts {

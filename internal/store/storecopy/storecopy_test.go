@@ -3,14 +3,11 @@ package storecopy_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -19,50 +16,23 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/hookline/hookline/internal/config"
 	"github.com/hookline/hookline/internal/server"
 	"github.com/hookline/hookline/internal/signature"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/postgres"
+	"github.com/hookline/hookline/internal/store/postgres/pgtest"
 	"github.com/hookline/hookline/internal/store/sqlite"
 	"github.com/hookline/hookline/internal/store/storecopy"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
-// pgSchema returns a URL of the test PostgreSQL (HOOKLINE_TEST_DATABASE_URL)
-// whose search_path is a schema of this test's own, dropped at its end.
+// pgSchema returns a URL of the test PostgreSQL whose search_path is a
+// schema of this test's own, dropped at its end.
 func pgSchema(t *testing.T) string {
 	t.Helper()
-	base := os.Getenv("HOOKLINE_TEST_DATABASE_URL")
-	if base == "" {
-		t.Skip("HOOKLINE_TEST_DATABASE_URL is not set; the copy needs a real PostgreSQL " +
-			"(e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
-	}
-	var b [8]byte
-	rand.Read(b[:])
-	schema := "hl_copy_" + hex.EncodeToString(b[:])
-	exec := func(stmt string) {
-		conn, err := pgx.Connect(context.Background(), base)
-		if err == nil {
-			_, err = conn.Exec(context.Background(), stmt)
-			conn.Close(context.Background())
-		}
-		if err != nil {
-			t.Errorf("%s: %v", stmt, err)
-		}
-	}
-	exec("CREATE SCHEMA " + schema)
-	t.Cleanup(func() { exec("DROP SCHEMA " + schema + " CASCADE") })
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("HOOKLINE_TEST_DATABASE_URL: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return pgtest.NewSchema(t, pgtest.RequireURL(t))
 }
 
 // source is what the test writes into the SQLite store, to find again in
