@@ -84,6 +84,7 @@ func copyFrom(ctx context.Context, out io.Writer, d deps, from, databaseURL stri
 		fmt.Fprintf(out, "; %d rows were there already", skipped)
 	}
 	fmt.Fprintf(out, "; %d finished deliveries left behind (history).\n"+
-		"Start hookline serve with --database-url; keep the SQLite directory to read old attempts.\n", sum.FinishedLeft)
+		"Start hookline serve with --database-url. Do not start a server on %s again: it would send the\n"+
+		"copied pending deliveries a second time. Keep it aside to read old attempts.\n", sum.FinishedLeft, from)
 	return nil
 }
