@@ -1,0 +1,269 @@
+package server_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	svix "github.com/svix/svix-webhooks/go"
+)
+
+// These tests run two real `hookline serve` processes on one PostgreSQL
+// schema of their own, as several nodes of one deployment would.
+
+// Every node of these tests uses a short request timeout and lease, so
+// that a takeover happens within the test: a lease must exceed the
+// request timeout + 5s (config.Validate).
+const (
+	rateLimit          = 50 // per second, for TestNodeKilledSurvivorDelivers
+	nodeRequestTimeout = time.Second
+	nodeLease          = 10 * time.Second
+)
+
+// pgSchemaURL creates a schema for one test on the server named by
+// HOOKLINE_TEST_DATABASE_URL (skipping the test when it is unset), drops
+// it when the test ends, and returns a URL whose connections use it.
+func pgSchemaURL(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("HOOKLINE_TEST_DATABASE_URL")
+	if base == "" {
+		t.Skip("HOOKLINE_TEST_DATABASE_URL is not set; the multi-node tests need PostgreSQL")
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "hl_nodes_" + hex.EncodeToString(b[:])
+	run := func(sql string) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, base)
+		if err != nil {
+			t.Fatalf("connect to PostgreSQL: %v", err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Errorf("%s: %v", sql, err)
+		}
+	}
+	run("CREATE SCHEMA " + schema)
+	t.Cleanup(func() { run("DROP SCHEMA " + schema + " CASCADE") })
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("HOOKLINE_TEST_DATABASE_URL: %v", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// node is one `hookline serve` process of a multi-node test.
+type node struct {
+	*process
+	addr   string
+	client *svix.Svix
+}
+
+// startNode starts a node on databaseURL and waits until it answers.
+// Nodes of one test must be started one after the other: each stores the
+// admin token if it is new.
+func startNode(t *testing.T, databaseURL string, extra ...string) *node {
+	t.Helper()
+	bin, err := buildBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &node{process: &process{logs: &lockedBuffer{}}, addr: freePort(t)}
+	args := append([]string{"serve", "--addr", n.addr, "--database-url", databaseURL,
+		"--admin-token", testAdminToken, "--allow-private-targets",
+		"--retry-schedule", "100ms,200ms,400ms,800ms,1s,1s,1s,1s",
+		"--request-timeout", nodeRequestTimeout.String(), "--lease-duration", nodeLease.String()}, extra...)
+	n.cmd = exec.Command(bin, args...)
+	n.cmd.Stdout, n.cmd.Stderr = n.logs, n.logs
+	if err := n.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if n.cmd.ProcessState == nil {
+			_ = n.cmd.Process.Signal(syscall.SIGCONT) // a stopped process cannot die
+			_ = n.cmd.Process.Kill()
+			_ = n.cmd.Wait()
+		}
+		if t.Failed() {
+			t.Logf("node %s output:\n%s", n.addr, n.logs.String())
+		}
+	})
+	eventually(t, 30*time.Second, "node "+n.addr+" healthy", func() bool {
+		resp, err := httpClient.Get("http://" + n.addr + "/api/v1/health")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode/100 == 2
+	})
+	u, _ := url.Parse("http://" + n.addr)
+	n.client = svix.New(testAdminToken, &svix.SvixOptions{ServerUrl: u, HTTPClient: httpClient})
+	return n
+}
+
+// arrivalsByID groups a receiver's requests by webhook-id.
+func arrivalsByID(rcv *receiver) map[string][]time.Time {
+	out := map[string][]time.Time{}
+	for _, r := range rcv.requests() {
+		id := r.Header.Get("webhook-id")
+		out[id] = append(out[id], r.At)
+	}
+	return out
+}
+
+// TestNodeKilledSurvivorDelivers sends messages to two nodes and kills one
+// with SIGKILL mid-run: every message either node accepted arrives at
+// least once, the survivor finishes the dead node's deliveries once their
+// leases lapse, and a message arrives twice only if the dead node's
+// attempt reached the receiver before the survivor could have taken it
+// over.
+func TestNodeKilledSurvivorDelivers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs real processes on PostgreSQL")
+	}
+	t.Parallel()
+	dbURL := pgSchemaURL(t)
+	a := startNode(t, dbURL)
+	b := startNode(t, dbURL)
+	rcv := newReceiver(t)
+	ctx := context.Background()
+	app, err := a.client.Application.Create(ctx, &svix.ApplicationIn{Name: "two nodes"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A rate limit below the senders' pace keeps a backlog on both nodes,
+	// so the killed one leaves deliveries queued and in flight.
+	if _, err := a.client.Endpoint.Create(ctx, app.Id, &svix.EndpointIn{Url: rcv.URL, RateLimit: ptr(int32(rateLimit))}); err != nil {
+		t.Fatal(err)
+	}
+
+	var (
+		mu       sync.Mutex
+		accepted = map[string]string{} // message ID -> node that accepted it
+		stop     atomic.Bool
+		aDead    atomic.Bool
+		wg       sync.WaitGroup
+	)
+	const senders, maxPerSender = 6, 50
+	for i := range senders {
+		to := []*node{a, b}[i%2]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < maxPerSender && !stop.Load(); j++ {
+				msg, err := to.client.Message.Create(ctx, app.Id, &svix.MessageIn{EventType: "nodes.test", Payload: map[string]any{"n": j}})
+				if err == nil {
+					mu.Lock()
+					accepted[msg.Id] = to.addr
+					mu.Unlock()
+				} else if to == a && aDead.Load() {
+					return // a is dead; b's senders go on
+				} else {
+					t.Logf("send to %s: %v", to.addr, err)
+				}
+			}
+		}()
+	}
+	eventually(t, 30*time.Second, "deliveries flowing", func() bool { return rcv.count() >= 2*rateLimit })
+	if err := a.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	killedAt := time.Now()
+	aDead.Store(true)
+	_ = a.cmd.Wait()
+	// Let b take messages for a while after the kill, then stop.
+	time.Sleep(500 * time.Millisecond)
+	stop.Store(true)
+	wg.Wait()
+
+	mu.Lock()
+	want := len(accepted)
+	fromA := 0
+	for _, addr := range accepted {
+		if addr == a.addr {
+			fromA++
+		}
+	}
+	mu.Unlock()
+	t.Logf("accepted %d messages (%d by the killed node); receiver had %d requests at the kill", want, fromA, rcv.count())
+
+	// The survivor claims a dead node's delivery only once its lease
+	// lapsed, and polls at least every second; it sends at half the rate
+	// until the dead node leaves the live window (15s), then at the rate.
+	var arrivals map[string][]time.Time
+	eventually(t, nodeLease+15*time.Second+time.Duration(want/rateLimit+10)*time.Second, "every accepted message delivered", func() bool {
+		arrivals = arrivalsByID(rcv)
+		for id := range accepted {
+			if len(arrivals[id]) == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	var last, firstTakeover time.Time
+	takenOver := 0 // accepted by the dead node, first delivered after it could have sent them
+	for id, addr := range accepted {
+		first := arrivals[id][0]
+		last = maxTime(last, first)
+		if addr == a.addr && first.After(killedAt.Add(time.Second)) {
+			takenOver++
+			if firstTakeover.IsZero() || first.Before(firstTakeover) {
+				firstTakeover = first
+			}
+		}
+	}
+	t.Logf("the survivor delivered %d of the dead node's messages, the first %v after the kill (lease %v); the last message first arrived %v after the kill",
+		takenOver, firstTakeover.Sub(killedAt).Round(time.Millisecond), nodeLease, last.Sub(killedAt).Round(time.Millisecond))
+	if takenOver == 0 {
+		t.Fatalf("the dead node left nothing for the survivor to take over: the test did not exercise a takeover")
+	}
+	// The dead node's leases lapse at most nodeLease after the kill; the
+	// survivor's poller claims within a second of that. The slack is for
+	// a loaded machine, not a speed target.
+	if late := firstTakeover.Sub(killedAt); late > nodeLease+10*time.Second {
+		t.Errorf("the survivor took over %v after the kill, want within the lease %v (+10s slack)", late, nodeLease)
+	}
+
+	// An attempt the dead node started had at least the request timeout
+	// + 5s of lease left (delivery.leaseMargin), so the survivor could not
+	// take it over before killedAt + 5s; a request the dead node wrote
+	// just before the kill reaches the receiver's handler within well
+	// under that.
+	takeoverFloor := killedAt.Add(5 * time.Second)
+	dups := 0
+	for id, at := range arrivals {
+		if len(at) < 2 {
+			continue
+		}
+		dups++
+		if !at[0].Before(takeoverFloor) {
+			t.Errorf("message %s (accepted by %s) arrived %d times, first %v after the kill: a duplicate not caused by the kill",
+				id, accepted[id], len(at), at[0].Sub(killedAt))
+		}
+	}
+	t.Logf("all %d accepted messages arrived; %d arrived twice (attempts in flight at the kill)", want, dups)
+	if strings.Contains(b.logs.String(), "panic") {
+		t.Errorf("the survivor panicked:\n%s", b.logs.String())
+	}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
