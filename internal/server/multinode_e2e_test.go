@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -115,6 +116,28 @@ func startNode(t *testing.T, databaseURL string, extra ...string) *node {
 	return n
 }
 
+// twoNodes starts nodes a and b on a schema of the test's own (a with
+// aArgs), and creates through a an app with the endpoint ep.
+func twoNodes(t *testing.T, ep *svix.EndpointIn, aArgs ...string) (a, b *node, appID, epID string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs real processes on PostgreSQL")
+	}
+	dbURL := pgSchemaURL(t)
+	a = startNode(t, dbURL, aArgs...)
+	b = startNode(t, dbURL)
+	ctx := context.Background()
+	app, err := a.client.Application.Create(ctx, &svix.ApplicationIn{Name: t.Name()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := a.client.Endpoint.Create(ctx, app.Id, ep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, b, app.Id, out.Id
+}
+
 // arrivalsByID groups a receiver's requests by webhook-id.
 func arrivalsByID(rcv *receiver) map[string][]time.Time {
 	out := map[string][]time.Time{}
@@ -132,24 +155,12 @@ func arrivalsByID(rcv *receiver) map[string][]time.Time {
 // attempt reached the receiver before the survivor could have taken it
 // over.
 func TestNodeKilledSurvivorDelivers(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs real processes on PostgreSQL")
-	}
 	t.Parallel()
-	dbURL := pgSchemaURL(t)
-	a := startNode(t, dbURL)
-	b := startNode(t, dbURL)
 	rcv := newReceiver(t)
-	ctx := context.Background()
-	app, err := a.client.Application.Create(ctx, &svix.ApplicationIn{Name: "two nodes"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	// A rate limit below the senders' pace keeps a backlog on both nodes,
 	// so the killed one leaves deliveries queued and in flight.
-	if _, err := a.client.Endpoint.Create(ctx, app.Id, &svix.EndpointIn{Url: rcv.URL, RateLimit: ptr(int32(rateLimit))}); err != nil {
-		t.Fatal(err)
-	}
+	a, b, appID, _ := twoNodes(t, &svix.EndpointIn{Url: rcv.URL, RateLimit: ptr(int32(rateLimit))})
+	ctx := context.Background()
 
 	var (
 		mu       sync.Mutex
@@ -165,7 +176,7 @@ func TestNodeKilledSurvivorDelivers(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for j := 0; j < maxPerSender && !stop.Load(); j++ {
-				msg, err := to.client.Message.Create(ctx, app.Id, &svix.MessageIn{EventType: "nodes.test", Payload: map[string]any{"n": j}})
+				msg, err := to.client.Message.Create(ctx, appID, &svix.MessageIn{EventType: "nodes.test", Payload: map[string]any{"n": j}})
 				if err == nil {
 					mu.Lock()
 					accepted[msg.Id] = to.addr
@@ -266,4 +277,118 @@ func maxTime(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+// TestStalledNodeIsFenced pauses a node with SIGSTOP while its attempt is
+// in flight to a slow receiver, until its lease lapses and the other node
+// has delivered and recorded the message; then resumes it. The paused
+// node's late outcome (a failure) must be refused by the lease token, not
+// written over the other node's success: the delivery stays a success and
+// is not retried; the late attempt itself stays in the attempt log, as
+// the receiver did get it.
+func TestStalledNodeIsFenced(t *testing.T) {
+	t.Parallel()
+	rcv := newReceiver(t, http.StatusInternalServerError) // the first request fails, slowly
+	rcv.setDelay(3 * time.Second)
+	// a logs the fenced outcome at debug level.
+	a, b, appID, _ := twoNodes(t, &svix.EndpointIn{Url: rcv.URL}, "--log-level", "debug")
+	ctx := context.Background()
+	msg, err := a.client.Message.Create(ctx, appID, &svix.MessageIn{EventType: "fence.test", Payload: map[string]any{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcv.waitFor(t, 1, 10*time.Second) // a's attempt is in flight, held 3s
+	rcv.setDelay(0)
+	if err := a.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	stoppedAt := time.Now()
+
+	attempts := func() []svix.MessageAttemptOut {
+		t.Helper()
+		out, err := b.client.MessageAttempt.ListByMsg(ctx, appID, msg.Id, nil)
+		if err != nil {
+			t.Fatalf("list attempts: %v", err)
+		}
+		return out.Data
+	}
+	eventually(t, nodeLease+20*time.Second, "the other node to deliver and record", func() bool {
+		return len(attempts()) > 0
+	})
+	tookOver := time.Since(stoppedAt)
+	if got := attempts(); len(got) != 1 || got[0].Status != statusSuccess {
+		t.Fatalf("after the takeover, attempts = %+v; want one success", got)
+	}
+	if err := a.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 20*time.Second, "the resumed node to report its outcome fenced", func() bool {
+		return strings.Contains(a.logs.String(), "outcome fenced by a newer lease")
+	})
+	t.Logf("the other node took over %v after the pause (lease %v); the paused node's outcome was fenced", tookOver.Round(time.Millisecond), nodeLease)
+
+	// The late attempt did reach the receiver, so the attempt log keeps
+	// it; what fencing refuses is its effect on the delivery.
+	var ok, late int
+	for _, at := range attempts() {
+		switch {
+		case at.Status == statusSuccess:
+			ok++
+		default: // the 500, or a timeout when the paused node's clock ran out first
+			late++
+		}
+	}
+	if ok != 1 || late != 1 {
+		t.Errorf("attempts: %d successes and %d late failures, want 1 and 1", ok, late)
+	}
+	dests, err := b.client.MessageAttempt.ListAttemptedDestinations(ctx, appID, msg.Id, nil)
+	if err != nil || len(dests.Data) != 1 || dests.Data[0].Status != statusSuccess {
+		t.Errorf("delivery = %+v, %v; want success: the late failure must not reopen it", dests, err)
+	}
+	// Had the failure been applied, a retry would follow within 100ms.
+	time.Sleep(time.Second)
+	if n := rcv.count(); n != 2 {
+		t.Errorf("receiver got %d requests, want 2 (the stalled attempt and the takeover)", n)
+	}
+}
+
+// TestEndpointChangeReachesOtherNode enables an endpoint through node A
+// and checks that node B routes to it within a second, well before its
+// routing index would expire (a minute): A's change reached B as a
+// notification.
+func TestEndpointChangeReachesOtherNode(t *testing.T) {
+	t.Parallel()
+	rcv := newReceiver(t)
+	a, b, appID, epID := twoNodes(t, &svix.EndpointIn{Url: rcv.URL, Disabled: ptr(true)})
+	ctx := context.Background()
+	// B loads the app into its index: the endpoint is disabled, so this
+	// message goes nowhere.
+	if _, err := b.client.Message.Create(ctx, appID, &svix.MessageIn{EventType: "route.test", Payload: map[string]any{"before": true}}); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := a.client.Endpoint.Patch(ctx, appID, epID, &svix.EndpointPatch{Disabled: ptr(false)}); err != nil {
+		t.Fatal(err)
+	}
+	changedAt := time.Now()
+	sentAt := map[string]time.Time{}
+	for i := 0; i < 100 && rcv.count() == 0; i++ {
+		m, err := b.client.Message.Create(ctx, appID, &svix.MessageIn{EventType: "route.test", Payload: map[string]any{"after": i}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sentAt[m.Id] = time.Now()
+		time.Sleep(50 * time.Millisecond)
+	}
+	got := rcv.waitFor(t, 1, 10*time.Second)
+	first, ok := sentAt[got[0].Header.Get("webhook-id")]
+	if !ok {
+		t.Fatalf("receiver got %s, which was sent before the endpoint was enabled", got[0].Header.Get("webhook-id"))
+	}
+	// The first message B routed was accepted this long after the change.
+	seen := first.Sub(changedAt)
+	t.Logf("node B routed to the enabled endpoint %v after node A's change", seen.Round(time.Millisecond))
+	if seen > time.Second {
+		t.Errorf("node B saw node A's change after %v, want within 1s (its index TTL is a minute: the notification did not arrive)", seen)
+	}
 }
