@@ -392,3 +392,53 @@ func TestEndpointChangeReachesOtherNode(t *testing.T) {
 		t.Errorf("node B saw node A's change after %v, want within 1s (its index TTL is a minute: the notification did not arrive)", seen)
 	}
 }
+
+// TestRateLimitSplitAmongNodes sends to an endpoint limited to 10 a second
+// through two nodes at once: together they must keep to about the limit,
+// each sending at half of it, where two unaware nodes would send 20.
+func TestRateLimitSplitAmongNodes(t *testing.T) {
+	t.Parallel()
+	rcv := newReceiver(t)
+	const limit, perNode = 10, 15 // 15 at 5/s: queued at most 3s, well within the lease margin
+	a, b, appID, _ := twoNodes(t, &svix.EndpointIn{Url: rcv.URL, RateLimit: ptr(int32(limit))})
+	// Each node logs the count of live nodes when it changes; a learns of
+	// b at its next heartbeat (every 5s).
+	eventually(t, 20*time.Second, "both nodes counting two live nodes", func() bool {
+		return strings.Contains(a.logs.String(), "nodes=2") && strings.Contains(b.logs.String(), "nodes=2")
+	})
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for _, n := range []*node{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range perNode {
+				if _, err := n.client.Message.Create(ctx, appID, &svix.MessageIn{EventType: "rate.test", Payload: map[string]any{"i": i}}); err != nil {
+					t.Errorf("send to %s: %v", n.addr, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	got := rcv.waitFor(t, 2*perNode, 30*time.Second)
+
+	// The most arrivals in any one-second window. Each node's bucket
+	// (5/s, burst 1) allows 6 in a second; arrival jitter on a loaded
+	// machine may bunch one more per node: 14 at most. Nodes unaware of
+	// each other would reach about 2*limit+2.
+	most := 0
+	for i := range got {
+		n := 0
+		for j := i; j < len(got) && got[j].At.Sub(got[i].At) < time.Second; j++ {
+			n++
+		}
+		most = max(most, n)
+	}
+	span := got[len(got)-1].At.Sub(got[0].At)
+	t.Logf("%d deliveries over %v (%.1f/s); at most %d in one second; limit %d/s over 2 nodes",
+		len(got), span.Round(time.Millisecond), float64(len(got)-1)/span.Seconds(), most, limit)
+	if most > limit+4 {
+		t.Errorf("%d deliveries arrived within one second, want at most %d (limit %d/s split between 2 nodes)", most, limit+4, limit)
+	}
+}
