@@ -2,11 +2,8 @@ package server_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net/http"
 	"net/url"
-	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -15,8 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	svix "github.com/svix/svix-webhooks/go"
+
+	"github.com/hookline/hookline/internal/store/postgres/pgtest"
 )
 
 // These tests run two real `hookline serve` processes on one PostgreSQL
@@ -30,42 +28,6 @@ const (
 	nodeRequestTimeout = time.Second
 	nodeLease          = 10 * time.Second
 )
-
-// pgSchemaURL creates a schema for one test on the server named by
-// HOOKLINE_TEST_DATABASE_URL (skipping the test when it is unset), drops
-// it when the test ends, and returns a URL whose connections use it.
-func pgSchemaURL(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("HOOKLINE_TEST_DATABASE_URL")
-	if base == "" {
-		t.Skip("HOOKLINE_TEST_DATABASE_URL is not set; the multi-node tests need PostgreSQL")
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "hl_nodes_" + hex.EncodeToString(b[:])
-	run := func(sql string) {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Fatalf("connect to PostgreSQL: %v", err)
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, sql); err != nil {
-			t.Errorf("%s: %v", sql, err)
-		}
-	}
-	run("CREATE SCHEMA " + schema)
-	t.Cleanup(func() { run("DROP SCHEMA " + schema + " CASCADE") })
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("HOOKLINE_TEST_DATABASE_URL: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
 
 // node is one `hookline serve` process of a multi-node test.
 type node struct {
@@ -123,7 +85,7 @@ func twoNodes(t *testing.T, ep *svix.EndpointIn, aArgs ...string) (a, b *node, a
 	if testing.Short() {
 		t.Skip("runs real processes on PostgreSQL")
 	}
-	dbURL := pgSchemaURL(t)
+	dbURL := pgtest.NewSchema(t, pgtest.RequireURL(t))
 	a = startNode(t, dbURL, aArgs...)
 	b = startNode(t, dbURL)
 	ctx := context.Background()

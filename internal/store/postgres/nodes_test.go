@@ -6,10 +6,11 @@ import (
 	"time"
 
 	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/store/postgres/pgtest"
 )
 
 func TestNotifyReachesListenersOfTheSameSchemaOnly(t *testing.T) {
-	base := testURL(t)
+	base := pgtest.RequireURL(t)
 	t.Parallel()
 	s := openTest(t, base)
 	other := openTest(t, base) // another schema: must not hear s's events
@@ -79,7 +80,7 @@ func TestNotifyReachesListenersOfTheSameSchemaOnly(t *testing.T) {
 }
 
 func TestNodeHeartbeatCountsLiveNodes(t *testing.T) {
-	base := testURL(t)
+	base := pgtest.RequireURL(t)
 	t.Parallel()
 	s := openTest(t, base)
 	ctx := context.Background()
