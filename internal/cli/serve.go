@@ -37,6 +37,7 @@ variable, the --config file, the default.
 	fs.Bool("allow-private-targets", def.AllowPrivateTargets, usage("allow-private-targets", "allow endpoints on loopback and private networks (turns the SSRF guard off)"))
 	fs.String("retry-schedule", config.FormatRetrySchedule(def.RetrySchedule), usage("retry-schedule", `delays between attempts after the immediate first one, or "none"`))
 	fs.Duration("request-timeout", def.RequestTimeout, usage("request-timeout", "limit of one delivery attempt"))
+	fs.Duration("lease-duration", def.LeaseDuration, usage("lease-duration", "how long a node holds a delivery before another may take it over; 0: 2*request-timeout + 30s"))
 	fs.String("max-body-bytes", config.FormatBytes(def.MaxBodyBytes), usage("max-body-bytes", "largest accepted request body, e.g. 1048576 or 1MiB"))
 	fs.Duration("shutdown-timeout", def.ShutdownTimeout, usage("shutdown-timeout", "how long shutdown waits for in-flight deliveries"))
 	fs.Bool("dev", def.Dev, usage("dev", "zero-setup mode: implies --allow-private-targets, prints a ready curl line"))

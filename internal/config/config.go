@@ -32,6 +32,12 @@ type Config struct {
 	// RequestTimeout bounds one delivery attempt. --request-timeout,
 	// HOOKLINE_REQUEST_TIMEOUT, default 15s.
 	RequestTimeout time.Duration
+	// LeaseDuration is how long a node holds a delivery it is working on
+	// before another node may take it over (after a crash, or a stall).
+	// It must outlast an attempt and the writing of its outcome: more than
+	// RequestTimeout + 5s. --lease-duration, HOOKLINE_LEASE_DURATION,
+	// default 0, meaning 2*RequestTimeout + 30s.
+	LeaseDuration time.Duration
 	// MaxBodyBytes is the largest request body the API accepts; larger ones
 	// get 413. --max-body-bytes, HOOKLINE_MAX_BODY_BYTES, default 1 MiB.
 	MaxBodyBytes int64

@@ -42,6 +42,9 @@ var setters = map[string]setter{
 	"request-timeout": func(c *Config, v string) error {
 		return parseInto(&c.RequestTimeout, v, time.ParseDuration)
 	},
+	"lease-duration": func(c *Config, v string) error {
+		return parseInto(&c.LeaseDuration, v, time.ParseDuration)
+	},
 	"max-body-bytes": func(c *Config, v string) error {
 		return parseInto(&c.MaxBodyBytes, v, ParseBytes)
 	},

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // InvalidError lists every problem found in a configuration, so that one run
@@ -89,6 +90,14 @@ func (c Config) Validate() error {
 	}
 	if c.RequestTimeout <= 0 {
 		add("request-timeout: must be positive, got %s", c.RequestTimeout)
+	}
+	// The engine drops a queued attempt with less than the request
+	// timeout plus 5s of lease left (delivery.leaseMargin), so a shorter
+	// lease could never be worked under.
+	if c.LeaseDuration < 0 {
+		add("lease-duration: must be positive, or 0 for the default, got %s", c.LeaseDuration)
+	} else if c.LeaseDuration > 0 && c.RequestTimeout > 0 && c.LeaseDuration <= c.RequestTimeout+5*time.Second {
+		add("lease-duration: must be longer than request-timeout + 5s (%s), got %s", c.RequestTimeout+5*time.Second, c.LeaseDuration)
 	}
 	if c.ShutdownTimeout <= 0 {
 		add("shutdown-timeout: must be positive, got %s", c.ShutdownTimeout)

@@ -127,5 +127,6 @@ func (e *Engine) wake(appID, endpointID string) {
 	e.logger.Info("endpoint answers again: its waiting deliveries are due now", "app", appID, "endpoint", endpointID, "deliveries", n)
 	if n > 0 {
 		e.poll.wakeAt(now)
+		e.cluster.broadcast(store.Event{Kind: store.EventDeliveriesDue, At: now})
 	}
 }

@@ -61,6 +61,7 @@ type endpointQueue struct {
 	running bool
 	limiter *rate.Limiter // nil when the endpoint has no rate limit
 	limit   int
+	nodes   int // the live nodes limit is split among
 	slots   chan struct{}
 	breaker breaker
 }
@@ -161,7 +162,7 @@ func (d *dispatcher) drain(q *endpointQueue) {
 				continue
 			}
 		}
-		if lim := q.rateLimiter(t.RateLimit); lim != nil {
+		if lim := q.rateLimiter(t.RateLimit, d.e.cluster.liveNodes()); lim != nil {
 			if err := lim.Wait(ctx); err != nil {
 				return
 			}
@@ -188,16 +189,21 @@ func (d *dispatcher) drain(q *endpointQueue) {
 }
 
 // rateLimiter returns the endpoint's token bucket, following changes of
-// its rateLimit (deliveries per second).
-func (q *endpointQueue) rateLimiter(limit *int) *rate.Limiter {
+// its rateLimit (deliveries per second) and of the number of live nodes.
+// Each of n nodes sends at most limit/n per second, so together they keep
+// to the limit without talking to each other per delivery (cluster.go
+// counts the nodes; docs/multinode.md states the error this makes).
+func (q *endpointQueue) rateLimiter(limit *int, nodes int) *rate.Limiter {
 	if limit == nil || *limit <= 0 {
-		q.limiter, q.limit = nil, 0
+		q.limiter, q.limit, q.nodes = nil, 0, 0
 		return nil
 	}
-	if q.limiter == nil || q.limit != *limit {
+	nodes = max(nodes, 1)
+	if q.limiter == nil || q.limit != *limit || q.nodes != nodes {
 		// A burst of one spaces deliveries evenly: a receiver that asked
 		// for N per second never sees more than one every 1/N seconds.
-		q.limiter, q.limit = rate.NewLimiter(rate.Limit(*limit), 1), *limit
+		q.limiter = rate.NewLimiter(rate.Limit(float64(*limit)/float64(nodes)), 1)
+		q.limit, q.nodes = *limit, nodes
 	}
 	return q.limiter
 }

@@ -76,6 +76,13 @@ type Config struct {
 	// waiting behind it through sooner; the poller claims again at once
 	// while batches come back full.
 	ClaimBatch int
+	// HeartbeatInterval is how often the node records itself as alive,
+	// when the store keeps a node registry (store.NodeRegistry). Default 5s.
+	HeartbeatInterval time.Duration
+	// NodeLiveWindow: nodes seen within it count as live, and each
+	// endpoint's rate limit is split evenly among them. Default 3 times
+	// HeartbeatInterval.
+	NodeLiveWindow time.Duration
 	// ReleaseLeasesAtStart drops every lease before starting: right for
 	// SQLite, where this process alone owns the database file.
 	ReleaseLeasesAtStart bool
@@ -130,6 +137,15 @@ func (c *Config) setDefaults() error {
 	if c.ClaimBatch <= 0 {
 		c.ClaimBatch = 64
 	}
+	if c.HeartbeatInterval <= 0 {
+		c.HeartbeatInterval = 5 * time.Second
+	}
+	if c.NodeLiveWindow <= 0 {
+		c.NodeLiveWindow = 3 * c.HeartbeatInterval
+	}
+	if c.NodeLiveWindow <= c.HeartbeatInterval {
+		return fmt.Errorf("delivery: node live window %v must be longer than the heartbeat interval %v", c.NodeLiveWindow, c.HeartbeatInterval)
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -156,6 +172,7 @@ type Engine struct {
 	writer   *writer
 	dispatch *dispatcher
 	poll     *poller
+	cluster  *cluster
 
 	// runCtx lives until the hard stop; in-flight sends use it.
 	runCtx    context.Context
@@ -173,6 +190,7 @@ func New(cfg Config) (*Engine, error) {
 	e.writer = newWriter(e)
 	e.dispatch = newDispatcher(e)
 	e.poll = newPoller(e)
+	e.cluster = newCluster(e)
 	return e, nil
 }
 
@@ -192,6 +210,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	e.runCtx, e.cancelRun = context.WithCancel(context.WithoutCancel(ctx))
 	e.writer.start(&e.loops)
 	e.poll.start(&e.loops)
+	e.cluster.start(&e.loops)
 	return nil
 }
 
@@ -216,6 +235,7 @@ func (e *Engine) Stop(ctx context.Context) error {
 	}
 	e.cancelRun()
 	e.loops.Wait()
+	e.cluster.leave()
 	e.cfg.Client.CloseIdle()
 	return err
 }

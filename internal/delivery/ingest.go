@@ -91,9 +91,13 @@ func (e *Engine) Recover(ctx context.Context, p store.DeliveryRecoverParams) (in
 		return 0, fmt.Errorf("recover: %w", err)
 	}
 	e.poll.wakeAt(p.Now)
+	e.cluster.broadcast(store.Event{Kind: store.EventDeliveriesDue, At: p.Now})
 	return n, nil
 }
 
-// EndpointsChanged drops the app's endpoints from the routing index. It
-// implements api.Engine.
-func (e *Engine) EndpointsChanged(appID string) { e.index.Invalidate(appID) }
+// EndpointsChanged drops the app's endpoints from the routing index, here
+// and on the other nodes. It implements api.Engine.
+func (e *Engine) EndpointsChanged(appID string) {
+	e.index.Invalidate(appID)
+	e.cluster.broadcast(store.Event{Kind: store.EventEndpointsChanged, AppID: appID})
+}

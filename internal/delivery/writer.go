@@ -248,7 +248,7 @@ func (w *writer) afterOutcomes(outs []store.Outcome, applied []bool) {
 			continue
 		}
 		if o.DisableEndpoint {
-			e.index.Invalidate(o.Attempt.AppID)
+			e.EndpointsChanged(o.Attempt.AppID)
 			e.logger.Info("endpoint disabled: receiver answered 410 Gone", "app", o.Attempt.AppID, "endpoint", o.Attempt.EndpointID)
 		}
 		if (o.Status == webhook.StatusSending || o.Postpone) && o.NextAttemptAt != nil {
@@ -259,5 +259,6 @@ func (w *writer) afterOutcomes(outs []store.Outcome, applied []bool) {
 	}
 	if !earliest.IsZero() {
 		e.poll.wakeAt(earliest)
+		e.cluster.broadcast(store.Event{Kind: store.EventDeliveriesDue, At: earliest})
 	}
 }

@@ -94,6 +94,7 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 		Logger:               logger.With("component", "delivery"),
 		RetrySchedule:        cfg.RetrySchedule,
 		RequestTimeout:       cfg.RequestTimeout,
+		LeaseDuration:        cfg.LeaseDuration,
 		ReleaseLeasesAtStart: exclusive,
 		// SQLite has one writer; PostgreSQL commits several transactions
 		// at once, each group-committing what queued meanwhile.

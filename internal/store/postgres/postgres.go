@@ -49,6 +49,9 @@ var migrations embed.FS
 type Store struct {
 	pool   *pgxpool.Pool
 	logger *slog.Logger
+	// channel is where this database and schema's nodes notify each
+	// other (notify.go); set by migrate, which learns the schema.
+	channel string
 }
 
 var _ store.Store = (*Store)(nil)
@@ -125,6 +128,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err := s.pool.QueryRow(ctx, `SELECT current_database(), current_schema()`).Scan(&dbName, &schema); err != nil {
 		return wrapErr("migrations", err)
 	}
+	s.channel = channelName(dbName.String, schema.String)
 	h := fnv.New64a()
 	fmt.Fprintf(h, "hookline migrations\x00%s\x00%s", dbName.String, schema.String)
 	locker, err := lock.NewPostgresSessionLocker(
