@@ -64,12 +64,11 @@ type Config struct {
 	// Committers is how many group commits may run at once: 1 suits
 	// SQLite's single writer; PostgreSQL gains from a few. Default 1.
 	Committers int
-	// MaxBatch bounds the new messages in one group commit. Default 256.
+	// MaxBatch bounds the new messages in one group commit, and the
+	// deliveries they create. Default 256.
 	MaxBatch int
 	// OutcomeBatch bounds the outcomes in one commit of the writer.
-	// Default 64: outcomes update rows all over the deliveries table, and
-	// the requests waiting for the next commit should not wait for
-	// hundreds of them (a dead endpoint's postponements, say).
+	// Default 256.
 	OutcomeBatch int
 	// ClaimBatch bounds one claim of due deliveries. Default 64: a claim
 	// holds SQLite's one writer, and a smaller one lets the requests
@@ -132,7 +131,7 @@ func (c *Config) setDefaults() error {
 		c.MaxBatch = 256
 	}
 	if c.OutcomeBatch <= 0 {
-		c.OutcomeBatch = 64
+		c.OutcomeBatch = 256
 	}
 	if c.ClaimBatch <= 0 {
 		c.ClaimBatch = 64

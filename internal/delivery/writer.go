@@ -122,12 +122,19 @@ func (w *writer) run() {
 	retry := time.NewTimer(time.Hour)
 	defer retry.Stop()
 
+	// rows counts the deliveries the batch's messages create: a message to
+	// ten endpoints weighs ten.
+	rows := 0
 	// room gives the channels that still have room in this batch; a nil
-	// channel is never ready in a select.
+	// channel is never ready in a select. New messages are bounded by the
+	// delivery rows they create, so that under fan-out the outcomes of
+	// work already taken are written as fast as new work comes in: the
+	// accepted rate yields to the delivered rate, not the reverse, and
+	// latency stays low.
 	room := func() (chan *pendingMessage, chan store.Outcome) {
 		var m chan *pendingMessage
 		var o chan store.Outcome
-		if len(batch) < maxBatch {
+		if len(batch) < maxBatch && rows < maxBatch {
 			m = w.messages
 		}
 		if len(outs) < maxOutcomes {
@@ -149,6 +156,7 @@ func (w *writer) run() {
 			select {
 			case p := <-msgs:
 				batch = append(batch, p)
+				rows += max(1, len(p.item.Deliveries))
 			case o, ok := <-outCh:
 				if !ok {
 					outcomes = nil
@@ -173,6 +181,7 @@ func (w *writer) run() {
 			select {
 			case p := <-msgs:
 				batch = append(batch, p)
+				rows += max(1, len(p.item.Deliveries))
 			case o, ok := <-outCh:
 				if !ok {
 					outcomes = nil
@@ -196,7 +205,7 @@ func (w *writer) run() {
 			outs = outs[:0]
 		}
 		clear(batch)
-		batch = batch[:0]
+		batch, rows = batch[:0], 0
 	}
 }
 
