@@ -142,6 +142,17 @@ func (w *writer) run() {
 		}
 		return m, o
 	}
+	takeMessage := func(p *pendingMessage) {
+		batch = append(batch, p)
+		rows += max(1, len(p.item.Deliveries))
+	}
+	takeOutcome := func(o store.Outcome, ok bool) {
+		if !ok {
+			outcomes = nil // closed: the stop has begun
+			return
+		}
+		outs = append(outs, o)
+	}
 	for {
 		// Wait for work. Outcomes carried over a failed write are tried
 		// again after the backoff, or at once with the next message.
@@ -155,14 +166,9 @@ func (w *writer) run() {
 			msgs, outCh := room()
 			select {
 			case p := <-msgs:
-				batch = append(batch, p)
-				rows += max(1, len(p.item.Deliveries))
+				takeMessage(p)
 			case o, ok := <-outCh:
-				if !ok {
-					outcomes = nil
-					continue
-				}
-				outs = append(outs, o)
+				takeOutcome(o, ok)
 			case <-retry.C:
 			case <-w.e.runCtx.Done():
 				// Hard stop: outcomes not written are given up; their
@@ -180,14 +186,9 @@ func (w *writer) run() {
 			}
 			select {
 			case p := <-msgs:
-				batch = append(batch, p)
-				rows += max(1, len(p.item.Deliveries))
+				takeMessage(p)
 			case o, ok := <-outCh:
-				if !ok {
-					outcomes = nil
-					continue
-				}
-				outs = append(outs, o)
+				takeOutcome(o, ok)
 			default:
 				break drain
 			}
