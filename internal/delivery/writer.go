@@ -116,8 +116,10 @@ func (w *writer) run() {
 	maxBatch, maxOutcomes := w.e.cfg.MaxBatch, w.e.cfg.OutcomeBatch
 	batch := make([]*pendingMessage, 0, maxBatch)
 	items := make([]store.MessageCreate, 0, maxBatch)
-	outs := make([]store.Outcome, 0, maxOutcomes) // outcomes carried over a failed write included
-	outcomes := w.outcomes                        // nil once closed and drained
+	outs := make([]store.Outcome, 0, maxOutcomes)     // outcomes carried over a failed write included
+	outcomes := w.outcomes                            // nil once closed and drained
+	current := make([]store.Outcome, 0, maxOutcomes)  // what this commit writes
+	deferred := make([]store.Outcome, 0, maxOutcomes) // postponements left for the next
 	var backoff time.Duration
 	retry := time.NewTimer(time.Hour)
 	defer retry.Stop()
@@ -196,18 +198,47 @@ func (w *writer) run() {
 		if len(batch) == 0 && len(outs) == 0 {
 			continue
 		}
-		if err := w.write(batch, items[:0], outs); err != nil {
+		thisCommit, nextCommit := splitPostponements(outs, current[:0], deferred[:0])
+		if err := w.write(batch, items[:0], thisCommit); err != nil {
 			backoff = min(max(2*backoff, 50*time.Millisecond), 5*time.Second)
 			w.e.logger.Warn("write messages and outcomes; outcomes will be retried",
 				"messages", len(batch), "outcomes", len(outs), "err", err)
 		} else {
 			backoff = 0
 			clear(outs)
-			outs = outs[:0]
+			outs = append(outs[:0], nextCommit...)
 		}
+		clear(thisCommit)
+		clear(nextCommit)
+		current, deferred = thisCommit, nextCommit
 		clear(batch)
 		batch, rows = batch[:0], 0
 	}
+}
+
+// maxPostponesPerCommit bounds a dead endpoint's postponements in one
+// commit. Each updates a row somewhere in a large table (a random page),
+// and a commit of hundreds of them made the requests waiting for the next
+// commit wait tens of milliseconds; the rest go into the commits after,
+// with the new messages that arrive meanwhile.
+const maxPostponesPerCommit = 32
+
+// splitPostponements appends to now the outcomes of outs to write in this
+// commit, all but the postponements past maxPostponesPerCommit, which go
+// to later, in order.
+func splitPostponements(outs, now, later []store.Outcome) ([]store.Outcome, []store.Outcome) {
+	n := 0
+	for _, o := range outs {
+		if o.Postpone {
+			if n == maxPostponesPerCommit {
+				later = append(later, o)
+				continue
+			}
+			n++
+		}
+		now = append(now, o)
+	}
+	return now, later
 }
 
 // write commits one batch and answers its messages. On error the
