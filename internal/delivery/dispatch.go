@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -263,7 +264,18 @@ func (e *Engine) attempt(ctx context.Context, t *target, j job) verdict {
 		}
 	}
 	if res.Err != nil {
-		out.Attempt.Response = res.Err.Error()
+		// send keeps its error texts free of the URL, but the text is
+		// shown to anyone who can read attempts, so any credential of the
+		// URL that a transport error might quote is scrubbed here as well.
+		out.Attempt.Response = webhook.RedactURLSecrets(res.Err.Error(), t.URL)
+		// Without this line an attempt that got no answer leaves no trace
+		// in the log; the URL tells the operator where it went, without
+		// its credentials. Checked first so the hot path pays nothing for
+		// building it when debug is off.
+		if e.logger.Enabled(ctx, slog.LevelDebug) {
+			e.logger.Debug("attempt got no response", "app", j.appID, "endpoint", t.ID, "msg", j.msg.ID,
+				"url", webhook.RedactURL(t.URL), "err", out.Attempt.Response)
+		}
 	} else {
 		out.Attempt.Response = responseText(res.Body)
 	}
