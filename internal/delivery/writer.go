@@ -127,6 +127,9 @@ func (w *writer) run() {
 	// rows counts the deliveries the batch's messages create: a message to
 	// ten endpoints weighs ten.
 	rows := 0
+	// postpones counts the postponements in outs: only when there are
+	// more than a commit takes are they split off.
+	postpones := 0
 	// room gives the channels that still have room in this batch; a nil
 	// channel is never ready in a select. New messages are bounded by the
 	// delivery rows they create, so that under fan-out the outcomes of
@@ -154,6 +157,9 @@ func (w *writer) run() {
 			return
 		}
 		outs = append(outs, o)
+		if o.Postpone {
+			postpones++
+		}
 	}
 	for {
 		// Wait for work. Outcomes carried over a failed write are tried
@@ -198,19 +204,25 @@ func (w *writer) run() {
 		if len(batch) == 0 && len(outs) == 0 {
 			continue
 		}
-		thisCommit, nextCommit := splitPostponements(outs, current[:0], deferred[:0])
+		thisCommit, nextCommit, split := outs, []store.Outcome(nil), postpones > maxPostponesPerCommit
+		if split {
+			thisCommit, nextCommit = splitPostponements(outs, current[:0], deferred[:0])
+		}
 		if err := w.write(batch, items[:0], thisCommit); err != nil {
 			backoff = min(max(2*backoff, 50*time.Millisecond), 5*time.Second)
 			w.e.logger.Warn("write messages and outcomes; outcomes will be retried",
 				"messages", len(batch), "outcomes", len(outs), "err", err)
 		} else {
 			backoff = 0
-			clear(outs)
-			outs = append(outs[:0], nextCommit...)
+			postpones -= min(postpones, maxPostponesPerCommit)
+			n := copy(outs, nextCommit)
+			clear(outs[n:])
+			outs = outs[:n]
 		}
-		clear(thisCommit)
-		clear(nextCommit)
-		current, deferred = thisCommit, nextCommit
+		if split {
+			clear(thisCommit)
+			clear(nextCommit)
+		}
 		clear(batch)
 		batch, rows = batch[:0], 0
 	}
