@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"github.com/hookline/hookline/internal/store/storetest"
 	"testing"
 	"time"
 
@@ -40,7 +41,7 @@ func TestNotifyReachesListenersOfTheSameSchemaOnly(t *testing.T) {
 		t.Fatalf("other schema's first event = %+v, want a resync", e)
 	}
 
-	at := t0
+	at := storetest.T0
 	sent := []store.Event{
 		{Kind: store.EventEndpointsChanged, AppID: "app_1", Origin: "node-a"},
 		{Kind: store.EventDeliveriesDue, At: at, Origin: "node-b"},
@@ -92,31 +93,31 @@ func TestNodeHeartbeatCountsLiveNodes(t *testing.T) {
 		}
 		return n
 	}
-	if n := beat("a", t0); n != 1 {
+	if n := beat("a", storetest.T0); n != 1 {
 		t.Errorf("first node: live = %d, want 1", n)
 	}
-	if n := beat("b", t0.Add(time.Second)); n != 2 {
+	if n := beat("b", storetest.T0.Add(time.Second)); n != 2 {
 		t.Errorf("second node: live = %d, want 2", n)
 	}
 	// a stops beating; 20s on, b alone is live.
-	if n := beat("b", t0.Add(20*time.Second)); n != 1 {
+	if n := beat("b", storetest.T0.Add(20*time.Second)); n != 1 {
 		t.Errorf("after a's silence: live = %d, want 1", n)
 	}
-	if n := beat("a", t0.Add(21*time.Second)); n != 2 {
+	if n := beat("a", storetest.T0.Add(21*time.Second)); n != 2 {
 		t.Errorf("a back: live = %d, want 2", n)
 	}
 	if err := s.NodeLeave(ctx, "a"); err != nil {
 		t.Fatalf("NodeLeave: %v", err)
 	}
-	if n := beat("b", t0.Add(22*time.Second)); n != 1 {
+	if n := beat("b", storetest.T0.Add(22*time.Second)); n != 1 {
 		t.Errorf("after a left: live = %d, want 1", n)
 	}
 	if err := s.NodeLeave(ctx, "never-seen"); err != nil {
 		t.Errorf("NodeLeave of an unknown node: %v, want nil", err)
 	}
 	for _, p := range []store.NodeHeartbeatParams{
-		{NodeID: "", Now: t0, LiveSince: t0},
-		{NodeID: "c", Now: t0, LiveSince: t0.Add(time.Second)},
+		{NodeID: "", Now: storetest.T0, LiveSince: storetest.T0},
+		{NodeID: "c", Now: storetest.T0, LiveSince: storetest.T0.Add(time.Second)},
 	} {
 		if _, err := s.NodeHeartbeat(ctx, p); err == nil {
 			t.Errorf("NodeHeartbeat(%+v) = nil error, want one", p)

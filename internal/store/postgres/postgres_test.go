@@ -15,7 +15,6 @@ import (
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/postgres/pgtest"
 	"github.com/hookline/hookline/internal/store/storetest"
-	"github.com/hookline/hookline/internal/webhook"
 )
 
 func TestConformance(t *testing.T) {
@@ -36,30 +35,6 @@ func openTest(t testing.TB, base string) *Store {
 	return s
 }
 
-var t0 = time.Date(2030, 1, 2, 3, 4, 5, 678_000_000, time.UTC)
-
-// seed creates an app with one endpoint and returns their IDs.
-func seed(t testing.TB, s *Store) (appID, epID string) {
-	t.Helper()
-	ctx := context.Background()
-	appID, epID = "app_1", "ep_1"
-	if err := s.AppCreate(ctx, store.AppCreateParams{App: webhook.App{ID: appID, Name: "a", CreatedAt: t0, UpdatedAt: t0}}); err != nil {
-		t.Fatalf("AppCreate: %v", err)
-	}
-	ep := webhook.Endpoint{ID: epID, AppID: appID, URL: "https://example.com/", Version: 1, Secret: "whsec_x", CreatedAt: t0, UpdatedAt: t0}
-	if err := s.EndpointCreate(ctx, store.EndpointCreateParams{Endpoint: ep}); err != nil {
-		t.Fatalf("EndpointCreate: %v", err)
-	}
-	return appID, epID
-}
-
-func msg(appID, epID, id, eventID string, payload []byte) store.MessageCreate {
-	return store.MessageCreate{
-		Message:    webhook.Message{ID: id, AppID: appID, EventType: "user.created", EventID: eventID, Payload: payload, CreatedAt: t0},
-		Deliveries: []webhook.Delivery{{MsgID: id, EndpointID: epID, AppID: appID}},
-	}
-}
-
 // TestOpenConcurrent starts several nodes on one empty schema at once: the
 // advisory lock makes them migrate in turn, and each ends up usable.
 func TestOpenConcurrent(t *testing.T) {
@@ -78,7 +53,7 @@ func TestOpenConcurrent(t *testing.T) {
 		}
 		t.Cleanup(func() { stores[i].Close() })
 	}
-	appID, _ := seed(t, stores[0])
+	appID, _ := storetest.Seed(t, stores[0])
 	for i, s := range stores {
 		if _, err := s.AppGet(t.Context(), appID); err != nil {
 			t.Errorf("node %d: AppGet: %v", i, err)
@@ -100,9 +75,9 @@ func TestOpenKeepsLeases(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	appID, epID := seed(t, s)
-	mc := msg(appID, epID, "msg_1", "", []byte(`{}`))
-	mc.Lease = store.Lease{Owner: "node-a", Token: 1, ExpiresAt: t0.Add(time.Hour)}
+	appID, epID := storetest.Seed(t, s)
+	mc := storetest.Message(appID, epID, "msg_1", "", []byte(`{}`))
+	mc.Lease = store.Lease{Owner: "node-a", Token: 1, ExpiresAt: storetest.T0.Add(time.Hour)}
 	if errs, err := s.MessageCreateBatch(ctx, []store.MessageCreate{mc}); err != nil || errs[0] != nil {
 		t.Fatalf("MessageCreateBatch = %v, %v", errs, err)
 	}
@@ -111,7 +86,7 @@ func TestOpenKeepsLeases(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s2.Close()
-	cs, err := s2.DeliveryClaim(ctx, store.DeliveryClaimParams{Now: t0, Limit: 10, Lease: store.Lease{Owner: "node-b", ExpiresAt: t0.Add(time.Minute)}})
+	cs, err := s2.DeliveryClaim(ctx, store.DeliveryClaimParams{Now: storetest.T0, Limit: 10, Lease: store.Lease{Owner: "node-b", ExpiresAt: storetest.T0.Add(time.Minute)}})
 	if err != nil || len(cs) != 0 {
 		t.Fatalf("DeliveryClaim under node-a's live lease after another Open = %d claims, %v; want 0", len(cs), err)
 	}
@@ -120,7 +95,7 @@ func TestOpenKeepsLeases(t *testing.T) {
 func TestPayloadBytesExact(t *testing.T) {
 	s := openTest(t, pgtest.RequireURL(t))
 	ctx := t.Context()
-	appID, epID := seed(t, s)
+	appID, epID := storetest.Seed(t, s)
 	payloads := [][]byte{
 		[]byte(`{"z":1,"a":{"y":"\u0000","b":[3,2,1]},"m":"\u00e9\ud83d\ude00"}`),
 		[]byte("{\n  \"spaced\" :  true ,\"dup\":1,\"dup\":2}\n"),
@@ -129,7 +104,7 @@ func TestPayloadBytesExact(t *testing.T) {
 	}
 	var items []store.MessageCreate
 	for i, p := range payloads {
-		items = append(items, msg(appID, epID, fmt.Sprintf("msg_%d", i), "", p))
+		items = append(items, storetest.Message(appID, epID, fmt.Sprintf("msg_%d", i), "", p))
 	}
 	if errs, err := s.MessageCreateBatch(ctx, items); err != nil || errors.Join(errs...) != nil {
 		t.Fatalf("MessageCreateBatch = %v, %v", errs, err)
@@ -147,24 +122,24 @@ func TestPayloadBytesExact(t *testing.T) {
 func TestBatchSavepointIsolation(t *testing.T) {
 	s := openTest(t, pgtest.RequireURL(t))
 	ctx := t.Context()
-	appID, epID := seed(t, s)
-	first := msg(appID, epID, "msg_0", "evt", []byte(`{}`))
-	first.Idempotency = &store.Idempotency{Key: "k0", StatusCode: 202, Body: []byte(`{}`), CreatedAt: t0}
+	appID, epID := storetest.Seed(t, s)
+	first := storetest.Message(appID, epID, "msg_0", "evt", []byte(`{}`))
+	first.Idempotency = &store.Idempotency{Key: "k0", StatusCode: 202, Body: []byte(`{}`), CreatedAt: storetest.T0}
 	if errs, err := s.MessageCreateBatch(ctx, []store.MessageCreate{first}); err != nil || errs[0] != nil {
 		t.Fatalf("MessageCreateBatch = %v, %v", errs, err)
 	}
-	dupEvent := msg(appID, epID, "msg_2", "evt", []byte(`{}`))
-	dupEvent.Idempotency = &store.Idempotency{Key: "k2", StatusCode: 202, CreatedAt: t0}
-	dupKey := msg(appID, epID, "msg_3", "", []byte(`{}`))
-	dupKey.Idempotency = &store.Idempotency{Key: "k0", StatusCode: 202, CreatedAt: t0}
+	dupEvent := storetest.Message(appID, epID, "msg_2", "evt", []byte(`{}`))
+	dupEvent.Idempotency = &store.Idempotency{Key: "k2", StatusCode: 202, CreatedAt: storetest.T0}
+	dupKey := storetest.Message(appID, epID, "msg_3", "", []byte(`{}`))
+	dupKey.Idempotency = &store.Idempotency{Key: "k0", StatusCode: 202, CreatedAt: storetest.T0}
 	items := []store.MessageCreate{
-		msg(appID, epID, "msg_0", "", []byte(`{}`)), // ID taken
-		msg(appID, epID, "msg_1", "", []byte(`{}`)),
+		storetest.Message(appID, epID, "msg_0", "", []byte(`{}`)), // ID taken
+		storetest.Message(appID, epID, "msg_1", "", []byte(`{}`)),
 		dupEvent,
 		dupKey,
-		msg(appID, epID, "msg_4", "evt4", []byte(`{}`)),
-		msg(appID, "ep_gone", "msg_5", "", []byte(`{}`)),
-		msg("app_gone", epID, "msg_6", "", []byte(`{}`)),
+		storetest.Message(appID, epID, "msg_4", "evt4", []byte(`{}`)),
+		storetest.Message(appID, "ep_gone", "msg_5", "", []byte(`{}`)),
+		storetest.Message("app_gone", epID, "msg_6", "", []byte(`{}`)),
 	}
 	errs, err := s.MessageCreateBatch(ctx, items)
 	if err != nil {
@@ -219,7 +194,7 @@ func TestWriteSurvivesDeadPooledConnections(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	appID, epID := seed(t, s)
+	appID, epID := storetest.Seed(t, s)
 	for i := range 3 {
 		tag, err := admin.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 			WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = $1`, appName)
@@ -227,7 +202,7 @@ func TestWriteSurvivesDeadPooledConnections(t *testing.T) {
 			t.Fatalf("terminate the store's connections = %v, %v; want at least one", tag, err)
 		}
 		id := fmt.Sprintf("msg_%d", i)
-		if errs, err := s.MessageCreateBatch(ctx, []store.MessageCreate{msg(appID, epID, id, "", []byte(`{}`))}); err != nil || errs[0] != nil {
+		if errs, err := s.MessageCreateBatch(ctx, []store.MessageCreate{storetest.Message(appID, epID, id, "", []byte(`{}`))}); err != nil || errs[0] != nil {
 			t.Fatalf("MessageCreateBatch after the connections died = %v, %v; want it committed on a new connection", errs, err)
 		}
 		if _, err := s.MessageGet(ctx, appID, id); err != nil {

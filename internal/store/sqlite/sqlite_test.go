@@ -29,30 +29,6 @@ func openTest(t testing.TB, dir string) *Store {
 	return s
 }
 
-var t0 = time.Date(2030, 1, 2, 3, 4, 5, 678_000_000, time.UTC)
-
-// seed creates an app with one endpoint and returns their IDs.
-func seed(t testing.TB, s *Store) (appID, epID string) {
-	t.Helper()
-	ctx := context.Background()
-	appID, epID = "app_1", "ep_1"
-	if err := s.AppCreate(ctx, store.AppCreateParams{App: webhook.App{ID: appID, Name: "a", CreatedAt: t0, UpdatedAt: t0}}); err != nil {
-		t.Fatalf("AppCreate: %v", err)
-	}
-	ep := webhook.Endpoint{ID: epID, AppID: appID, URL: "https://example.com/", Version: 1, Secret: "whsec_x", CreatedAt: t0, UpdatedAt: t0}
-	if err := s.EndpointCreate(ctx, store.EndpointCreateParams{Endpoint: ep}); err != nil {
-		t.Fatalf("EndpointCreate: %v", err)
-	}
-	return appID, epID
-}
-
-func msg(appID, epID, id, eventID string, payload []byte) store.MessageCreate {
-	return store.MessageCreate{
-		Message:    webhook.Message{ID: id, AppID: appID, EventType: "user.created", EventID: eventID, Payload: payload, CreatedAt: t0},
-		Deliveries: []webhook.Delivery{{MsgID: id, EndpointID: epID, AppID: appID}},
-	}
-}
-
 func TestLockHeld(t *testing.T) {
 	dir := t.TempDir()
 	openTest(t, dir)
@@ -69,9 +45,9 @@ func TestReopenKeepsData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	appID, epID := seed(t, s)
-	mc := msg(appID, epID, "msg_1", "", []byte(`{"a":1}`))
-	mc.Lease = store.Lease{Owner: "node-a", Token: 1, ExpiresAt: t0.Add(time.Hour)}
+	appID, epID := storetest.Seed(t, s)
+	mc := storetest.Message(appID, epID, "msg_1", "", []byte(`{"a":1}`))
+	mc.Lease = store.Lease{Owner: "node-a", Token: 1, ExpiresAt: storetest.T0.Add(time.Hour)}
 	if errs, err := s.MessageCreateBatch(ctx, []store.MessageCreate{mc}); err != nil || errs[0] != nil {
 		t.Fatalf("MessageCreateBatch = %v, %v", errs, err)
 	}
@@ -87,7 +63,7 @@ func TestReopenKeepsData(t *testing.T) {
 	}
 	// Open released the dead process's lease: the delivery is claimable
 	// now, not only after the lease's hour.
-	cs, err := s.DeliveryClaim(ctx, store.DeliveryClaimParams{Now: t0, Limit: 10, Lease: store.Lease{Owner: "node-b", ExpiresAt: t0.Add(time.Minute)}})
+	cs, err := s.DeliveryClaim(ctx, store.DeliveryClaimParams{Now: storetest.T0, Limit: 10, Lease: store.Lease{Owner: "node-b", ExpiresAt: storetest.T0.Add(time.Minute)}})
 	if err != nil || len(cs) != 1 {
 		t.Fatalf("DeliveryClaim after reopen = %d claims, %v; want 1", len(cs), err)
 	}
@@ -99,26 +75,26 @@ func TestReopenKeepsData(t *testing.T) {
 func TestBatchSavepointIsolation(t *testing.T) {
 	s := openTest(t, t.TempDir())
 	ctx := context.Background()
-	appID, epID := seed(t, s)
-	first := msg(appID, epID, "msg_0", "evt", []byte(`{}`))
-	first.Idempotency = &store.Idempotency{Key: "k0", StatusCode: 202, Body: []byte(`{}`), CreatedAt: t0}
+	appID, epID := storetest.Seed(t, s)
+	first := storetest.Message(appID, epID, "msg_0", "evt", []byte(`{}`))
+	first.Idempotency = &store.Idempotency{Key: "k0", StatusCode: 202, Body: []byte(`{}`), CreatedAt: storetest.T0}
 	if errs, err := s.MessageCreateBatch(ctx, []store.MessageCreate{first}); err != nil || errs[0] != nil {
 		t.Fatalf("MessageCreateBatch = %v, %v", errs, err)
 	}
 
-	dupEvent := msg(appID, epID, "msg_2", "evt", []byte(`{}`)) // eventId reused
-	dupEvent.Idempotency = &store.Idempotency{Key: "k2", StatusCode: 202, CreatedAt: t0}
-	dupKey := msg(appID, epID, "msg_3", "", []byte(`{}`))
-	dupKey.Idempotency = &store.Idempotency{Key: "k0", StatusCode: 202, CreatedAt: t0}
+	dupEvent := storetest.Message(appID, epID, "msg_2", "evt", []byte(`{}`)) // eventId reused
+	dupEvent.Idempotency = &store.Idempotency{Key: "k2", StatusCode: 202, CreatedAt: storetest.T0}
+	dupKey := storetest.Message(appID, epID, "msg_3", "", []byte(`{}`))
+	dupKey.Idempotency = &store.Idempotency{Key: "k0", StatusCode: 202, CreatedAt: storetest.T0}
 	// An endpoint deleted between routing and commit is skipped; the
 	// message itself still commits.
-	goneEndpoint := msg(appID, "ep_gone", "msg_5", "", []byte(`{}`))
+	goneEndpoint := storetest.Message(appID, "ep_gone", "msg_5", "", []byte(`{}`))
 	items := []store.MessageCreate{
-		msg(appID, epID, "msg_1", "", []byte(`{}`)),
+		storetest.Message(appID, epID, "msg_1", "", []byte(`{}`)),
 		dupEvent,
 		dupKey,
-		msg(appID, epID, "msg_4", "evt4", []byte(`{}`)),
-		msg("app_gone", epID, "msg_6", "", []byte(`{}`)),
+		storetest.Message(appID, epID, "msg_4", "evt4", []byte(`{}`)),
+		storetest.Message("app_gone", epID, "msg_6", "", []byte(`{}`)),
 		goneEndpoint,
 	}
 	errs, err := s.MessageCreateBatch(ctx, items)
@@ -154,18 +130,18 @@ func TestBatchSavepointIsolation(t *testing.T) {
 func TestFencing(t *testing.T) {
 	s := openTest(t, t.TempDir())
 	ctx := context.Background()
-	appID, epID := seed(t, s)
-	mc := msg(appID, epID, "msg_1", "", []byte(`{}`))
-	mc.Lease = store.Lease{Owner: "node-a", Token: 1, ExpiresAt: t0.Add(time.Second)}
+	appID, epID := storetest.Seed(t, s)
+	mc := storetest.Message(appID, epID, "msg_1", "", []byte(`{}`))
+	mc.Lease = store.Lease{Owner: "node-a", Token: 1, ExpiresAt: storetest.T0.Add(time.Second)}
 	if errs, err := s.MessageCreateBatch(ctx, []store.MessageCreate{mc}); err != nil || errs[0] != nil {
 		t.Fatalf("MessageCreateBatch = %v, %v", errs, err)
 	}
 	// Before the ingest lease lapses nobody else can claim.
-	if cs, _ := s.DeliveryClaim(ctx, store.DeliveryClaimParams{Now: t0, Limit: 10, Lease: store.Lease{Owner: "b", ExpiresAt: t0.Add(time.Minute)}}); len(cs) != 0 {
+	if cs, _ := s.DeliveryClaim(ctx, store.DeliveryClaimParams{Now: storetest.T0, Limit: 10, Lease: store.Lease{Owner: "b", ExpiresAt: storetest.T0.Add(time.Minute)}}); len(cs) != 0 {
 		t.Fatalf("claim under a live lease = %d claims, want 0", len(cs))
 	}
 	// After, node b takes over with token 2.
-	now := t0.Add(2 * time.Second)
+	now := storetest.T0.Add(2 * time.Second)
 	cs, err := s.DeliveryClaim(ctx, store.DeliveryClaimParams{Now: now, Limit: 10, Lease: store.Lease{Owner: "b", ExpiresAt: now.Add(time.Minute)}})
 	if err != nil || len(cs) != 1 || cs[0].Lease.Token != 2 {
 		t.Fatalf("claim after lapse = %+v, %v; want one claim with token 2", cs, err)
@@ -197,7 +173,7 @@ func TestFencing(t *testing.T) {
 func TestPayloadBytesExact(t *testing.T) {
 	s := openTest(t, t.TempDir())
 	ctx := context.Background()
-	appID, epID := seed(t, s)
+	appID, epID := storetest.Seed(t, s)
 	payloads := [][]byte{
 		[]byte(`{"z":1,"a":{"y":"\u0000","b":[3,2,1]},"m":"\u00e9\ud83d\ude00"}`),
 		[]byte("{\n  \"spaced\" :  true ,\"dup\":1,\"dup\":2}\n"),
@@ -206,7 +182,7 @@ func TestPayloadBytesExact(t *testing.T) {
 	}
 	var items []store.MessageCreate
 	for i, p := range payloads {
-		items = append(items, msg(appID, epID, fmt.Sprintf("msg_%d", i), "", p))
+		items = append(items, storetest.Message(appID, epID, fmt.Sprintf("msg_%d", i), "", p))
 	}
 	if errs, err := s.MessageCreateBatch(ctx, items); err != nil || errors.Join(errs...) != nil {
 		t.Fatalf("MessageCreateBatch = %v, %v", errs, err)
@@ -217,7 +193,7 @@ func TestPayloadBytesExact(t *testing.T) {
 			t.Errorf("MessageGet(msg_%d).Payload = %q, %v; want %q", i, m.Payload, err, p)
 		}
 	}
-	cs, err := s.DeliveryClaim(ctx, store.DeliveryClaimParams{Now: t0, Limit: 10, Lease: store.Lease{Owner: "n", ExpiresAt: t0.Add(time.Minute)}})
+	cs, err := s.DeliveryClaim(ctx, store.DeliveryClaimParams{Now: storetest.T0, Limit: 10, Lease: store.Lease{Owner: "n", ExpiresAt: storetest.T0.Add(time.Minute)}})
 	if err != nil || len(cs) != len(payloads) {
 		t.Fatalf("DeliveryClaim = %d, %v", len(cs), err)
 	}
