@@ -303,36 +303,19 @@ var wakeSQL = fmt.Sprintf(`UPDATE deliveries d SET next_attempt_at = $1, updated
 // another transaction holds are skipped: a node claiming them is about to
 // attempt them anyway.
 func (s *Store) DeliveryWakeEndpoint(ctx context.Context, endpointID string, now time.Time) (int, error) {
-	total, after := 0, ""
-	for {
-		n, next := 0, after
-		err := s.write(ctx, "wake deliveries", func(tx pgx.Tx) error {
-			// A second try (see write) starts from the same place.
-			n, next = 0, after
+	return sqlbuild.Chunked(func(after string) (n int, last string, err error) {
+		err = s.write(ctx, "wake deliveries", func(tx pgx.Tx) error {
+			// Set, not added to: write may run this twice.
 			rows, err := tx.Query(ctx, wakeSQL, sqlbuild.Millis(now), endpointID, after)
 			if err != nil {
 				return wrapErr("wake deliveries", err)
 			}
 			defer rows.Close()
-			for rows.Next() {
-				var id string
-				if err := rows.Scan(&id); err != nil {
-					return wrapErr("wake deliveries", err)
-				}
-				n++
-				next = max(next, id)
-			}
-			if err := rows.Err(); err != nil {
+			if n, last, err = sqlbuild.ScanKeys(rows, after); err != nil {
 				return wrapErr("wake deliveries", err)
 			}
 			return nil
 		})
-		if err != nil {
-			return total, err
-		}
-		total, after = total+n, next
-		if n < store.WakeChunk {
-			return total, nil
-		}
-	}
+		return n, last, err
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 
+	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -207,4 +208,37 @@ func Collect[T any](rows Rows, reverse bool, scan func(Scanner) (T, error)) ([]T
 		Reverse(out)
 	}
 	return out, nil
+}
+
+// Chunked runs chunk from the start of a key order ("" comes first), each
+// time from the last key the previous one changed, until a chunk changes
+// fewer than store.WakeChunk rows; it returns how many changed in all. Each
+// chunk is a transaction of its own, so a long walk never holds the writer.
+func Chunked(chunk func(after string) (n int, last string, err error)) (int, error) {
+	total, after := 0, ""
+	for {
+		n, last, err := chunk(after)
+		if err != nil {
+			return total, err
+		}
+		total, after = total+n, last
+		if n < store.WakeChunk {
+			return total, nil
+		}
+	}
+}
+
+// ScanKeys reads a result of one key per row (an UPDATE's RETURNING): how
+// many rows, and the greatest key, or after when there is none.
+func ScanKeys(rows Rows, after string) (n int, last string, err error) {
+	last = after
+	for rows.Next() {
+		var key string
+		if err := rows.Scan(&key); err != nil {
+			return 0, after, err
+		}
+		n++
+		last = max(last, key)
+	}
+	return n, last, rows.Err()
 }

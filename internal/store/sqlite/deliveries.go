@@ -394,34 +394,19 @@ var wakeSQL = fmt.Sprintf(`UPDATE deliveries SET next_attempt_at = ?1, updated_a
 // DeliveryWakeEndpoint makes the endpoint's waiting deliveries due now,
 // store.WakeChunk at a time, walking its deliveries in key order.
 func (s *Store) DeliveryWakeEndpoint(ctx context.Context, endpointID string, now time.Time) (int, error) {
-	total, after := 0, ""
-	for {
-		n := 0
-		err := s.write(ctx, "wake deliveries", func(tx *sql.Tx) error {
+	return sqlbuild.Chunked(func(after string) (n int, last string, err error) {
+		err = s.write(ctx, "wake deliveries", func(tx *sql.Tx) error {
+			// Set, not added to: write may run this twice.
 			rows, err := tx.QueryContext(ctx, wakeSQL, sqlbuild.Millis(now), endpointID, after)
 			if err != nil {
 				return wrapErr("wake deliveries", err)
 			}
 			defer rows.Close()
-			for rows.Next() {
-				var id string
-				if err := rows.Scan(&id); err != nil {
-					return wrapErr("wake deliveries", err)
-				}
-				n++
-				after = max(after, id)
-			}
-			if err := rows.Err(); err != nil {
+			if n, last, err = sqlbuild.ScanKeys(rows, after); err != nil {
 				return wrapErr("wake deliveries", err)
 			}
 			return nil
 		})
-		if err != nil {
-			return total, err
-		}
-		total += n
-		if n < store.WakeChunk {
-			return total, nil
-		}
-	}
+		return n, last, err
+	})
 }
