@@ -23,3 +23,4 @@ func analyze(b *testing.B, s store.Store) {
 func BenchmarkMessageCreateBatch(b *testing.B)  { storebench.MessageCreateBatch(b, openBench) }
 func BenchmarkDeliveryRecordBatch(b *testing.B) { storebench.DeliveryRecordBatch(b, openBench) }
 func BenchmarkDeliveryClaim(b *testing.B)       { storebench.DeliveryClaim(b, openBench, analyze) }
+func BenchmarkWriteBatch(b *testing.B)          { storebench.WriteBatch(b, openBench) }

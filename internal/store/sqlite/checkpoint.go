@@ -12,6 +12,19 @@ import (
 // into the database file.
 const checkpointInterval = 500 * time.Millisecond
 
+// walRestartFrames is the WAL length at which the writer checkpoints
+// after its commit. The WAL starts again from its first frame only when a
+// write transaction begins with every frame already copied back; under
+// sustained writes the checkpointer's copy, on its own connection, always
+// ends a few commits behind, so without this the WAL never restarted: it
+// grew to 218 MB in a 20,000-message benchmark run, and every commit
+// appended to a growing file, whose fdatasync costs ext4 a journal commit
+// (measured on this disk, 80 KiB write+fdatasync: 0.38 ms appended, 0.21
+// ms overwriting). The writer's own checkpoint copies only what arrived
+// since the checkpointer's last pass, then the next commit restarts the
+// WAL. storebench WriteBatch/mix=8: 1.04 -> 0.83 ms a commit (medians of 4).
+const walRestartFrames = 1000
+
 // checkpointer copies committed WAL frames into the database file on its
 // own connection, off the writer's path. SQLite's automatic checkpoint
 // runs inside whichever commit crosses the threshold, so one request in

@@ -111,11 +111,11 @@ func (s *Store) open(ctx context.Context, dataDir string) error {
 	// per item. A 32 MiB page cache keeps the hot b-tree pages resident.
 	// journal_size_limit truncates the WAL back to 64 MiB after a
 	// checkpoint, so one burst does not hold its disk space for good.
-	// wal_autocheckpoint=0: the checkpointer does that work on its own
-	// connection (checkpoint.go).
+	// wal_autocheckpoint=walRestartFrames lets the writer finish what the
+	// checkpointer (checkpoint.go) leaves, so the WAL restarts.
 	writer := dsn(path, "immediate",
 		"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(on)",
-		"temp_store(memory)", "cache_size(-32768)", "journal_size_limit(67108864)", "wal_autocheckpoint(0)")
+		"temp_store(memory)", "cache_size(-32768)", "journal_size_limit(67108864)", "wal_autocheckpoint("+strconv.Itoa(walRestartFrames)+")")
 	s.w, err = sql.Open("sqlite3", writer)
 	if err != nil {
 		return fmt.Errorf("open writer: %w", err)

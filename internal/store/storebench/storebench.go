@@ -188,3 +188,45 @@ func DeliveryClaim(b *testing.B, open Opener, settle func(b *testing.B, s store.
 		})
 	}
 }
+
+// WriteBatch is the writer's steady state under the K=1 benchmark: each
+// commit carries `size` new messages (one leased delivery each) and the
+// successful outcomes of the previous commit's messages, as the engine's
+// writer does when closed-loop senders keep it busy. Run long enough
+// (-benchtime of a few seconds), it also shows what the WAL's growth or
+// reuse costs a commit.
+func WriteBatch(b *testing.B, open Opener) {
+	for _, size := range []int{8, 32} {
+		b.Run(fmt.Sprintf("mix=%d", size), func(b *testing.B) {
+			s := open(b)
+			appID, epID := seed(b, s)
+			ctx := context.Background()
+			lease := store.Lease{Owner: "node-a", Token: 1, ExpiresAt: t0.Add(time.Minute)}
+			items := make([]store.MessageCreate, size)
+			var outcomes []store.Outcome
+			n := 0
+			for b.Loop() {
+				for j := range items {
+					n++
+					items[j] = message(appID, epID, fmt.Sprintf("msg_%020d", n), lease)
+				}
+				errs, applied, err := s.WriteBatch(ctx, items, outcomes)
+				if err != nil || errs[0] != nil || (len(applied) > 0 && !applied[0]) {
+					b.Fatal(err, errs[0], applied)
+				}
+				outcomes = outcomes[:0]
+				for j := range items {
+					outcomes = append(outcomes, store.Outcome{
+						Attempt: webhook.Attempt{
+							ID: "atmpt_" + items[j].Message.ID[4:], MsgID: items[j].Message.ID, EndpointID: epID,
+							AppID: appID, URL: "https://example.com/", Status: webhook.StatusSuccess, ResponseStatusCode: 200,
+							ResponseDurationMs: 1, CreatedAt: t0,
+						},
+						Token: 1, Status: webhook.StatusSuccess,
+					})
+				}
+			}
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "msgs/s")
+		})
+	}
+}
