@@ -80,6 +80,17 @@ type Store interface {
 	EndpointUpdate(ctx context.Context, ep webhook.Endpoint) error
 	EndpointDelete(ctx context.Context, appID, id string) error
 	EndpointStats(ctx context.Context, p EndpointStatsParams) (webhook.EndpointStats, error)
+	// EndpointHealthRecord merges each record into its endpoint's health
+	// row, in one transaction, by the rules of webhook.EndpointHealth.Merge,
+	// so that nodes reporting the same endpoint do not overwrite each
+	// other. A record of an endpoint that no longer exists is dropped. The
+	// engine calls it about once a second with what it aggregated, never
+	// per attempt.
+	EndpointHealthRecord(ctx context.Context, records []webhook.EndpointHealth) error
+	// EndpointHealthList returns the health rows of an app's endpoints
+	// among EndpointIDs, ordered by endpoint ID; an endpoint with no row
+	// (never attempted) is absent.
+	EndpointHealthList(ctx context.Context, p EndpointHealthListParams) ([]webhook.EndpointHealth, error)
 
 	// MessageCreateBatch writes many messages with their deliveries in one
 	// transaction (group commit). It returns one error per item: nil,
@@ -211,6 +222,12 @@ type EndpointStatsParams struct {
 	EndpointID string
 	Since      time.Time
 	Until      time.Time
+}
+
+// EndpointHealthListParams names the endpoints whose health to read.
+type EndpointHealthListParams struct {
+	AppID       string
+	EndpointIDs []string
 }
 
 // WakeChunk is how many deliveries one transaction of

@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		{"App", testApps},
 		{"EventType", testEventTypes},
 		{"Endpoint", testEndpoints},
+		{"EndpointHealth", testEndpointHealth},
 		{"Message", testMessages},
 		{"MessageImport", testMessageImport},
 		{"Delivery", testDeliveries},

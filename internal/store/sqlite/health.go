@@ -1,0 +1,42 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/store/sqlbuild"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+var endpointHealthUpsertSQL = dialect.EndpointHealthUpsert()
+
+// EndpointHealthRecord merges records into endpoint_health in one
+// transaction (store.Store).
+func (s *Store) EndpointHealthRecord(ctx context.Context, records []webhook.EndpointHealth) error {
+	if len(records) == 0 {
+		return nil
+	}
+	return s.write(ctx, "record endpoint health", func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, endpointHealthUpsertSQL)
+		if err != nil {
+			return wrapErr("record endpoint health", err)
+		}
+		defer stmt.Close()
+		for _, h := range records {
+			if _, err := stmt.ExecContext(ctx, sqlbuild.EndpointHealthArgs(h)...); err != nil {
+				return wrapErr("record endpoint health", err)
+			}
+		}
+		return nil
+	})
+}
+
+// EndpointHealthList reads the health rows of an app's endpoints
+// (store.Store).
+func (s *Store) EndpointHealthList(ctx context.Context, p store.EndpointHealthListParams) ([]webhook.EndpointHealth, error) {
+	if len(p.EndpointIDs) == 0 {
+		return nil, nil
+	}
+	return queryList(ctx, s.r, "list endpoint health", dialect.EndpointHealthList(p), sqlbuild.ScanEndpointHealth)
+}
