@@ -223,16 +223,12 @@ const maxStoredResponse = 20000
 // returns what the attempt tells of the endpoint, for its circuit.
 func (e *Engine) attempt(ctx context.Context, t *target, j job) verdict {
 	now := e.cfg.Now()
-	ts := now.Unix()
-	body := j.msg.Payload
-	if body == nil {
-		body = []byte("{}") // the content was expunged; deliver an empty object
+	var res send.Result
+	if req, err := t.request(j.msg, now, e.cfg.RequestTimeout); err != nil {
+		res.Err = err // a request that cannot be built is a failed attempt, with the reason
+	} else {
+		res = e.cfg.Client.Send(ctx, req)
 	}
-	res := e.cfg.Client.Send(ctx, send.Request{
-		URL: t.URL, Body: body, Headers: t.Headers,
-		MsgID: j.msg.ID, Timestamp: ts, Signature: t.sign(j.msg.ID, ts, body, now),
-		Timeout: e.cfg.RequestTimeout,
-	})
 	if res.Err != nil && ctx.Err() != nil {
 		return verdictNone // cancelled by shutdown: not the receiver's failure; the lease brings it back
 	}
@@ -279,6 +275,8 @@ func (e *Engine) attempt(ctx context.Context, t *target, j job) verdict {
 	} else {
 		out.Attempt.Response = responseText(res.Body)
 	}
+	e.health.observe(&out.Attempt)
+	e.ops.afterAttempt(&j, &out.Attempt, out.Status, attempts)
 	e.writer.addOutcome(out)
 	switch {
 	case res.Err == nil && send.Succeeded(res.StatusCode):

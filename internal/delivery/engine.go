@@ -82,6 +82,17 @@ type Config struct {
 	// endpoint's rate limit is split evenly among them. Default 3 times
 	// HeartbeatInterval.
 	NodeLiveWindow time.Duration
+	// HealthFlushInterval is how often the endpoints' health, aggregated
+	// in memory from attempt outcomes, is merged into the store: what the
+	// health API reads is at most about this old. Default 1s.
+	HealthFlushInterval time.Duration
+	// OperationalAppID, when set, is the app that receives Hookline's own
+	// operational events (endpoint.created, message.attempt.failing, ...)
+	// about every other app, as ordinary messages (operational.go).
+	OperationalAppID string
+	// OperationalQueue bounds the operational events waiting to be
+	// published; beyond it they are dropped with a warning. Default 1024.
+	OperationalQueue int
 	// ReleaseLeasesAtStart drops every lease before starting: right for
 	// SQLite, where this process alone owns the database file.
 	ReleaseLeasesAtStart bool
@@ -145,6 +156,12 @@ func (c *Config) setDefaults() error {
 	if c.NodeLiveWindow <= c.HeartbeatInterval {
 		return fmt.Errorf("delivery: node live window %v must be longer than the heartbeat interval %v", c.NodeLiveWindow, c.HeartbeatInterval)
 	}
+	if c.HealthFlushInterval <= 0 {
+		c.HealthFlushInterval = time.Second
+	}
+	if c.OperationalQueue <= 0 {
+		c.OperationalQueue = defaultOperationalQueueLength
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -172,6 +189,14 @@ type Engine struct {
 	dispatch *dispatcher
 	poll     *poller
 	cluster  *cluster
+	health   *health
+	ops      *operational // nil without an operational app
+
+	// pings holds the endpoints with a ping in flight (ping.go).
+	pings sync.Map
+	// stopHealth ends the health flush loop; healthDone says it ended.
+	stopHealth chan struct{}
+	healthDone chan struct{}
 
 	// runCtx lives until the hard stop; in-flight sends use it.
 	runCtx    context.Context
@@ -190,6 +215,9 @@ func New(cfg Config) (*Engine, error) {
 	e.dispatch = newDispatcher(e)
 	e.poll = newPoller(e)
 	e.cluster = newCluster(e)
+	e.health = newHealth()
+	e.ops = newOperational(e)
+	e.stopHealth, e.healthDone = make(chan struct{}), make(chan struct{})
 	return e, nil
 }
 
@@ -210,6 +238,8 @@ func (e *Engine) Start(ctx context.Context) error {
 	e.writer.start(&e.loops)
 	e.poll.start(&e.loops)
 	e.cluster.start(&e.loops)
+	e.runHealthFlush(&e.loops)
+	e.ops.start(&e.loops)
 	return nil
 }
 
@@ -221,6 +251,7 @@ func (e *Engine) Stop(ctx context.Context) error {
 	e.poll.stop()
 	drained := make(chan struct{})
 	go func() {
+		e.ops.close()            // publishes the operational events queued
 		e.writer.closeMessages() // commits what was handed over, refuses more
 		e.dispatch.stop()        // waits for in-flight sends
 		e.writer.stop()          // writes their outcomes
@@ -232,6 +263,13 @@ func (e *Engine) Stop(ctx context.Context) error {
 	case <-ctx.Done():
 		err = fmt.Errorf("delivery: stop: %w", ctx.Err())
 	}
+	// The last outcomes are in: one more health flush records them,
+	// bounded even when the stop has run out of time.
+	close(e.stopHealth)
+	<-e.healthDone
+	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	e.flushHealth(flushCtx)
+	cancel()
 	e.cancelRun()
 	e.loops.Wait()
 	e.cluster.leave()

@@ -303,6 +303,10 @@ func (w *writer) afterOutcomes(outs []store.Outcome, applied []bool) {
 		if o.DisableEndpoint {
 			e.EndpointsChanged(o.Attempt.AppID)
 			e.logger.Info("endpoint disabled: receiver answered 410 Gone", "app", o.Attempt.AppID, "endpoint", o.Attempt.EndpointID)
+			e.ops.emit(opEvent{EndpointEvent: EndpointEvent{
+				Type: EventEndpointDisabled, AppID: o.Attempt.AppID, EndpointID: o.Attempt.EndpointID,
+				Trigger: "automatic", Reason: "the receiver answered 410 Gone",
+			}})
 		}
 		if (o.Status == webhook.StatusSending || o.Postpone) && o.NextAttemptAt != nil {
 			if earliest.IsZero() || o.NextAttemptAt.Before(earliest) {
