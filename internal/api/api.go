@@ -30,6 +30,14 @@ type Engine interface {
 	// EndpointsChanged tells the routing index that an app's endpoints
 	// were created, changed or deleted.
 	EndpointsChanged(appID string)
+	// Ping sends a signed hookline.ping request to an endpoint now and
+	// records the result in its health; delivery.ErrPingInFlight while
+	// another ping to it waits for its answer.
+	Ping(ctx context.Context, appID, endpointID string) (delivery.PingResult, error)
+	// EndpointEvent reports a committed change to an endpoint for the
+	// operational events; it never blocks, and does nothing without an
+	// operational app.
+	EndpointEvent(ev delivery.EndpointEvent)
 }
 
 // Config is the API's dependencies and settings.

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -31,6 +32,7 @@ type coreEngine struct {
 	recovers  []store.DeliveryRecoverParams
 	published []delivery.PublishParams
 	resends   []string // "msgID endpointID"
+	events    []delivery.EndpointEvent
 }
 
 func (e *coreEngine) Publish(ctx context.Context, p delivery.PublishParams) error {
@@ -90,6 +92,24 @@ func (e *coreEngine) EndpointsChanged(appID string) {
 	e.mu.Lock()
 	e.changed = append(e.changed, appID)
 	e.mu.Unlock()
+}
+
+// Ping is not exercised here: it sends a real request, which the
+// end-to-end tests (internal/server) check against real receivers.
+func (e *coreEngine) Ping(context.Context, string, string) (delivery.PingResult, error) {
+	return delivery.PingResult{}, errors.New("coreEngine does not ping")
+}
+
+func (e *coreEngine) EndpointEvent(ev delivery.EndpointEvent) {
+	e.mu.Lock()
+	e.events = append(e.events, ev)
+	e.mu.Unlock()
+}
+
+func (e *coreEngine) endpointEvents() []delivery.EndpointEvent {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]delivery.EndpointEvent(nil), e.events...)
 }
 
 func (e *coreEngine) changedCount() int {

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hookline/hookline/internal/delivery"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -124,7 +125,7 @@ func (a *API) saveHeaders(w http.ResponseWriter, r *http.Request, app webhook.Ap
 	if err := a.store.EndpointUpdate(r.Context(), ep); err != nil {
 		return err
 	}
-	a.engine.EndpointsChanged(app.ID)
+	a.endpointChanged(delivery.EventEndpointUpdated, app, nil, ep)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

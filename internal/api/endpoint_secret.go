@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hookline/hookline/internal/delivery"
 	"github.com/hookline/hookline/internal/signature"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -74,7 +75,7 @@ func (a *API) endpointSecretRotate(w http.ResponseWriter, r *http.Request) error
 	if err := a.store.EndpointUpdate(r.Context(), ep); err != nil {
 		return err
 	}
-	a.engine.EndpointsChanged(app.ID)
+	a.endpointChanged(delivery.EventEndpointUpdated, app, nil, ep)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

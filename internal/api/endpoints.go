@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hookline/hookline/internal/delivery"
 	"github.com/hookline/hookline/internal/signature"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
@@ -263,7 +264,7 @@ func (a *API) endpointCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	a.engine.EndpointsChanged(app.ID)
+	a.endpointChanged(delivery.EventEndpointCreated, app, nil, ep)
 	return nil
 }
 
@@ -289,7 +290,7 @@ func (a *API) endpointUpdate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ep, err := a.endpoint(r, app)
-	status := http.StatusOK
+	status, before := http.StatusOK, ep
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		if ep, err = a.newEndpoint(app, &in); err != nil {
@@ -299,6 +300,7 @@ func (a *API) endpointUpdate(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		status = http.StatusCreated
+		a.endpointChanged(delivery.EventEndpointCreated, app, nil, ep)
 	case err != nil:
 		return err
 	default:
@@ -307,8 +309,8 @@ func (a *API) endpointUpdate(w http.ResponseWriter, r *http.Request) error {
 		if err := endpointConflict(a.store.EndpointUpdate(r.Context(), ep)); err != nil {
 			return err
 		}
+		a.endpointChanged(delivery.EventEndpointUpdated, app, &before, ep)
 	}
-	a.engine.EndpointsChanged(app.ID)
 	writeJSON(w, status, renderEndpoint(ep))
 	return nil
 }
@@ -361,6 +363,7 @@ func (a *API) endpointPatch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	before := ep
 	now := a.now()
 	if in.URL.Set {
 		ep.URL = in.URL.Value
@@ -403,7 +406,7 @@ func (a *API) endpointPatch(w http.ResponseWriter, r *http.Request) error {
 	if err := endpointConflict(a.store.EndpointUpdate(r.Context(), ep)); err != nil {
 		return err
 	}
-	a.engine.EndpointsChanged(app.ID)
+	a.endpointChanged(delivery.EventEndpointUpdated, app, &before, ep)
 	writeJSON(w, http.StatusOK, renderEndpoint(ep))
 	return nil
 }
@@ -416,7 +419,7 @@ func (a *API) endpointDelete(w http.ResponseWriter, r *http.Request) error {
 	if err := a.store.EndpointDelete(r.Context(), app.ID, ep.ID); err != nil {
 		return err
 	}
-	a.engine.EndpointsChanged(app.ID)
+	a.endpointChanged(delivery.EventEndpointDeleted, app, nil, ep)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -30,6 +30,10 @@ func (nopEngine) Recover(context.Context, store.DeliveryRecoverParams) (int, err
 	return 0, nil
 }
 func (nopEngine) EndpointsChanged(string) {}
+func (nopEngine) Ping(context.Context, string, string) (delivery.PingResult, error) {
+	return delivery.PingResult{}, nil
+}
+func (nopEngine) EndpointEvent(delivery.EndpointEvent) {}
 
 // discardWriter is a ResponseWriter that keeps only the status, reusing
 // its header map, so that the benchmark counts the handler's allocations.

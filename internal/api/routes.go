@@ -76,6 +76,9 @@ func (a *API) routes(mux *http.ServeMux) {
 
 	// Hookline's own.
 	mux.Handle("GET /api/v1/openapi.json", openapi.Handler())
+	mux.HandleFunc("GET /api/v1/app/{app_id}/health", a.auth(appScoped, a.appHealth))
+	mux.HandleFunc("GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/health", a.auth(appScoped, a.endpointHealth))
+	mux.HandleFunc("POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/ping", a.auth(appScoped, a.endpointPing))
 
 	// Anything else under /api/ is a JSON 404, never the dashboard.
 	mux.HandleFunc("/api/", a.handle(func(w http.ResponseWriter, r *http.Request) error { return errNotFound() }))
