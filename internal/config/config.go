@@ -38,6 +38,12 @@ type Config struct {
 	// RequestTimeout + 5s. --lease-duration, HOOKLINE_LEASE_DURATION,
 	// default 0, meaning 2*RequestTimeout + 30s.
 	LeaseDuration time.Duration
+	// OperationalApp names (by ID or UID) the app that receives Hookline's
+	// own operational events (endpoint.created, message.attempt.failing,
+	// ...) about every other app, as ordinary messages. It must exist when
+	// the server starts. --operational-app, HOOKLINE_OPERATIONAL_APP,
+	// default empty: no operational events.
+	OperationalApp string
 	// MaxBodyBytes is the largest request body the API accepts; larger ones
 	// get 413. --max-body-bytes, HOOKLINE_MAX_BODY_BYTES, default 1 MiB.
 	MaxBodyBytes int64

@@ -45,6 +45,7 @@ var setters = map[string]setter{
 	"lease-duration": func(c *Config, v string) error {
 		return parseInto(&c.LeaseDuration, v, time.ParseDuration)
 	},
+	"operational-app": func(c *Config, v string) error { c.OperationalApp = v; return nil },
 	"max-body-bytes": func(c *Config, v string) error {
 		return parseInto(&c.MaxBodyBytes, v, ParseBytes)
 	},

@@ -88,6 +88,10 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 	if err != nil {
 		return fmt.Errorf("http client: %w", err)
 	}
+	opsApp, err := operationalApp(ctx, st, cfg.OperationalApp, time.Now())
+	if err != nil {
+		return err
+	}
 	engine, err := delivery.New(delivery.Config{
 		Store:                st,
 		Client:               client,
@@ -96,6 +100,7 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 		RequestTimeout:       cfg.RequestTimeout,
 		LeaseDuration:        cfg.LeaseDuration,
 		ReleaseLeasesAtStart: exclusive,
+		OperationalAppID:     opsApp,
 		// SQLite has one writer; PostgreSQL commits several transactions
 		// at once, each group-committing what queued meanwhile.
 		Committers: map[bool]int{true: 1, false: 4}[exclusive],
