@@ -116,10 +116,13 @@ func TestOperations(t *testing.T) {
 	for pattern, id := range map[string]string{
 		"POST /api/v1/app/{app_id}/msg":                              "v1.message.create",
 		"GET /api/v1/app/{app_id}/msg/{msg_id}/attempt/{attempt_id}": "v1.message-attempt.get",
-		"GET /api/v1/app":     "v1.application.list",
-		"GET /api/v1/health":  "v1.health.get",
-		"HEAD /api/v1/health": "v1.health.get-head",
-		"GET /api/v1/health/": "hookline.health.get",
+		"GET /api/v1/app":                 "v1.application.list",
+		"GET /api/v1/health":              "v1.health.get",
+		"HEAD /api/v1/health":             "v1.health.get-head",
+		"GET /api/v1/health/":             "hookline.health.get",
+		"GET /api/v1/app/{app_id}/health": "hookline.application.health.list",
+		"GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/health": "hookline.endpoint.health.get",
+		"POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/ping":  "hookline.endpoint.ping",
 	} {
 		got, ok := have[pattern]
 		if !ok {
