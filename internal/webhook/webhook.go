@@ -50,8 +50,11 @@ type Endpoint struct {
 	// signed with until they expire, so receivers can roll over.
 	Secret     string
 	OldSecrets []OldSecret
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// Delivery is how requests to the endpoint are made (body format,
+	// method, retries, timeout); its zero value is the default.
+	Delivery  DeliveryOptions
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // OldSecret is a rotated-out endpoint secret, kept signing until ExpiresAt.
