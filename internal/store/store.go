@@ -77,7 +77,13 @@ type Store interface {
 	EndpointCreate(ctx context.Context, p EndpointCreateParams) error
 	EndpointGet(ctx context.Context, appID, idOrUID string) (webhook.Endpoint, error)
 	EndpointList(ctx context.Context, p EndpointListParams) ([]webhook.Endpoint, error)
+	// EndpointUpdate writes every field but Delivery, which only
+	// EndpointDeliveryOptionsSet writes: the two are edited through
+	// different resources, and neither may undo the other's change.
 	EndpointUpdate(ctx context.Context, ep webhook.Endpoint) error
+	// EndpointDeliveryOptionsSet replaces an endpoint's delivery options
+	// and its updatedAt; ErrNotFound if the app has no such endpoint.
+	EndpointDeliveryOptionsSet(ctx context.Context, p EndpointDeliveryOptionsSetParams) error
 	EndpointDelete(ctx context.Context, appID, id string) error
 	EndpointStats(ctx context.Context, p EndpointStatsParams) (webhook.EndpointStats, error)
 	// EndpointHealthRecord merges each record into its endpoint's health
@@ -213,6 +219,15 @@ type EndpointCreateParams struct {
 type EndpointListParams struct {
 	AppID string
 	Page  Page
+}
+
+// EndpointDeliveryOptionsSetParams replaces one endpoint's delivery
+// options; the zero Options are the defaults (stored as NULL).
+type EndpointDeliveryOptionsSetParams struct {
+	AppID      string
+	EndpointID string
+	Options    webhook.DeliveryOptions
+	UpdatedAt  time.Time
 }
 
 // EndpointStatsParams counts an endpoint's deliveries created in

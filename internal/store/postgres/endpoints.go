@@ -16,7 +16,7 @@ import (
 // UID within the app, is taken; store.ErrNotFound if the app is gone.
 func (s *Store) EndpointCreate(ctx context.Context, p store.EndpointCreateParams) error {
 	e := p.Endpoint
-	meta, hdrs, olds, err := sqlbuild.EndpointJSON(e)
+	meta, hdrs, olds, opts, err := sqlbuild.EndpointJSON(e)
 	if err != nil {
 		return fmt.Errorf("insert endpoint: %w", err)
 	}
@@ -25,9 +25,9 @@ func (s *Store) EndpointCreate(ctx context.Context, p store.EndpointCreateParams
 			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO endpoints (`+sqlbuild.EndpointColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 			e.ID, e.AppID, sqlbuild.NullString(e.UID), e.URL, e.Description, e.Version, e.Disabled, e.RateLimit,
-			e.FilterTypes, e.Channels, meta, hdrs, e.Secret, olds, sqlbuild.Millis(e.CreatedAt), sqlbuild.Millis(e.UpdatedAt))
+			e.FilterTypes, e.Channels, meta, hdrs, e.Secret, olds, sqlbuild.Millis(e.CreatedAt), sqlbuild.Millis(e.UpdatedAt), opts)
 		switch {
 		case isUnique(err):
 			return fmt.Errorf("insert endpoint: %w", store.ErrConflict)
@@ -59,10 +59,10 @@ func (s *Store) EndpointList(ctx context.Context, p store.EndpointListParams) ([
 }
 
 // EndpointUpdate replaces an endpoint's fields (secret and old secrets
-// included: rotation is an update); store.ErrConflict if the new UID is
-// taken within the app.
+// included: rotation is an update) but its delivery options;
+// store.ErrConflict if the new UID is taken within the app.
 func (s *Store) EndpointUpdate(ctx context.Context, e webhook.Endpoint) error {
-	meta, hdrs, olds, err := sqlbuild.EndpointJSON(e)
+	meta, hdrs, olds, _, err := sqlbuild.EndpointJSON(e)
 	if err != nil {
 		return fmt.Errorf("update endpoint: %w", err)
 	}
@@ -78,6 +78,21 @@ func (s *Store) EndpointUpdate(ctx context.Context, e webhook.Endpoint) error {
 		return wrapErr("update endpoint", err)
 	}
 	return notFoundIfNone("update endpoint", tag)
+}
+
+// EndpointDeliveryOptionsSet replaces an endpoint's delivery options and
+// nothing else; store.ErrNotFound if the app has no such endpoint.
+func (s *Store) EndpointDeliveryOptionsSet(ctx context.Context, p store.EndpointDeliveryOptionsSetParams) error {
+	opts, err := sqlbuild.DeliveryOptions(p.Options)
+	if err != nil {
+		return fmt.Errorf("set delivery options: %w", err)
+	}
+	tag, err := s.exec(ctx, `UPDATE endpoints SET delivery_options = $1, updated_at = $2 WHERE app_id = $3 AND id = $4`,
+		opts, sqlbuild.Millis(p.UpdatedAt), p.AppID, p.EndpointID)
+	if err != nil {
+		return wrapErr("set delivery options", err)
+	}
+	return notFoundIfNone("set delivery options", tag)
 }
 
 // EndpointDelete deletes an endpoint; its deliveries go with it (foreign

@@ -3,6 +3,7 @@ package sqlbuild
 import (
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/hookline/hookline/internal/webhook"
@@ -112,4 +113,36 @@ func fromOldSecrets(v sql.NullString) ([]webhook.OldSecret, error) {
 		out[i] = webhook.OldSecret{Key: o.Key, ExpiresAt: FromMillis(o.ExpiresAt)}
 	}
 	return out, nil
+}
+
+// deliveryOptions is how webhook.DeliveryOptions are kept in
+// endpoints.delivery_options; absent fields are the defaults.
+type deliveryOptions struct {
+	Format      string `json:"format,omitempty"`
+	Template    string `json:"template,omitempty"`
+	ContentType string `json:"content_type,omitempty"`
+	Method      string `json:"method,omitempty"`
+	Retries     *int   `json:"retries,omitempty"`
+	TimeoutMs   int64  `json:"timeout_ms,omitempty"`
+}
+
+// DeliveryOptions encodes endpoints.delivery_options; the defaults are
+// NULL.
+func DeliveryOptions(o webhook.DeliveryOptions) (sql.NullString, error) {
+	return jsonText(deliveryOptions{
+		Format: o.Format, Template: o.Template, ContentType: o.ContentType, Method: o.Method,
+		Retries: o.Retries, TimeoutMs: o.Timeout.Milliseconds(),
+	}, o.IsZero())
+}
+
+// fromDeliveryOptions decodes endpoints.delivery_options.
+func fromDeliveryOptions(v sql.NullString) (webhook.DeliveryOptions, error) {
+	var o deliveryOptions
+	if err := FromJSON(v, &o); err != nil {
+		return webhook.DeliveryOptions{}, fmt.Errorf("delivery options: %w", err)
+	}
+	return webhook.DeliveryOptions{
+		Format: o.Format, Template: o.Template, ContentType: o.ContentType, Method: o.Method,
+		Retries: o.Retries, Timeout: time.Duration(o.TimeoutMs) * time.Millisecond,
+	}, nil
 }

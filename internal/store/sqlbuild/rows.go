@@ -29,7 +29,7 @@ const (
 	AppColumns       = `id, uid, name, rate_limit, metadata, created_at, updated_at`
 	EventTypeColumns = `name, description, archived, deprecated, feature_flag, schemas, created_at, updated_at`
 	EndpointColumns  = `id, app_id, uid, url, description, version, disabled, rate_limit, filter_types,
-	channels, metadata, headers, secret, old_secrets, created_at, updated_at`
+	channels, metadata, headers, secret, old_secrets, created_at, updated_at, delivery_options`
 	MessageColumns = `id, app_id, event_type, event_id, channels, payload, created_at`
 	AttemptColumns = `id, msg_id, endpoint_id, app_id, url, status, response_status_code, response,
 	response_duration_ms, trigger_type, created_at`
@@ -81,10 +81,11 @@ func (d Dialect) ScanEndpoint(sc Scanner) (webhook.Endpoint, error) {
 		uid              sql.NullString
 		rate             sql.NullInt64
 		meta, hdrs, olds sql.NullString
+		opts             sql.NullString
 		created, u       int64
 	)
 	if err := sc.Scan(&e.ID, &e.AppID, &uid, &e.URL, &e.Description, &e.Version, &e.Disabled, &rate,
-		d.ListDest(&e.FilterTypes), d.ListDest(&e.Channels), &meta, &hdrs, &e.Secret, &olds, &created, &u); err != nil {
+		d.ListDest(&e.FilterTypes), d.ListDest(&e.Channels), &meta, &hdrs, &e.Secret, &olds, &created, &u, &opts); err != nil {
 		return e, err
 	}
 	e.UID = uid.String
@@ -93,7 +94,9 @@ func (d Dialect) ScanEndpoint(sc Scanner) (webhook.Endpoint, error) {
 	var err error
 	if err = FromJSON(meta, &e.Metadata); err == nil {
 		if err = FromJSON(hdrs, &e.Headers); err == nil {
-			e.OldSecrets, err = fromOldSecrets(olds)
+			if e.OldSecrets, err = fromOldSecrets(olds); err == nil {
+				e.Delivery, err = fromDeliveryOptions(opts)
+			}
 		}
 	}
 	if err != nil {
@@ -102,16 +105,19 @@ func (d Dialect) ScanEndpoint(sc Scanner) (webhook.Endpoint, error) {
 	return e, nil
 }
 
-// EndpointJSON encodes the JSON text columns of e: metadata, headers and
-// old_secrets.
-func EndpointJSON(e webhook.Endpoint) (meta, hdrs, olds sql.NullString, err error) {
+// EndpointJSON encodes the JSON text columns of e: metadata, headers,
+// old_secrets and delivery_options.
+func EndpointJSON(e webhook.Endpoint) (meta, hdrs, olds, opts sql.NullString, err error) {
 	if meta, err = MapJSON(e.Metadata); err != nil {
 		return
 	}
 	if hdrs, err = MapJSON(e.Headers); err != nil {
 		return
 	}
-	olds, err = OldSecrets(e.OldSecrets)
+	if olds, err = OldSecrets(e.OldSecrets); err != nil {
+		return
+	}
+	opts, err = DeliveryOptions(e.Delivery)
 	return
 }
 

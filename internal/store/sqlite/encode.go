@@ -67,13 +67,13 @@ func (l jsonList) Scan(src any) error {
 
 // endpointColumnsJSON encodes the JSON text columns of e, its string lists
 // included.
-func endpointColumnsJSON(e webhook.Endpoint) (filter, chans, meta, hdrs, olds sql.NullString, err error) {
+func endpointColumnsJSON(e webhook.Endpoint) (filter, chans, meta, hdrs, olds, opts sql.NullString, err error) {
 	if filter, err = sqlbuild.ListJSON(e.FilterTypes); err != nil {
 		return
 	}
 	if chans, err = sqlbuild.ListJSON(e.Channels); err != nil {
 		return
 	}
-	meta, hdrs, olds, err = sqlbuild.EndpointJSON(e)
+	meta, hdrs, olds, opts, err = sqlbuild.EndpointJSON(e)
 	return
 }

@@ -15,7 +15,7 @@ import (
 // UID within the app, is taken; store.ErrNotFound if the app is gone.
 func (s *Store) EndpointCreate(ctx context.Context, p store.EndpointCreateParams) error {
 	e := p.Endpoint
-	filter, chans, meta, hdrs, olds, err := endpointColumnsJSON(e)
+	filter, chans, meta, hdrs, olds, opts, err := endpointColumnsJSON(e)
 	if err != nil {
 		return fmt.Errorf("insert endpoint: %w", err)
 	}
@@ -24,9 +24,9 @@ func (s *Store) EndpointCreate(ctx context.Context, p store.EndpointCreateParams
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO endpoints (`+sqlbuild.EndpointColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			e.ID, e.AppID, sqlbuild.NullString(e.UID), e.URL, e.Description, e.Version, e.Disabled, sqlbuild.NullInt(e.RateLimit),
-			filter, chans, meta, hdrs, e.Secret, olds, sqlbuild.Millis(e.CreatedAt), sqlbuild.Millis(e.UpdatedAt))
+			filter, chans, meta, hdrs, e.Secret, olds, sqlbuild.Millis(e.CreatedAt), sqlbuild.Millis(e.UpdatedAt), opts)
 		switch {
 		case isUnique(err):
 			return fmt.Errorf("insert endpoint: %w", store.ErrConflict)
@@ -59,10 +59,10 @@ func (s *Store) EndpointList(ctx context.Context, p store.EndpointListParams) ([
 }
 
 // EndpointUpdate replaces an endpoint's fields (secret and old secrets
-// included: rotation is an update); store.ErrConflict if the new UID is
-// taken within the app.
+// included: rotation is an update) but its delivery options;
+// store.ErrConflict if the new UID is taken within the app.
 func (s *Store) EndpointUpdate(ctx context.Context, e webhook.Endpoint) error {
-	filter, chans, meta, hdrs, olds, err := endpointColumnsJSON(e)
+	filter, chans, meta, hdrs, olds, _, err := endpointColumnsJSON(e)
 	if err != nil {
 		return fmt.Errorf("update endpoint: %w", err)
 	}
@@ -79,6 +79,23 @@ func (s *Store) EndpointUpdate(ctx context.Context, e webhook.Endpoint) error {
 			return wrapErr("update endpoint", err)
 		}
 		return notFoundIfNone("update endpoint", res)
+	})
+}
+
+// EndpointDeliveryOptionsSet replaces an endpoint's delivery options and
+// nothing else; store.ErrNotFound if the app has no such endpoint.
+func (s *Store) EndpointDeliveryOptionsSet(ctx context.Context, p store.EndpointDeliveryOptionsSetParams) error {
+	opts, err := sqlbuild.DeliveryOptions(p.Options)
+	if err != nil {
+		return fmt.Errorf("set delivery options: %w", err)
+	}
+	return s.write(ctx, "set delivery options", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE endpoints SET delivery_options = ?, updated_at = ? WHERE app_id = ? AND id = ?`,
+			opts, sqlbuild.Millis(p.UpdatedAt), p.AppID, p.EndpointID)
+		if err != nil {
+			return wrapErr("set delivery options", err)
+		}
+		return notFoundIfNone("set delivery options", res)
 	})
 }
 

@@ -44,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 		{"EventType", testEventTypes},
 		{"Endpoint", testEndpoints},
 		{"EndpointHealth", testEndpointHealth},
+		{"EndpointDeliveryOptions", testEndpointDeliveryOptions},
 		{"Message", testMessages},
 		{"MessageImport", testMessageImport},
 		{"Delivery", testDeliveries},
