@@ -95,6 +95,7 @@ func fill(t *testing.T, dir, receiverURL string) source {
 			Channels: []string{"eu"}, Metadata: map[string]string{"team": "billing"},
 			Headers: map[string]string{"X-Api-Key": "k1"}, Secret: secret,
 			OldSecrets: []webhook.OldSecret{{Key: oldSecret, ExpiresAt: t0.Add(24 * time.Hour)}},
+			Delivery:   webhook.DeliveryOptions{Format: webhook.FormatJSON, Method: "PUT", Retries: &epRL, Timeout: 3 * time.Second},
 			CreatedAt:  t0, UpdatedAt: t0.Add(time.Second)},
 		{ID: webhook.NewID(webhook.PrefixEndpoint, t0.Add(time.Second)), AppID: app, URL: receiverURL + "/disabled",
 			Version: 1, Disabled: true, Secret: secret, CreatedAt: t0, UpdatedAt: t0},
