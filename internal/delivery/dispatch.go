@@ -224,8 +224,12 @@ const maxStoredResponse = 20000
 func (e *Engine) attempt(ctx context.Context, t *target, j job) verdict {
 	now := e.cfg.Now()
 	var res send.Result
-	if req, err := t.request(j.msg, now, e.cfg.RequestTimeout); err != nil {
-		res.Err = err // a request that cannot be built is a failed attempt, with the reason
+	req, renderErr := t.request(j.msg, now, e.cfg.RequestTimeout)
+	if renderErr != nil {
+		// The request could not be built (a template failing on this
+		// payload): a failed attempt with the reason, retried on the
+		// schedule like any failure, so options fixed meanwhile apply.
+		res.Err = renderErr
 	} else {
 		res = e.cfg.Client.Send(ctx, req)
 	}
@@ -253,7 +257,7 @@ func (e *Engine) attempt(ctx context.Context, t *target, j job) verdict {
 	default:
 		out.Attempt.Status = webhook.StatusFail
 		out.Status = webhook.StatusFail
-		if delay, ok := NextAttempt(e.cfg.RetrySchedule, attempts, res.RetryAfter, e.cfg.Rand); ok {
+		if delay, ok := NextAttemptWithin(e.cfg.RetrySchedule, t.retries(e.cfg.RetrySchedule), attempts, res.RetryAfter, e.cfg.Rand); ok {
 			next := e.now().Add(delay)
 			out.Status = webhook.StatusSending
 			out.NextAttemptAt = &next
@@ -279,6 +283,8 @@ func (e *Engine) attempt(ctx context.Context, t *target, j job) verdict {
 	e.ops.afterAttempt(&j, &out.Attempt, out.Status, attempts)
 	e.writer.addOutcome(out)
 	switch {
+	case renderErr != nil:
+		return verdictNone // the receiver was not asked: its circuit learns nothing
 	case res.Err == nil && send.Succeeded(res.StatusCode):
 		return verdictUp
 	case res.Err != nil, res.StatusCode >= 500, res.StatusCode == http.StatusTooManyRequests:

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hookline/hookline/internal/delivery/render"
 	"github.com/hookline/hookline/internal/signature"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
@@ -39,11 +40,17 @@ type appTargets struct {
 	byID    map[string]*target
 }
 
-// target is an endpoint with its signing keys decoded once.
+// target is an endpoint with its signing keys decoded and its delivery
+// template compiled once, when the index loads it, not per attempt.
 type target struct {
 	webhook.Endpoint
 	key     []byte
 	oldKeys []oldKey
+	// render makes the bodies; nil when the delivery options do not
+	// compile (saved by a version with other rules), and then renderErr
+	// says why, and every attempt fails with it.
+	render    *render.Renderer
+	renderErr error
 }
 
 type oldKey struct {
@@ -112,6 +119,12 @@ func newTarget(ep webhook.Endpoint) (*target, error) {
 		return nil, fmt.Errorf("endpoint %s secret: %w", ep.ID, err)
 	}
 	t := &target{Endpoint: ep, key: key}
+	// One endpoint's options that no longer compile must not stop its
+	// app's other endpoints from loading: its attempts fail with the
+	// reason instead (request.go).
+	if t.render, err = render.New(ep.Delivery); err != nil {
+		t.renderErr = fmt.Errorf("endpoint %s delivery options: %w", ep.ID, err)
+	}
 	for _, old := range ep.OldSecrets {
 		k, err := signature.DecodeSecret(old.Key)
 		if err != nil {

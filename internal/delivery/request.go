@@ -1,25 +1,67 @@
 package delivery
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/hookline/hookline/internal/delivery/send"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
+// emptyPayload is what is delivered once a message's content was
+// expunged: an empty object, in every format.
+var emptyPayload = []byte("{}")
+
 // request builds the signed HTTP request that delivers msg to t at now:
-// every attempt, every retry and every ping is built here, so what a ping
-// checks is what a delivery sends. Today that is the payload as received,
-// POSTed as JSON; the error is for bodies that can fail to build.
+// every attempt, every retry, every ping and every preview is built here,
+// so what a ping checks is what a delivery sends. The body is in t's
+// format, with its method and content type, and the signature covers
+// exactly the body's bytes. timeout is the server's; the endpoint's own,
+// when set, wins. The json format passes the payload through untouched,
+// so it costs what it did before formats existed; the error is a body
+// that cannot be built (options that do not compile, a template failing
+// on this payload).
 func (t *target) request(msg webhook.Message, now time.Time, timeout time.Duration) (send.Request, error) {
+	if t.renderErr != nil {
+		return send.Request{}, t.renderErr
+	}
+	payload := msg.Payload
+	if payload == nil {
+		payload = emptyPayload
+	}
 	ts := now.Unix()
-	body := msg.Payload
-	if body == nil {
-		body = []byte("{}") // the content was expunged; deliver an empty object
+	body := payload
+	if !t.render.Passthrough() {
+		var err error
+		if body, err = t.render.Body(msg.ID, msg.EventType, ts, payload); err != nil {
+			return send.Request{}, fmt.Errorf("render %s body: %w", t.Delivery.EffectiveFormat(), err)
+		}
+	}
+	if t.Delivery.Timeout != 0 {
+		timeout = t.Delivery.Timeout
 	}
 	return send.Request{
-		URL: t.URL, Body: body, Headers: t.Headers,
-		MsgID: msg.ID, Timestamp: ts, Signature: t.sign(msg.ID, ts, body, now),
-		Timeout: timeout,
+		URL: t.URL, Method: t.Delivery.Method, Body: body, ContentType: t.Delivery.EffectiveContentType(), Headers: t.Headers,
+		MsgID: msg.ID, Timestamp: ts, Signature: t.sign(msg.ID, ts, body, now), Timeout: timeout,
 	}, nil
+}
+
+// retries is how many attempts may follow the first.
+func (t *target) retries(schedule []time.Duration) int {
+	if t.Delivery.Retries != nil {
+		return *t.Delivery.Retries
+	}
+	return len(schedule)
+}
+
+// PreviewRequest builds the request an attempt to ep would make at now,
+// without sending it, so a customer can see it before saving options.
+// Options that do not compile, or a body that does not render, are the
+// error.
+func PreviewRequest(ep webhook.Endpoint, msg webhook.Message, now time.Time) (send.Request, error) {
+	t, err := newTarget(ep)
+	if err != nil {
+		return send.Request{}, err
+	}
+	return t.request(msg, now, 0)
 }

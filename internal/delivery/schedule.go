@@ -19,10 +19,18 @@ const maxRetryAfter = 24 * time.Hour
 // Retry-After longer than the scheduled delay wins, capped at 24h. rnd
 // returns a float in [0, 1); pass rand.Float64 outside tests.
 func NextAttempt(schedule []time.Duration, attempts int, retryAfter time.Duration, rnd func() float64) (delay time.Duration, ok bool) {
-	if attempts < 1 || attempts > len(schedule) {
+	return NextAttemptWithin(schedule, len(schedule), attempts, retryAfter, rnd)
+}
+
+// NextAttemptWithin is NextAttempt for an endpoint that allows retries
+// attempts after the first: the schedule's delays in order, its last one
+// repeated when retries outnumber them. An empty schedule has no delay to
+// repeat, so it allows no retry whatever retries says.
+func NextAttemptWithin(schedule []time.Duration, retries, attempts int, retryAfter time.Duration, rnd func() float64) (delay time.Duration, ok bool) {
+	if attempts < 1 || attempts > retries || len(schedule) == 0 {
 		return 0, false
 	}
-	base := schedule[attempts-1]
+	base := schedule[min(attempts, len(schedule))-1]
 	jitter := (rnd()*2 - 1) * jitterFraction * float64(base)
 	delay = base + time.Duration(jitter)
 	if retryAfter > delay {

@@ -44,3 +44,30 @@ func TestNextAttemptJitterStaysInBounds(t *testing.T) {
 		}
 	}
 }
+
+func TestNextAttemptWithin(t *testing.T) {
+	schedule := []time.Duration{time.Second, time.Minute}
+	half := func() float64 { return 0.5 }
+	tests := []struct {
+		schedule          []time.Duration
+		retries, attempts int
+		want              time.Duration
+		wantOK            bool
+	}{
+		{schedule, 0, 1, 0, false},
+		{schedule, 1, 1, time.Second, true},
+		{schedule, 1, 2, 0, false},
+		{schedule, 2, 2, time.Minute, true},
+		{schedule, 2, 3, 0, false},
+		{schedule, 10, 3, time.Minute, true}, // the last delay repeats
+		{schedule, 10, 10, time.Minute, true},
+		{schedule, 10, 11, 0, false},
+		{nil, 5, 1, 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := NextAttemptWithin(tt.schedule, tt.retries, tt.attempts, 0, half)
+		if got != tt.want || ok != tt.wantOK {
+			t.Errorf("NextAttemptWithin(%v, %d, %d) = %v, %v; want %v, %v", tt.schedule, tt.retries, tt.attempts, got, ok, tt.want, tt.wantOK)
+		}
+	}
+}

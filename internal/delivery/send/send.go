@@ -320,6 +320,20 @@ func (c *Client) Send(ctx context.Context, req Request) Result {
 }
 
 func (c *Client) setHeaders(h http.Header, req *Request) {
+	h[hUserAgent] = c.userAgent
+	setRequestHeaders(h, req)
+}
+
+// Header returns the headers Send sets for req, except User-Agent and the
+// Basic authorization made of URL credentials: what a preview of the
+// request shows.
+func Header(req *Request) http.Header {
+	h := make(http.Header, 8+len(req.Headers))
+	setRequestHeaders(h, req)
+	return h
+}
+
+func setRequestHeaders(h http.Header, req *Request) {
 	ts := strconv.FormatInt(req.Timestamp, 10)
 	contentType := req.ContentType
 	if contentType == "" {
@@ -331,7 +345,6 @@ func (c *Client) setHeaders(h http.Header, req *Request) {
 	vals := [...]string{contentType, req.MsgID, ts, req.Signature}
 	backing := vals[:]
 	h[hContentType] = backing[0:1:1]
-	h[hUserAgent] = c.userAgent
 	h[hWebhookID] = backing[1:2:2]
 	h[hWebhookTS] = backing[2:3:3]
 	h[hWebhookSig] = backing[3:4:4]
