@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hookline/hookline/internal/delivery"
+	"github.com/hookline/hookline/internal/delivery/send"
 	"github.com/hookline/hookline/internal/store"
 )
 
@@ -50,6 +51,12 @@ type Config struct {
 	MaxBodyBytes int64
 	// BaseURL is the server's external URL, used in app-portal links.
 	BaseURL string
+	// RetrySchedule is the server's retry schedule: an endpoint's
+	// retries default to its length (delivery options).
+	RetrySchedule []time.Duration
+	// RequestTimeout is the server's limit of one attempt: the default
+	// and the longest timeout an endpoint may set. Default 15s.
+	RequestTimeout time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
@@ -64,6 +71,9 @@ type API struct {
 	clock   func() time.Time
 	tokens  *tokenCache
 	apps    *appCache
+
+	retrySchedule  []time.Duration
+	requestTimeout time.Duration
 }
 
 // New checks cfg and returns the API.
@@ -80,15 +90,20 @@ func New(cfg Config) (*API, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = send.DefaultTimeout
+	}
 	return &API{
-		store:   cfg.Store,
-		engine:  cfg.Engine,
-		logger:  cfg.Logger,
-		maxBody: cfg.MaxBodyBytes,
-		baseURL: cfg.BaseURL,
-		clock:   cfg.Now,
-		tokens:  newTokenCache(),
-		apps:    newAppCache(),
+		retrySchedule:  cfg.RetrySchedule,
+		requestTimeout: cfg.RequestTimeout,
+		store:          cfg.Store,
+		engine:         cfg.Engine,
+		logger:         cfg.Logger,
+		maxBody:        cfg.MaxBodyBytes,
+		baseURL:        cfg.BaseURL,
+		clock:          cfg.Now,
+		tokens:         newTokenCache(),
+		apps:           newAppCache(),
 	}, nil
 }
 

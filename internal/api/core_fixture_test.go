@@ -134,6 +134,12 @@ type coreFixture struct {
 
 const coreTestMaxBody = 64 << 10
 
+// The server's retry schedule and request timeout as the core tests
+// configure them: what an endpoint's delivery options default to.
+var coreTestSchedule = []time.Duration{time.Second, time.Minute, time.Hour}
+
+const coreTestRequestTimeout = 20 * time.Second
+
 func newCoreFixture(t *testing.T) *coreFixture {
 	t.Helper()
 	ctx := t.Context()
@@ -144,7 +150,8 @@ func newCoreFixture(t *testing.T) *coreFixture {
 	t.Cleanup(func() { _ = st.Close() })
 	f := &coreFixture{t: t, ctx: ctx, store: st, engine: &coreEngine{store: st},
 		clock: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	a, err := New(Config{Store: st, Engine: f.engine, MaxBodyBytes: coreTestMaxBody, Now: f.now, BaseURL: "https://hooks.example.com/"})
+	a, err := New(Config{Store: st, Engine: f.engine, MaxBodyBytes: coreTestMaxBody, Now: f.now, BaseURL: "https://hooks.example.com/",
+		RetrySchedule: coreTestSchedule, RequestTimeout: coreTestRequestTimeout})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

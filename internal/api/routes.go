@@ -79,6 +79,10 @@ func (a *API) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/app/{app_id}/health", a.auth(appScoped, a.appHealth))
 	mux.HandleFunc("GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/health", a.auth(appScoped, a.endpointHealth))
 	mux.HandleFunc("POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/ping", a.auth(appScoped, a.endpointPing))
+	mux.HandleFunc("GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/delivery-options", a.auth(appScoped, a.deliveryOptionsGet))
+	mux.HandleFunc("PUT /api/v1/app/{app_id}/endpoint/{endpoint_id}/delivery-options", a.auth(appScoped, a.deliveryOptionsUpdate))
+	mux.HandleFunc("PATCH /api/v1/app/{app_id}/endpoint/{endpoint_id}/delivery-options", a.auth(appScoped, a.deliveryOptionsPatch))
+	mux.HandleFunc("POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/delivery-options/preview", post(appScoped, a.deliveryOptionsPreview))
 
 	// Anything else under /api/ is a JSON 404, never the dashboard.
 	mux.HandleFunc("/api/", a.handle(func(w http.ResponseWriter, r *http.Request) error { return errNotFound() }))

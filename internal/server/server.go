@@ -115,11 +115,13 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 	}
 	baseURL := "http://" + ln.Addr().String()
 	apiHandler, err := api.New(api.Config{
-		Store:        st,
-		Engine:       engine,
-		Logger:       logger.With("component", "api"),
-		MaxBodyBytes: cfg.MaxBodyBytes,
-		BaseURL:      baseURL,
+		Store:          st,
+		Engine:         engine,
+		Logger:         logger.With("component", "api"),
+		MaxBodyBytes:   cfg.MaxBodyBytes,
+		BaseURL:        baseURL,
+		RetrySchedule:  cfg.RetrySchedule,
+		RequestTimeout: cfg.RequestTimeout,
 	})
 	if err != nil {
 		ln.Close()
