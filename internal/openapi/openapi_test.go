@@ -121,8 +121,12 @@ func TestOperations(t *testing.T) {
 		"HEAD /api/v1/health":             "v1.health.get-head",
 		"GET /api/v1/health/":             "hookline.health.get",
 		"GET /api/v1/app/{app_id}/health": "hookline.application.health.list",
-		"GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/health": "hookline.endpoint.health.get",
-		"POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/ping":  "hookline.endpoint.ping",
+		"GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/health":                    "hookline.endpoint.health.get",
+		"POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/ping":                     "hookline.endpoint.ping",
+		"GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/delivery-options":          "hookline.delivery-options.get",
+		"PUT /api/v1/app/{app_id}/endpoint/{endpoint_id}/delivery-options":          "hookline.delivery-options.update",
+		"PATCH /api/v1/app/{app_id}/endpoint/{endpoint_id}/delivery-options":        "hookline.delivery-options.patch",
+		"POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/delivery-options/preview": "hookline.delivery-options.preview",
 	} {
 		got, ok := have[pattern]
 		if !ok {
