@@ -194,6 +194,7 @@ func (s *testServer) do(t *testing.T, method, path, token string, body []byte, h
 
 // received is one request a receiver got.
 type received struct {
+	Method string
 	Header http.Header
 	Body   []byte
 	At     time.Time
@@ -215,7 +216,7 @@ func newReceiver(t testing.TB, script ...int) *receiver {
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
 		r.mu.Lock()
-		r.got = append(r.got, received{Header: req.Header.Clone(), Body: body, At: time.Now()})
+		r.got = append(r.got, received{Method: req.Method, Header: req.Header.Clone(), Body: body, At: time.Now()})
 		status := http.StatusOK
 		if len(r.script) > 0 {
 			status, r.script = r.script[0], r.script[1:]
