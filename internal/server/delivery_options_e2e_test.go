@@ -225,3 +225,45 @@ func TestTemplateFailingAtSendTime(t *testing.T) {
 		}
 	})
 }
+
+// TestDeliveryOptionsReachOtherNode saves options through node A and
+// checks that node B, which had the endpoint in its routing index
+// already, sends in the new format within a few seconds: far sooner
+// than its index expires (a minute), so A's change reached B as a
+// notification, as any endpoint change does.
+func TestDeliveryOptionsReachOtherNode(t *testing.T) {
+	t.Parallel()
+	rcv := newReceiver(t)
+	a, b, appID, epID := twoNodes(t, &svix.EndpointIn{Url: rcv.URL})
+	ctx := t.Context()
+	// B loads the app into its index and delivers JSON.
+	if _, err := b.client.Message.Create(ctx, appID, &svix.MessageIn{EventType: "route.test", Payload: map[string]any{"n": -1}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := rcv.waitFor(t, 1, 10*time.Second)[0]; got.Header.Get("Content-Type") != "application/json" {
+		t.Fatalf("first delivery Content-Type = %q, want application/json", got.Header.Get("Content-Type"))
+	}
+
+	req, _ := http.NewRequestWithContext(ctx, "PUT", "http://"+a.addr+"/api/v1/app/"+appID+"/endpoint/"+epID+"/delivery-options",
+		strings.NewReader(`{"format":"form"}`))
+	req.Header.Set("Authorization", "Bearer "+testAdminToken)
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("PUT delivery-options through A = %d, want 200", resp.StatusCode)
+	}
+	for i := 0; i < 100 && !strings.HasPrefix(rcv.requests()[rcv.count()-1].Header.Get("Content-Type"), "application/x-www"); i++ {
+		if _, err := b.client.Message.Create(ctx, appID, &svix.MessageIn{EventType: "route.test", Payload: map[string]any{"n": i}}); err != nil {
+			t.Fatal(err)
+		}
+		rcv.waitFor(t, i+2, 10*time.Second)
+		time.Sleep(50 * time.Millisecond)
+	}
+	last := rcv.requests()[rcv.count()-1]
+	if string(last.Body) == "" || last.Header.Get("Content-Type") != "application/x-www-form-urlencoded" || !strings.HasPrefix(string(last.Body), "n=") {
+		t.Errorf("node B still sends %q (%s) after the options changed on node A; want a form", last.Body, last.Header.Get("Content-Type"))
+	}
+}
