@@ -128,3 +128,34 @@ func TestRendererBody(t *testing.T) {
 		t.Error("New with an unparsable template = nil error")
 	}
 }
+
+// TestDocumentedExamples pins the bodies docs/delivery-options.md shows
+// for the seed products' examples.
+func TestDocumentedExamples(t *testing.T) {
+	ontraport := webhook.DeliveryOptions{Format: webhook.FormatTemplate, ContentType: "application/x-www-form-urlencoded",
+		Template: `First_Name={{urlquery .payload.firstName}}&Last_Name={{urlquery .payload.lastName}}&Email={{urlquery .payload.email}}&Company={{urlquery (default "none" .payload.company)}}&api_key=ot_KEY123&event={{.eventType}}`}
+	tests := []struct {
+		name    string
+		opts    webhook.DeliveryOptions
+		payload string
+		want    string
+	}{
+		{"ONTRAPORT", ontraport, `{"firstName":"Ann","lastName":"O'Neil","email":"ann+1@example.com","company":"Acme & Co"}`,
+			`First_Name=Ann&Last_Name=O%27Neil&Email=ann%2B1%40example.com&Company=Acme+%26+Co&api_key=ot_KEY123&event=contact.created`},
+		{"ActiveCampaign", webhook.DeliveryOptions{Format: webhook.FormatForm},
+			`{"contact":{"email":"ann@example.com","firstName":"Ann","fieldValues":[{"field":"1","value":"VIP"}]},"tags":["lead",2026],"optin":true,"phone":null}`,
+			`contact[email]=ann%40example.com&contact[firstName]=Ann&contact[fieldValues][0][field]=1&contact[fieldValues][0][value]=VIP&tags[0]=lead&tags[1]=2026&optin=true&phone=`},
+		{"2X", webhook.DeliveryOptions{Method: "PUT"}, `{"dealId":"D-1001","amount":1500.00,"currency":"EUR","contact":{"email":"ann@example.com"}}`,
+			`{"dealId":"D-1001","amount":1500.00,"currency":"EUR","contact":{"email":"ann@example.com"}}`},
+	}
+	for _, tt := range tests {
+		r, err := New(tt.opts)
+		if err != nil {
+			t.Fatalf("%s: New = %v", tt.name, err)
+		}
+		got, err := r.Body("msg_1", "contact.created", 1767225600, []byte(tt.payload))
+		if err != nil || string(got) != tt.want {
+			t.Errorf("%s: Body = %q, %v; want %q", tt.name, got, err, tt.want)
+		}
+	}
+}
