@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"net/url"
 	"syscall"
+	"time"
 
 	"code.dny.dev/ssrf"
 )
@@ -96,7 +97,13 @@ func requestError(err error) error {
 // transportError turns an http.Client.Do error into a short text. parent is
 // the caller's context: its cancellation (shutdown) is told apart from the
 // attempt's own timeout.
-func (c *Client) transportError(parent context.Context, err error, timeoutMsg string) error {
+func (c *Client) transportError(parent context.Context, err error, timeout time.Duration) error {
+	// Built here, on failure, so an endpoint with a timeout of its own
+	// costs no allocation on the attempts that succeed.
+	timeoutMsg := c.timeoutMsg
+	if timeout != c.timeout {
+		timeoutMsg = "timeout after " + timeout.String()
+	}
 	var ae *attemptError
 	if errors.As(err, &ae) {
 		// Ours, from the guard: already short and safe.

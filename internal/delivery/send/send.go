@@ -269,11 +269,8 @@ func equalFoldASCII(a, b string) bool {
 func (c *Client) Send(ctx context.Context, req Request) Result {
 	start := c.now()
 	timeout := req.Timeout
-	timeoutMsg := c.timeoutMsg
 	if timeout <= 0 {
 		timeout = c.timeout
-	} else if timeout != c.timeout {
-		timeoutMsg = "timeout after " + timeout.String()
 	}
 	method := req.Method
 	if method == "" {
@@ -308,7 +305,7 @@ func (c *Client) Send(ctx context.Context, req Request) Result {
 
 	resp, err := c.transport.RoundTrip(httpReq)
 	if err != nil {
-		return Result{Err: c.transportError(ctx, err, timeoutMsg), Duration: c.now().Sub(start)}
+		return Result{Err: c.transportError(ctx, err, timeout), Duration: c.now().Sub(start)}
 	}
 	res := Result{StatusCode: resp.StatusCode}
 	res.Body = c.readBody(resp)
