@@ -267,3 +267,25 @@ func TestDeliveryOptionsReachOtherNode(t *testing.T) {
 		t.Errorf("node B still sends %q (%s) after the options changed on node A; want a form", last.Body, last.Header.Get("Content-Type"))
 	}
 }
+
+// TestEndpointTimeout: an endpoint's own timeout, shorter than the
+// server's (2s in these tests), ends an attempt the server's would have
+// waited for: the receiver takes 1.5s.
+func TestEndpointTimeout(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	rcv := newReceiver(t)
+	rcv.setDelay(1500 * time.Millisecond)
+	app, eps := setup(t, s, &svix.EndpointIn{Url: rcv.URL + "/slow"})
+	setOptions(t, s, app.Id, eps[0].Id, `{"timeout":"1s","retries":0}`, http.StatusOK)
+	msgID := publish(t, s, app.Id, "user.created", `{"a":1}`)
+	var attempts []svix.MessageAttemptOut
+	eventually(t, 10*time.Second, "the delivery to fail", func() bool {
+		status, atts := deliveryStatus(t, s, app.Id, msgID, eps[0].Id)
+		attempts = atts
+		return status == statusFail && len(atts) == 1
+	})
+	if a := attempts[0]; a.ResponseStatusCode != 0 || a.Response != "timeout after 1s" {
+		t.Errorf("attempt = %d %q, want no response and \"timeout after 1s\"", a.ResponseStatusCode, a.Response)
+	}
+}
