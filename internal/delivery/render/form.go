@@ -38,7 +38,7 @@ func Form(payload []byte) ([]byte, error) {
 		return nil, fmt.Errorf("form: the payload must be a JSON object to be sent as a form, got %s", kind(tok))
 	}
 	f := formWriter{dec: dec, out: make([]byte, 0, len(payload)+len(payload)/4)}
-	if err := f.object(1); err != nil {
+	if err := f.members(1, true); err != nil {
 		return nil, fmt.Errorf("form: %w", err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
@@ -55,44 +55,35 @@ type formWriter struct {
 	out []byte
 }
 
-func (f *formWriter) object(depth int) error {
-	if depth > maxFormDepth {
-		return fmt.Errorf("the payload nests deeper than %d levels", maxFormDepth)
-	}
-	for f.dec.More() {
-		tok, err := f.dec.Token()
-		if err != nil {
-			return err
-		}
-		name, _ := tok.(string) // the decoder only gives strings as object keys
-		n := len(f.key)
-		if depth == 1 {
-			f.key = append(f.key, url.QueryEscape(name)...)
-		} else {
-			f.key = append(append(append(f.key, '['), url.QueryEscape(name)...), ']')
-		}
-		if err := f.value(depth); err != nil {
-			return err
-		}
-		f.key = f.key[:n]
-	}
-	_, err := f.dec.Token() // the closing brace
-	return err
-}
-
-func (f *formWriter) array(depth int) error {
+// members walks an object's members or an array's elements up to its
+// closing delimiter, adding each one's part to the key path while its
+// value is written.
+func (f *formWriter) members(depth int, object bool) error {
 	if depth > maxFormDepth {
 		return fmt.Errorf("the payload nests deeper than %d levels", maxFormDepth)
 	}
 	for i := 0; f.dec.More(); i++ {
 		n := len(f.key)
-		f.key = append(strconv.AppendInt(append(f.key, '['), int64(i), 10), ']')
+		if object {
+			tok, err := f.dec.Token()
+			if err != nil {
+				return err
+			}
+			name, _ := tok.(string) // the decoder only gives strings as object keys
+			if depth == 1 {
+				f.key = append(f.key, url.QueryEscape(name)...)
+			} else {
+				f.key = append(append(append(f.key, '['), url.QueryEscape(name)...), ']')
+			}
+		} else {
+			f.key = append(strconv.AppendInt(append(f.key, '['), int64(i), 10), ']')
+		}
 		if err := f.value(depth); err != nil {
 			return err
 		}
 		f.key = f.key[:n]
 	}
-	_, err := f.dec.Token() // the closing bracket
+	_, err := f.dec.Token() // the closing brace or bracket
 	return err
 }
 
@@ -103,10 +94,7 @@ func (f *formWriter) value(depth int) error {
 	}
 	switch v := tok.(type) {
 	case json.Delim:
-		if v == '{' {
-			return f.object(depth + 1)
-		}
-		return f.array(depth + 1)
+		return f.members(depth+1, v == '{')
 	case string:
 		return f.pair(url.QueryEscape(v))
 	case json.Number:
