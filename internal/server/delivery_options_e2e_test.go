@@ -289,3 +289,28 @@ func TestEndpointTimeout(t *testing.T) {
 		t.Errorf("attempt = %d %q, want no response and \"timeout after 1s\"", a.ResponseStatusCode, a.Response)
 	}
 }
+
+// TestPingUsesDeliveryOptions: a ping is built like any attempt, so it
+// arrives in the endpoint's format and method, signed over those bytes.
+func TestPingUsesDeliveryOptions(t *testing.T) {
+	t.Parallel()
+	s := startServer(t)
+	rcv := newReceiver(t)
+	app, eps := setup(t, s, &svix.EndpointIn{Url: rcv.URL + "/hook"})
+	setOptions(t, s, app.Id, eps[0].Id, `{"format":"form","method":"PUT"}`, http.StatusOK)
+	if status, p := s.ping(t, app.Id, eps[0].Id); status != http.StatusOK || !p.Success {
+		t.Fatalf("ping = %d %+v, want 200 success", status, p)
+	}
+	got := rcv.waitFor(t, 1, 5*time.Second)[0]
+	prefix := "type=hookline.ping&data[endpointId]=" + eps[0].Id + "&data[timestamp]="
+	if got.Method != "PUT" || got.Header.Get("Content-Type") != "application/x-www-form-urlencoded" || !strings.HasPrefix(string(got.Body), prefix) {
+		t.Errorf("ping arrived as %s %q %q, want PUT of a form starting %q", got.Method, got.Header.Get("Content-Type"), got.Body, prefix)
+	}
+	secret, err := s.Client.Endpoint.GetSecret(t.Context(), app.Id, eps[0].Id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := signature.Verify(secret.Key, got.Header, got.Body, time.Now(), 5*time.Minute); err != nil {
+		t.Errorf("ping signature over the form body: %v", err)
+	}
+}
