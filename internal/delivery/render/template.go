@@ -77,7 +77,7 @@ type Compiled struct {
 // prints through _print, so a missing key prints nothing instead of
 // "<no value>"; each range body starts with _tick, which counts.
 func CompileTemplate(src string) (*Compiled, error) {
-	t, err := template.New("template").Funcs(funcs).Parse(src)
+	t, err := template.New("delivery").Funcs(funcs).Parse(src)
 	if err != nil {
 		return nil, err // text/template says "template: " and where
 	}
