@@ -10,9 +10,7 @@ import (
 	"time"
 
 	"github.com/hookline/hookline/internal/delivery"
-	"github.com/hookline/hookline/internal/delivery/send"
 	"github.com/hookline/hookline/internal/store"
-	"github.com/hookline/hookline/internal/store/sqlite"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -36,50 +34,19 @@ func TestCircuitRestsAFailingEndpoint(t *testing.T) {
 	t.Cleanup(rcv.Close)
 
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	now := time.Now().UTC().Truncate(time.Millisecond)
-	app := webhook.App{ID: webhook.NewID(webhook.PrefixApp, now), Name: "circuit", CreatedAt: now, UpdatedAt: now}
-	if err := st.AppCreate(ctx, store.AppCreateParams{App: app}); err != nil {
-		t.Fatal(err)
-	}
-	secret := "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-	ep := webhook.Endpoint{ID: webhook.NewID(webhook.PrefixEndpoint, now), AppID: app.ID, URL: rcv.URL, Version: 1,
-		Secret: secret, CreatedAt: now, UpdatedAt: now}
-	if err := st.EndpointCreate(ctx, store.EndpointCreateParams{Endpoint: ep}); err != nil {
-		t.Fatal(err)
-	}
-
-	client, err := send.NewClient(send.Config{Timeout: 5 * time.Second, AllowPrivateTargets: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, app, _ := oneEndpoint(t, "circuit", rcv.URL)
 	// Without the circuit, 12 retries 20 ms apart would be spent in a
 	// quarter of a second.
 	schedule := make([]time.Duration, 12)
 	for i := range schedule {
 		schedule[i] = 20 * time.Millisecond
 	}
-	eng, err := delivery.New(delivery.Config{
-		Store: st, Client: client, RetrySchedule: schedule, RequestTimeout: 5 * time.Second,
+	eng, _ := startEngine(t, delivery.Config{
+		Store: st, RetrySchedule: schedule,
 		PollInterval: 50 * time.Millisecond, CircuitThreshold: 3, CircuitRest: 400 * time.Millisecond,
-		ReleaseLeasesAtStart: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stopCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		eng.Stop(stopCtx)
 	})
 
+	now := time.Now().UTC().Truncate(time.Millisecond)
 	msg := webhook.Message{ID: webhook.NewID(webhook.PrefixMessage, now), AppID: app.ID, EventType: "user.created",
 		Payload: []byte(`{"n":1}`), CreatedAt: now}
 	if err := eng.Publish(ctx, delivery.PublishParams{Message: msg}); err != nil {

@@ -9,9 +9,7 @@ import (
 	"time"
 
 	"github.com/hookline/hookline/internal/delivery"
-	"github.com/hookline/hookline/internal/delivery/send"
 	"github.com/hookline/hookline/internal/store"
-	"github.com/hookline/hookline/internal/store/sqlite"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -30,36 +28,12 @@ func TestHealthIsFlushedNotWrittenPerAttempt(t *testing.T) {
 	t.Cleanup(rcv.Close)
 
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	now := time.Now().UTC().Truncate(time.Millisecond)
-	app := webhook.App{ID: webhook.NewID(webhook.PrefixApp, now), Name: "health", CreatedAt: now, UpdatedAt: now}
-	if err := st.AppCreate(ctx, store.AppCreateParams{App: app}); err != nil {
-		t.Fatal(err)
-	}
-	ep := webhook.Endpoint{ID: webhook.NewID(webhook.PrefixEndpoint, now), AppID: app.ID, URL: rcv.URL, Version: 1,
-		Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", CreatedAt: now, UpdatedAt: now}
-	if err := st.EndpointCreate(ctx, store.EndpointCreateParams{Endpoint: ep}); err != nil {
-		t.Fatal(err)
-	}
-	client, err := send.NewClient(send.Config{Timeout: 5 * time.Second, AllowPrivateTargets: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := delivery.New(delivery.Config{
-		Store: st, Client: client, RetrySchedule: []time.Duration{10 * time.Millisecond, 10 * time.Millisecond},
-		RequestTimeout: 5 * time.Second, PollInterval: 20 * time.Millisecond, ReleaseLeasesAtStart: true,
-		HealthFlushInterval: time.Hour,
+	st, app, ep := oneEndpoint(t, "health", rcv.URL)
+	eng, stop := startEngine(t, delivery.Config{
+		Store: st, RetrySchedule: []time.Duration{10 * time.Millisecond, 10 * time.Millisecond},
+		PollInterval: 20 * time.Millisecond, HealthFlushInterval: time.Hour,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	now := time.Now().UTC().Truncate(time.Millisecond)
 	const messages, attemptsEach = 2, 3
 	for i := range messages {
 		at := now.Add(time.Duration(i) * time.Millisecond)
@@ -95,9 +69,7 @@ func TestHealthIsFlushedNotWrittenPerAttempt(t *testing.T) {
 		t.Fatalf("health written before any flush: %+v", h)
 	}
 
-	stopCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := eng.Stop(stopCtx); err != nil {
+	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	h := health()
