@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/store/storetest"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -25,7 +26,7 @@ import (
 type Opener = func(b *testing.B) store.Store
 
 // t0 is the benchmarks' clock: fixed, so runs compare.
-var t0 = time.Date(2030, 1, 2, 3, 4, 5, 678_000_000, time.UTC)
+var t0 = storetest.T0
 
 // payload256 is a 256-byte JSON payload, the benchmarks' message size.
 var payload256 = func() []byte {
@@ -35,21 +36,6 @@ var payload256 = func() []byte {
 	}
 	return append(p, `"}}`...)
 }()
-
-// seed creates an app with one endpoint and returns their IDs.
-func seed(b *testing.B, s store.Store) (appID, epID string) {
-	b.Helper()
-	ctx := context.Background()
-	appID, epID = "app_1", "ep_1"
-	if err := s.AppCreate(ctx, store.AppCreateParams{App: webhook.App{ID: appID, Name: "a", CreatedAt: t0, UpdatedAt: t0}}); err != nil {
-		b.Fatalf("AppCreate: %v", err)
-	}
-	ep := webhook.Endpoint{ID: epID, AppID: appID, URL: "https://example.com/", Version: 1, Secret: "whsec_x", CreatedAt: t0, UpdatedAt: t0}
-	if err := s.EndpointCreate(ctx, store.EndpointCreateParams{Endpoint: ep}); err != nil {
-		b.Fatalf("EndpointCreate: %v", err)
-	}
-	return appID, epID
-}
 
 // message is one message to epID with one delivery, leased as the ingest
 // path leases it when lease is set.
@@ -82,7 +68,7 @@ func MessageCreateBatch(b *testing.B, open Opener) {
 	for _, size := range []int{1, 64} {
 		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
 			s := open(b)
-			appID, epID := seed(b, s)
+			appID, epID := storetest.Seed(b, s)
 			ctx := context.Background()
 			lease := store.Lease{Owner: "node-a", Token: 1, ExpiresAt: t0.Add(time.Minute)}
 			items := make([]store.MessageCreate, size)
@@ -111,7 +97,7 @@ func DeliveryRecordBatch(b *testing.B, open Opener) {
 	for _, mode := range []string{"first", "retry"} {
 		b.Run(mode, func(b *testing.B) {
 			s := open(b)
-			appID, epID := seed(b, s)
+			appID, epID := storetest.Seed(b, s)
 			ctx := context.Background()
 			lease := store.Lease{Owner: "node-a", Token: 1, ExpiresAt: t0.Add(time.Minute)}
 			if mode == "retry" {
@@ -163,7 +149,7 @@ func DeliveryClaim(b *testing.B, open Opener, settle func(b *testing.B, s store.
 	for _, inflight := range []int{0, 5000} {
 		b.Run(fmt.Sprintf("inflight=%d", inflight), func(b *testing.B) {
 			s := open(b)
-			appID, epID := seed(b, s)
+			appID, epID := storetest.Seed(b, s)
 			ctx := context.Background()
 			if inflight > 0 {
 				ingest(b, s, appID, epID, inflight, "a", store.Lease{Owner: "node-a", Token: 1, ExpiresAt: t0.Add(1000 * time.Hour)})
@@ -199,7 +185,7 @@ func WriteBatch(b *testing.B, open Opener) {
 	for _, size := range []int{8, 32} {
 		b.Run(fmt.Sprintf("mix=%d", size), func(b *testing.B) {
 			s := open(b)
-			appID, epID := seed(b, s)
+			appID, epID := storetest.Seed(b, s)
 			ctx := context.Background()
 			lease := store.Lease{Owner: "node-a", Token: 1, ExpiresAt: t0.Add(time.Minute)}
 			items := make([]store.MessageCreate, size)
