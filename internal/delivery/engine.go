@@ -111,57 +111,27 @@ func (c *Config) setDefaults() error {
 	if c.NodeID == "" {
 		c.NodeID = newNodeID()
 	}
-	if c.RequestTimeout <= 0 {
-		c.RequestTimeout = 15 * time.Second
-	}
-	if c.LeaseDuration <= 0 {
-		c.LeaseDuration = 2*c.RequestTimeout + 30*time.Second
-	}
+	setDefault(&c.RequestTimeout, 15*time.Second)
+	setDefault(&c.LeaseDuration, 2*c.RequestTimeout+30*time.Second)
 	if c.LeaseDuration <= c.RequestTimeout {
 		return fmt.Errorf("delivery: lease %v must be longer than the request timeout %v", c.LeaseDuration, c.RequestTimeout)
 	}
-	if c.PollInterval <= 0 {
-		c.PollInterval = time.Second
-	}
-	if c.EndpointConcurrency <= 0 {
-		c.EndpointConcurrency = 32
-	}
-	if c.MaxQueuedPerEndpoint <= 0 {
-		c.MaxQueuedPerEndpoint = 5000
-	}
-	if c.CircuitThreshold <= 0 {
-		c.CircuitThreshold = 10
-	}
-	if c.CircuitRest <= 0 {
-		c.CircuitRest = 5 * time.Second
-	}
-	if c.Committers <= 0 {
-		c.Committers = 1
-	}
-	if c.MaxBatch <= 0 {
-		c.MaxBatch = 256
-	}
-	if c.OutcomeBatch <= 0 {
-		c.OutcomeBatch = 256
-	}
-	if c.ClaimBatch <= 0 {
-		c.ClaimBatch = 64
-	}
-	if c.HeartbeatInterval <= 0 {
-		c.HeartbeatInterval = 5 * time.Second
-	}
-	if c.NodeLiveWindow <= 0 {
-		c.NodeLiveWindow = 3 * c.HeartbeatInterval
-	}
+	setDefault(&c.PollInterval, time.Second)
+	setDefault(&c.EndpointConcurrency, 32)
+	setDefault(&c.MaxQueuedPerEndpoint, 5000)
+	setDefault(&c.CircuitThreshold, 10)
+	setDefault(&c.CircuitRest, 5*time.Second)
+	setDefault(&c.Committers, 1)
+	setDefault(&c.MaxBatch, 256)
+	setDefault(&c.OutcomeBatch, 256)
+	setDefault(&c.ClaimBatch, 64)
+	setDefault(&c.HeartbeatInterval, 5*time.Second)
+	setDefault(&c.NodeLiveWindow, 3*c.HeartbeatInterval)
 	if c.NodeLiveWindow <= c.HeartbeatInterval {
 		return fmt.Errorf("delivery: node live window %v must be longer than the heartbeat interval %v", c.NodeLiveWindow, c.HeartbeatInterval)
 	}
-	if c.HealthFlushInterval <= 0 {
-		c.HealthFlushInterval = time.Second
-	}
-	if c.OperationalQueue <= 0 {
-		c.OperationalQueue = defaultOperationalQueueLength
-	}
+	setDefault(&c.HealthFlushInterval, time.Second)
+	setDefault(&c.OperationalQueue, defaultOperationalQueueLength)
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -169,6 +139,13 @@ func (c *Config) setDefaults() error {
 		c.Rand = defaultRand
 	}
 	return nil
+}
+
+// setDefault sets *v to def when it is not set (zero or negative).
+func setDefault[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }
 
 func newNodeID() string {
