@@ -196,20 +196,82 @@ func deref(s *string) string {
 	return *s
 }
 
-// TestOperationalAppMustExist: a server told to report to an app that
-// does not exist refuses to start, saying so.
-func TestOperationalAppMustExist(t *testing.T) {
+// TestOperationalAppIDMustExist: a server told to report to an app ID
+// that names no app refuses to start, saying so; an ID cannot be chosen,
+// so it is a mistake, not a request to create the app.
+func TestOperationalAppIDMustExist(t *testing.T) {
 	t.Parallel()
 	cfg := config.Default()
-	cfg.Addr, cfg.DataDir, cfg.AdminToken, cfg.OperationalApp = "127.0.0.1:0", t.TempDir(), testAdminToken, "no-such-app"
+	cfg.Addr, cfg.DataDir, cfg.AdminToken, cfg.OperationalApp = "127.0.0.1:0", t.TempDir(), testAdminToken, "app_2ZxR8Vh9kQ1mN3bC5dF7gH9jK0"
 	var out, logs bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := server.Run(ctx, cfg, &out, slog.New(slog.NewTextHandler(&logs, nil)))
-	if err == nil || !strings.Contains(err.Error(), `--operational-app: no app has the ID or UID "no-such-app"`) {
-		t.Errorf("server.Run with a missing operational app = %v, want the app named as missing", err)
+	if err == nil || !strings.Contains(err.Error(), `--operational-app: no app has the ID "app_2ZxR8Vh9kQ1mN3bC5dF7gH9jK0"`) {
+		t.Errorf("server.Run with a missing operational app ID = %v, want the ID named as missing", err)
 	}
 	if strings.Contains(out.String(), "listening") {
 		t.Errorf("server listened despite the missing operational app: %s", out.String())
+	}
+}
+
+// TestOperationalAppCreatedFromUID: a UID that names no app yet creates
+// the app at start, logged; a restart with the same UID finds that app
+// instead of making another, and its endpoints receive the events.
+func TestOperationalAppCreatedFromUID(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, db serverOption) {
+		ctx := context.Background()
+		dir := t.TempDir()
+		first := startServer(t, db, withDataDir(dir), withOperationalApp("ops-fresh"))
+		if !strings.Contains(first.Logs.String(), "created the operational app") {
+			t.Errorf("server log does not say the operational app was created:\n%s", first.Logs.String())
+		}
+		ops, err := first.Client.Application.Get(ctx, "ops-fresh")
+		if err != nil {
+			t.Fatalf("Application.Get(ops-fresh) after start = %v, want the app created", err)
+		}
+		first.stop()
+
+		s := startServer(t, db, withDataDir(dir), withOperationalApp("ops-fresh"))
+		if strings.Contains(s.Logs.String(), "created the operational app") {
+			t.Errorf("second start created the operational app again:\n%s", s.Logs.String())
+		}
+		apps, err := s.Client.Application.List(ctx, nil)
+		if err != nil || len(apps.Data) != 1 || apps.Data[0].Id != ops.Id {
+			t.Fatalf("Application.List after restart = %+v, %v; want only the operational app %s", apps, err, ops.Id)
+		}
+		rcv := newReceiver(t)
+		if _, err := s.Client.Endpoint.Create(ctx, ops.Id, &svix.EndpointIn{Url: rcv.URL, FilterTypes: []string{"endpoint.created"}}); err != nil {
+			t.Fatal(err)
+		}
+		app, err := s.Client.Application.Create(ctx, &svix.ApplicationIn{Name: "Customer"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ep, err := s.Client.Endpoint.Create(ctx, app.Id, &svix.EndpointIn{Url: deadURL(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := rcv.waitFor(t, 1, 10*time.Second)
+		var ev opEvent
+		if err := json.Unmarshal(got[0].Body, &ev); err != nil || ev.Type != "endpoint.created" || ev.Data.EndpointID != ep.Id {
+			t.Errorf("operational event = %s (%v), want endpoint.created for %s", got[0].Body, err, ep.Id)
+		}
+	})
+}
+
+// TestOperationalAppInvalidUID: a value that is neither an app nor a
+// valid UID is refused at start with the rule it breaks.
+func TestOperationalAppInvalidUID(t *testing.T) {
+	t.Parallel()
+	cfg := config.Default()
+	cfg.Addr, cfg.DataDir, cfg.AdminToken, cfg.OperationalApp = "127.0.0.1:0", t.TempDir(), testAdminToken, "ops app!"
+	var out, logs bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := server.Run(ctx, cfg, &out, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err == nil || !strings.Contains(err.Error(), `"ops app!" is neither an existing app nor a valid UID`) {
+		t.Errorf("server.Run with --operational-app %q = %v, want it refused as an invalid UID", cfg.OperationalApp, err)
 	}
 }

@@ -88,7 +88,7 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 	if err != nil {
 		return fmt.Errorf("http client: %w", err)
 	}
-	opsApp, err := operationalApp(ctx, st, cfg.OperationalApp, time.Now())
+	opsApp, err := operationalApp(ctx, st, cfg.OperationalApp, time.Now(), logger)
 	if err != nil {
 		return err
 	}
