@@ -29,6 +29,7 @@ type testServer struct {
 	Token  string
 	Client *svix.Svix
 	Logs   *lockedBuffer // the server's log, debug level and up
+	Out    *lockedBuffer // what the server printed for the person who started it
 	cfg    config.Config
 	stop   func()
 }
@@ -139,7 +140,7 @@ func startServer(t testing.TB, opts ...serverOption) *testServer {
 	}
 	u, _ := url.Parse(base)
 	ts := &testServer{
-		URL: base, Token: testAdminToken, cfg: cfg, Logs: logs,
+		URL: base, Token: testAdminToken, cfg: cfg, Logs: logs, Out: out,
 		Client: svix.New(testAdminToken, &svix.SvixOptions{ServerUrl: u}),
 	}
 	var once sync.Once

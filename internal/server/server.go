@@ -169,19 +169,24 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 	return nil
 }
 
+// printWelcome tells the person who started the server where it listens
+// and, with --dev, how to make a first call. The curl line must work when
+// pasted: the token is either printed in it or read from the environment
+// inside double quotes, which the shell expands.
 func printWelcome(out io.Writer, cfg config.Config, baseURL, token string) {
-	fmt.Fprintf(out, "Hookline %s listening on %s\n", Version, baseURL)
+	fmt.Fprintf(out, "Hookline listening on %s (version %s)\n", baseURL, Version)
 	if token != "" {
-		fmt.Fprintf(out, "\nAdmin token (shown once, stored hashed):\n  %s\n", token)
+		fmt.Fprintf(out, "\nAdmin token (shown only now; stored hashed):\n  %s\n", token)
 	}
-	if cfg.Dev {
-		t := token
-		if t == "" {
-			t = "$HOOKLINE_ADMIN_TOKEN"
-		}
-		fmt.Fprintf(out, "\nTry it:\n  curl -s -X POST %s/api/v1/app -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d '{\"name\":\"My first app\"}'\n", baseURL, t)
-		fmt.Fprintf(out, "API reference: %s/api/v1/openapi.json\n", baseURL)
+	if !cfg.Dev {
+		return
 	}
+	auth, heading := token, "Try it:"
+	if token == "" {
+		auth, heading = "$HOOKLINE_ADMIN_TOKEN", "Try it, with the admin token you gave in HOOKLINE_ADMIN_TOKEN:"
+	}
+	fmt.Fprintf(out, "\n%s\n  curl -s -X POST %s/api/v1/app -H \"Authorization: Bearer %s\" -H 'Content-Type: application/json' -d '{\"name\":\"My first app\"}'\n", heading, baseURL, auth)
+	fmt.Fprintf(out, "API reference: %s/api/v1/openapi.json\n", baseURL)
 }
 
 // Migrate applies the embedded migrations to the configured database.
