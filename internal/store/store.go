@@ -165,16 +165,49 @@ type Store interface {
 	// action such as resend); ErrIdempotencyKeyUsed if it exists.
 	IdempotencyPut(ctx context.Context, rec Idempotency) error
 
+	// TokenCreate stores a token (its hash, never the secret);
+	// ErrConflict if its ID or hash exists, ErrNotFound if its app does
+	// not.
 	TokenCreate(ctx context.Context, tok webhook.Token) error
+	// TokenGetByHash finds a token by the SHA-256 hash of its secret,
+	// expired or not (expiry is the caller's check, with its clock).
 	TokenGetByHash(ctx context.Context, hash []byte) (webhook.Token, error)
-	TokenDelete(ctx context.Context, id string) error
-	// TokenList returns every token (admin and app-portal, expired or not)
-	// ordered by ID. Tokens are few: one admin token and the live portal
-	// sessions, so it does not page.
-	TokenList(ctx context.Context) ([]webhook.Token, error)
+	// TokenList returns the tokens (admin and app-portal, expired or not)
+	// ordered by ID. Tokens are few: a handful of admin tokens and the
+	// live portal sessions, so it does not page.
+	TokenList(ctx context.Context, p TokenListParams) ([]webhook.Token, error)
+	// TokenRevoke deletes one token by ID (ErrNotFound if there is none),
+	// or every admin token of some kinds, and returns how many it deleted.
+	// A revoked token is refused at once on this node, and within the
+	// API's token cache lifetime on the others.
+	TokenRevoke(ctx context.Context, p TokenRevokeParams) (int, error)
+	// TokenMarkUsed records when a token was last used. The API calls it
+	// at most about once a minute per token, never per request.
+	TokenMarkUsed(ctx context.Context, p TokenMarkUsedParams) error
 	// TokenAdminExists reports whether any admin token is stored, so the
 	// server knows whether to generate the bootstrap token.
 	TokenAdminExists(ctx context.Context) (bool, error)
+}
+
+// TokenListParams selects the tokens TokenList returns.
+type TokenListParams struct {
+	// AdminOnly leaves app-portal tokens out.
+	AdminOnly bool
+}
+
+// TokenRevokeParams names the tokens TokenRevoke deletes: the one with ID,
+// or, when ID is empty, every admin token whose kind is in Kinds but the
+// one with KeepID. One of ID and Kinds must be set.
+type TokenRevokeParams struct {
+	ID     string
+	Kinds  []webhook.TokenKind
+	KeepID string
+}
+
+// TokenMarkUsedParams records that token ID was used at At.
+type TokenMarkUsedParams struct {
+	ID string
+	At time.Time
 }
 
 // AppCreateParams creates an app; ErrConflict if its UID is taken.

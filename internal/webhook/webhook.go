@@ -130,11 +130,14 @@ type Attempt struct {
 // Token is an API credential. Only its SHA-256 hash is stored. An admin
 // token has an empty AppID and sees every app; an app-portal token sees one.
 type Token struct {
-	ID        string
-	Hash      []byte
-	AppID     string     // empty for admin tokens
-	ExpiresAt *time.Time // nil: never expires
-	CreatedAt time.Time
+	ID         string
+	Hash       []byte
+	AppID      string     // empty for admin tokens
+	Kind       TokenKind  // who made it, see TokenKind
+	Name       string     // the operator's label; empty unless given
+	ExpiresAt  *time.Time // nil: never expires
+	CreatedAt  time.Time
+	LastUsedAt *time.Time // nil: never used; recorded about once a minute
 }
 
 // Expired reports whether the token can no longer be used at now.

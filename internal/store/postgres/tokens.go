@@ -15,8 +15,8 @@ import (
 // TokenCreate stores a token by its hash; store.ErrConflict if the ID or
 // hash exists, store.ErrNotFound if its app does not.
 func (s *Store) TokenCreate(ctx context.Context, tok webhook.Token) error {
-	_, err := s.exec(ctx, `INSERT INTO tokens (id, hash, app_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)`,
-		tok.ID, tok.Hash, sqlbuild.NullString(tok.AppID), sqlbuild.NullMillis(tok.ExpiresAt), sqlbuild.Millis(tok.CreatedAt))
+	_, err := s.exec(ctx, `INSERT INTO tokens (`+sqlbuild.TokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		sqlbuild.TokenArgs(tok)...)
 	switch {
 	case isUnique(err):
 		return fmt.Errorf("insert token: %w", store.ErrConflict)
@@ -42,20 +42,36 @@ func (s *Store) TokenGetByHash(ctx context.Context, hash []byte) (webhook.Token,
 	return tok, nil
 }
 
-// TokenDelete deletes a token by ID.
-func (s *Store) TokenDelete(ctx context.Context, id string) error {
-	tag, err := s.exec(ctx, `DELETE FROM tokens WHERE id = $1`, id)
-	if err != nil {
-		return wrapErr("delete token", err)
-	}
-	return notFoundIfNone("delete token", tag)
+// TokenList returns the tokens by ID.
+func (s *Store) TokenList(ctx context.Context, p store.TokenListParams) ([]webhook.Token, error) {
+	return queryList(ctx, s, "list tokens", dialect.TokenList(p), sqlbuild.ScanToken)
 }
 
-// TokenList returns every token by ID.
-func (s *Store) TokenList(ctx context.Context) ([]webhook.Token, error) {
-	return queryList(ctx, s, "list tokens", sqlbuild.Query{
-		SQL: `SELECT ` + sqlbuild.TokenColumns + ` FROM tokens ORDER BY id`,
-	}, sqlbuild.ScanToken)
+// TokenRevoke deletes the token named by ID, or the admin tokens of Kinds
+// but KeepID.
+func (s *Store) TokenRevoke(ctx context.Context, p store.TokenRevokeParams) (int, error) {
+	q, err := dialect.TokenRevoke(p)
+	if err != nil {
+		return 0, err
+	}
+	tag, err := s.exec(ctx, q.SQL, q.Args...)
+	if err != nil {
+		return 0, wrapErr("revoke tokens", err)
+	}
+	if tag.RowsAffected() == 0 && p.ID != "" {
+		return 0, fmt.Errorf("revoke token %q: %w", p.ID, store.ErrNotFound)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// TokenMarkUsed records when a token was last used; a token revoked
+// meanwhile is no error.
+func (s *Store) TokenMarkUsed(ctx context.Context, p store.TokenMarkUsedParams) error {
+	_, err := s.exec(ctx, `UPDATE tokens SET last_used_at = $1 WHERE id = $2`, sqlbuild.Millis(p.At), p.ID)
+	if err != nil {
+		return wrapErr("mark token used", err)
+	}
+	return nil
 }
 
 // TokenAdminExists reports whether any admin token (one without an app) is

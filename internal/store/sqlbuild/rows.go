@@ -33,7 +33,6 @@ const (
 	MessageColumns = `id, app_id, event_type, event_id, channels, payload, created_at`
 	AttemptColumns = `id, msg_id, endpoint_id, app_id, url, status, response_status_code, response,
 	response_duration_ms, trigger_type, created_at`
-	TokenColumns    = `id, hash, app_id, expires_at, created_at`
 	DeliveryColumns = `d.msg_id, d.endpoint_id, d.app_id, d.status, d.attempts, d.next_attempt_at, d.created_at, d.updated_at`
 )
 
@@ -151,21 +150,6 @@ func ScanAttempt(sc Scanner) (webhook.Attempt, error) {
 	a.Response = string(response)
 	a.CreatedAt = FromMillis(created)
 	return a, err
-}
-
-// ScanToken scans TokenColumns.
-func ScanToken(sc Scanner) (webhook.Token, error) {
-	var (
-		tok     webhook.Token
-		appID   sql.NullString
-		expires sql.NullInt64
-		created int64
-	)
-	err := sc.Scan(&tok.ID, &tok.Hash, &appID, &expires, &created)
-	tok.AppID = appID.String
-	tok.ExpiresAt = FromNullMillis(expires)
-	tok.CreatedAt = FromMillis(created)
-	return tok, err
 }
 
 // DeliveryRow scans DeliveryColumns.

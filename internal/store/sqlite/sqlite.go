@@ -1,8 +1,10 @@
 // Package sqlite is Hookline's embedded default store: one SQLite file in
-// the data directory, in WAL mode, written by exactly one process (an flock
-// on a lock file beside it enforces that) through exactly one connection,
-// and read through a small pool. The schema lives in numbered migrations
-// embedded in the binary and applied by Open.
+// the data directory, in WAL mode, owned by exactly one server process (an
+// flock on a lock file beside it enforces that), written through exactly
+// one connection, and read through a small pool. Short administrative
+// commands (`hookline token`) may open it beside its owner (see
+// Options.Shared). The schema lives in numbered migrations embedded in the
+// binary and applied by Open.
 package sqlite
 
 import (
@@ -51,9 +53,10 @@ type Store struct {
 	w      *sql.DB // the one writer: MaxOpenConns(1), BEGIN IMMEDIATE
 	r      *sql.DB // the read pool, query_only
 	cp     *checkpointer
-	lock   *os.File
+	lock   *os.File // nil for a shared open
 	logger *slog.Logger
 	stmts  stmts
+	shared bool // see Options.Shared
 
 	claimMu    sync.Mutex
 	claimStmts map[int]*sql.Stmt // by limit; see claimSQL
@@ -64,22 +67,62 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
+// Options are the settings of OpenWith beyond the data directory.
+type Options struct {
+	// Logger receives the store's own lines (migrations applied, leases
+	// released); nil discards them.
+	Logger *slog.Logger
+	// Shared opens the database beside the server that may be running on
+	// it, for a short administrative command (`hookline token`): it takes
+	// no directory lock, applies no migration (the schema must be this
+	// build's: ErrSchema otherwise), releases no lease and runs no
+	// checkpointer, all of which are the server's. SQLite's own locking
+	// (WAL, busy timeout) keeps the two processes' transactions apart.
+	// The database must exist: ErrNoDatabase otherwise.
+	Shared bool
+}
+
+// ErrNoDatabase is returned by a Shared OpenWith when the data directory
+// holds no Hookline database: a mistyped path must not get a new one.
+var ErrNoDatabase = errors.New("no Hookline database in the data directory")
+
+// ErrSchema is returned by a Shared OpenWith when the database's schema is
+// not this build's: the server using it runs another version.
+var ErrSchema = errors.New("the database schema is not this hookline version's")
+
 // Open opens (creating if needed) the database in dataDir, takes the
 // directory's lock, applies pending migrations and releases every delivery
 // lease left by an earlier process (one process owns the file, so any
 // lease found is a dead one's).
 func Open(ctx context.Context, dataDir string, logger *slog.Logger) (*Store, error) {
+	return OpenWith(ctx, dataDir, Options{Logger: logger})
+}
+
+// OpenWith is Open with options; see Options.Shared for the other way to
+// open a data directory.
+func OpenWith(ctx context.Context, dataDir string, opts Options) (*Store, error) {
+	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create data dir: %w", err)
+	s := &Store{logger: logger, shared: opts.Shared}
+	if opts.Shared {
+		if _, err := os.Stat(filepath.Join(dataDir, DBFile)); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("open %s: %w", dataDir, ErrNoDatabase)
+			}
+			return nil, fmt.Errorf("open %s: %w", dataDir, err)
+		}
+	} else {
+		if err := os.MkdirAll(dataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data dir: %w", err)
+		}
+		lock, err := lockDir(dataDir)
+		if err != nil {
+			return nil, err
+		}
+		s.lock = lock
 	}
-	lock, err := lockDir(dataDir)
-	if err != nil {
-		return nil, err
-	}
-	s := &Store{lock: lock, logger: logger}
 	if err := s.open(ctx, dataDir); err != nil {
 		s.Close()
 		return nil, err
@@ -130,7 +173,12 @@ func (s *Store) open(ctx context.Context, dataDir string) error {
 	if err := s.w.PingContext(ctx); err != nil {
 		return wrapErr("open writer", err)
 	}
-	if err := s.migrate(ctx); err != nil {
+	if s.shared {
+		err = s.checkSchema(ctx)
+	} else {
+		err = s.migrate(ctx)
+	}
+	if err != nil {
 		return err
 	}
 
@@ -146,6 +194,9 @@ func (s *Store) open(ctx context.Context, dataDir string) error {
 
 	if err := s.prepare(ctx); err != nil {
 		return err
+	}
+	if s.shared {
+		return nil
 	}
 	if err := s.startCheckpointer(path); err != nil {
 		return err
@@ -174,16 +225,26 @@ func dsn(path, txlock string, pragmas ...string) string {
 	return u.String()
 }
 
-func (s *Store) migrate(ctx context.Context) error {
+// migrations returns the goose provider of the embedded migrations over
+// the writer.
+func (s *Store) migrations() (*goose.Provider, error) {
 	fsys, err := fs.Sub(migrations, "migrations")
 	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
+		return nil, fmt.Errorf("migrations: %w", err)
 	}
 	// The flock already serialises processes, so goose needs no locker; the
 	// global registry is off so no stray Go migration is picked up.
 	p, err := goose.NewProvider(goose.DialectSQLite3, s.w, fsys, goose.WithDisableGlobalRegistry(true))
 	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	return p, nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	p, err := s.migrations()
+	if err != nil {
+		return err
 	}
 	results, err := p.Up(ctx)
 	if err != nil {
@@ -191,6 +252,27 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	for _, r := range results {
 		s.logger.Info("applied migration", "version", r.Source.Version, "file", filepath.Base(r.Source.Path), "duration", r.Duration)
+	}
+	return nil
+}
+
+// checkSchema is a shared open's migrate: the schema must be this build's
+// exactly, since a command working beside a server of another version
+// could write rows that server does not expect.
+func (s *Store) checkSchema(ctx context.Context) error {
+	p, err := s.migrations()
+	if err != nil {
+		return err
+	}
+	current, target, err := p.GetVersions(ctx)
+	if err != nil {
+		return wrapErr("read schema version", err)
+	}
+	switch {
+	case current < target:
+		return fmt.Errorf("schema version %d, this hookline's is %d: upgrade the server using it, or run hookline migrate while it is stopped: %w", current, target, ErrSchema)
+	case current > target:
+		return fmt.Errorf("schema version %d is newer than this hookline's (%d): use the hookline binary of the server: %w", current, target, ErrSchema)
 	}
 	return nil
 }

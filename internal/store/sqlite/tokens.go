@@ -15,8 +15,8 @@ import (
 // hash exists, store.ErrNotFound if its app does not.
 func (s *Store) TokenCreate(ctx context.Context, tok webhook.Token) error {
 	return s.write(ctx, "insert token", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO tokens (id, hash, app_id, expires_at, created_at) VALUES (?, ?, ?, ?, ?)`,
-			tok.ID, tok.Hash, sqlbuild.NullString(tok.AppID), sqlbuild.NullMillis(tok.ExpiresAt), sqlbuild.Millis(tok.CreatedAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO tokens (`+sqlbuild.TokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			sqlbuild.TokenArgs(tok)...)
 		switch {
 		case isUnique(err):
 			return fmt.Errorf("insert token: %w", store.ErrConflict)
@@ -42,21 +42,43 @@ func (s *Store) TokenGetByHash(ctx context.Context, hash []byte) (webhook.Token,
 	return tok, nil
 }
 
-// TokenList returns every token by ID.
-func (s *Store) TokenList(ctx context.Context) ([]webhook.Token, error) {
-	return queryList(ctx, s.r, "list tokens", sqlbuild.Query{
-		SQL: `SELECT ` + sqlbuild.TokenColumns + ` FROM tokens ORDER BY id`,
-	}, sqlbuild.ScanToken)
+// TokenList returns the tokens by ID.
+func (s *Store) TokenList(ctx context.Context, p store.TokenListParams) ([]webhook.Token, error) {
+	return queryList(ctx, s.r, "list tokens", dialect.TokenList(p), sqlbuild.ScanToken)
 }
 
-// TokenDelete deletes a token by ID.
-func (s *Store) TokenDelete(ctx context.Context, id string) error {
-	return s.write(ctx, "delete token", func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM tokens WHERE id = ?`, id)
+// TokenRevoke deletes the token named by ID, or the admin tokens of Kinds
+// but KeepID.
+func (s *Store) TokenRevoke(ctx context.Context, p store.TokenRevokeParams) (int, error) {
+	q, err := dialect.TokenRevoke(p)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = s.write(ctx, "revoke tokens", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, q.SQL, q.Args...)
 		if err != nil {
-			return wrapErr("delete token", err)
+			return wrapErr("revoke tokens", err)
 		}
-		return notFoundIfNone("delete token", res)
+		if n, err = res.RowsAffected(); err != nil {
+			return wrapErr("revoke tokens", err)
+		}
+		return nil
+	})
+	if err == nil && n == 0 && p.ID != "" {
+		err = fmt.Errorf("revoke token %q: %w", p.ID, store.ErrNotFound)
+	}
+	return int(n), err
+}
+
+// TokenMarkUsed records when a token was last used; a token revoked
+// meanwhile is no error.
+func (s *Store) TokenMarkUsed(ctx context.Context, p store.TokenMarkUsedParams) error {
+	return s.write(ctx, "mark token used", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE tokens SET last_used_at = ? WHERE id = ?`, sqlbuild.Millis(p.At), p.ID); err != nil {
+			return wrapErr("mark token used", err)
+		}
+		return nil
 	})
 }
 

@@ -203,7 +203,7 @@ func (c *copier) endpoints(ctx context.Context) error {
 }
 
 func (c *copier) tokens(ctx context.Context) error {
-	toks, err := c.src.TokenList(ctx)
+	toks, err := c.src.TokenList(ctx, store.TokenListParams{})
 	if err != nil {
 		return err
 	}

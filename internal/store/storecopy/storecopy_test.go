@@ -104,9 +104,10 @@ func fill(t *testing.T, dir, receiverURL string) source {
 		must(st.EndpointCreate(ctx, store.EndpointCreateParams{Endpoint: e}), "EndpointCreate")
 	}
 	src.tokens = []webhook.Token{
-		{ID: webhook.NewID(webhook.PrefixToken, t0), Hash: webhook.HashToken("hk_admin"), CreatedAt: t0},
+		{ID: webhook.NewID(webhook.PrefixToken, t0), Hash: webhook.HashToken("hk_admin"), Kind: webhook.TokenCreated,
+			Name: "deploys", CreatedAt: t0, LastUsedAt: ptr(t0.Add(time.Minute))},
 		{ID: webhook.NewID(webhook.PrefixToken, t0.Add(time.Second)), Hash: webhook.HashToken("hk_portal"),
-			AppID: app, ExpiresAt: ptr(t0.Add(48 * time.Hour)), CreatedAt: t0},
+			AppID: app, Kind: webhook.TokenAppPortal, ExpiresAt: ptr(t0.Add(48 * time.Hour)), CreatedAt: t0},
 	}
 	for _, tok := range src.tokens {
 		must(st.TokenCreate(ctx, tok), "TokenCreate")
@@ -227,7 +228,7 @@ func checkCopied(t *testing.T, pg store.Store, src source) {
 	eps, err := pg.EndpointList(ctx, store.EndpointListParams{AppID: src.apps[0].ID})
 	slices.Reverse(eps)
 	diff("EndpointList", src.endpoints, eps, err)
-	toks, err := pg.TokenList(ctx)
+	toks, err := pg.TokenList(ctx, store.TokenListParams{})
 	diff("TokenList", src.tokens, toks, err)
 	for _, it := range src.pending {
 		m, err := pg.MessageGet(ctx, it.Message.AppID, it.Message.ID)

@@ -12,14 +12,14 @@ import (
 )
 
 func testTokens(t *testing.T, open Opener) {
-	t.Run("CreateGetDelete", func(t *testing.T) {
+	t.Run("CreateGetRevoke", func(t *testing.T) {
 		f := setup(t, open)
 		a := f.app()
-		admin := webhook.Token{ID: f.id(webhook.PrefixToken), Hash: webhook.HashToken("hk_admin"), CreatedAt: f.t0}
-		portal := webhook.Token{ID: f.id(webhook.PrefixToken), Hash: webhook.HashToken("hk_portal"), AppID: a.ID, ExpiresAt: ptr(f.at(time.Hour)), CreatedAt: f.t0}
+		admin := webhook.Token{ID: f.id(webhook.PrefixToken), Hash: webhook.HashToken("hk_admin"), Kind: webhook.TokenCreated, Name: "ci deploys", CreatedAt: f.t0, LastUsedAt: ptr(f.at(time.Minute))}
+		portal := webhook.Token{ID: f.id(webhook.PrefixToken), Hash: webhook.HashToken("hk_portal"), AppID: a.ID, Kind: webhook.TokenAppPortal, ExpiresAt: ptr(f.at(time.Hour)), CreatedAt: f.t0}
 		// Expired tokens are still returned: expiry is the caller's check
 		// (Token.Expired), so it can tell "expired" from "unknown".
-		expired := webhook.Token{ID: f.id(webhook.PrefixToken), Hash: webhook.HashToken("hk_expired"), AppID: a.ID, ExpiresAt: ptr(f.at(-time.Hour)), CreatedAt: f.at(-2 * time.Hour)}
+		expired := webhook.Token{ID: f.id(webhook.PrefixToken), Hash: webhook.HashToken("hk_expired"), AppID: a.ID, Kind: webhook.TokenAppPortal, ExpiresAt: ptr(f.at(-time.Hour)), CreatedAt: f.at(-2 * time.Hour)}
 		for _, tok := range []webhook.Token{admin, portal, expired} {
 			f.must(f.s.TokenCreate(f.ctx, tok), fmt.Sprintf("TokenCreate(%q)", tok.ID))
 		}
@@ -35,33 +35,116 @@ func testTokens(t *testing.T, open Opener) {
 		}
 		_, err := f.s.TokenGetByHash(f.ctx, webhook.HashToken("hk_unknown"))
 		wantErr(t, "TokenGetByHash(unknown)", err, store.ErrNotFound)
+		dup := admin
+		dup.ID = f.id(webhook.PrefixToken)
+		wantErr(t, "TokenCreate(same hash, new ID)", f.s.TokenCreate(f.ctx, dup), store.ErrConflict)
 
-		f.must(f.s.TokenDelete(f.ctx, portal.ID), "TokenDelete")
+		n, err := f.s.TokenRevoke(f.ctx, store.TokenRevokeParams{ID: portal.ID})
+		if err != nil || n != 1 {
+			t.Errorf("TokenRevoke(ID: %q) = %d, %v; want 1, nil", portal.ID, n, err)
+		}
 		_, err = f.s.TokenGetByHash(f.ctx, portal.Hash)
-		wantErr(t, "TokenGetByHash(deleted)", err, store.ErrNotFound)
-		wantErr(t, "TokenDelete(deleted)", f.s.TokenDelete(f.ctx, portal.ID), store.ErrNotFound)
+		wantErr(t, "TokenGetByHash(revoked)", err, store.ErrNotFound)
+		_, err = f.s.TokenRevoke(f.ctx, store.TokenRevokeParams{ID: portal.ID})
+		wantErr(t, "TokenRevoke(ID: revoked already)", err, store.ErrNotFound)
+		_, err = f.s.TokenRevoke(f.ctx, store.TokenRevokeParams{})
+		if err == nil {
+			t.Errorf("TokenRevoke(no ID, no kinds) = nil, want an error: it must never revoke everything")
+		}
+		if _, err := f.s.TokenGetByHash(f.ctx, admin.Hash); err != nil {
+			t.Errorf("TokenGetByHash(admin) after revoking another token: %v", err)
+		}
+	})
+
+	t.Run("RevokeKinds", func(t *testing.T) {
+		f := setup(t, open)
+		a := f.app()
+		tok := func(kind webhook.TokenKind, appID string) webhook.Token {
+			id := f.id(webhook.PrefixToken)
+			tk := webhook.Token{ID: id, Hash: webhook.HashToken("hk_" + id), AppID: appID, Kind: kind, CreatedAt: f.t0}
+			f.must(f.s.TokenCreate(f.ctx, tk), fmt.Sprintf("TokenCreate(%s)", kind))
+			return tk
+		}
+		boot1, boot2 := tok(webhook.TokenBootstrap, ""), tok(webhook.TokenBootstrap, "")
+		legacy := tok(webhook.TokenLegacy, "")
+		dev := tok(webhook.TokenDev, "")
+		created := tok(webhook.TokenCreated, "")
+		portal := tok(webhook.TokenAppPortal, a.ID)
+
+		// A new bootstrap token replaces the other bootstrap and legacy
+		// ones; dev, created and app-portal tokens stay.
+		n, err := f.s.TokenRevoke(f.ctx, store.TokenRevokeParams{Kinds: []webhook.TokenKind{webhook.TokenBootstrap, webhook.TokenLegacy}, KeepID: boot2.ID})
+		if err != nil || n != 2 {
+			t.Errorf("TokenRevoke(Kinds: bootstrap, legacy; KeepID: the second) = %d, %v; want 2, nil", n, err)
+		}
+		ids := func() []string {
+			toks, err := f.s.TokenList(f.ctx, store.TokenListParams{})
+			f.must(err, "TokenList")
+			var ids []string
+			for _, tk := range toks {
+				ids = append(ids, tk.ID)
+			}
+			return ids
+		}
+		if got, want := ids(), []string{boot2.ID, dev.ID, created.ID, portal.ID}; !cmp.Equal(got, want) {
+			t.Errorf("tokens left = %v, want %v (not %s, %s)", got, want, boot1.ID, legacy.ID)
+		}
+		// Kinds never reach app-portal tokens, even when named.
+		n, err = f.s.TokenRevoke(f.ctx, store.TokenRevokeParams{Kinds: append(webhook.AdminTokenKinds(), webhook.TokenAppPortal)})
+		if err != nil || n != 3 {
+			t.Errorf("TokenRevoke(Kinds: every kind) = %d, %v; want 3 (the admin tokens), nil", n, err)
+		}
+		if got, want := ids(), []string{portal.ID}; !cmp.Equal(got, want) {
+			t.Errorf("tokens left = %v, want %v", got, want)
+		}
+		n, err = f.s.TokenRevoke(f.ctx, store.TokenRevokeParams{Kinds: []webhook.TokenKind{webhook.TokenDev}})
+		if err != nil || n != 0 {
+			t.Errorf("TokenRevoke(Kinds: dev) with none left = %d, %v; want 0, nil", n, err)
+		}
 	})
 
 	t.Run("List", func(t *testing.T) {
 		f := setup(t, open)
-		if got, err := f.s.TokenList(f.ctx); err != nil || len(got) != 0 {
+		if got, err := f.s.TokenList(f.ctx, store.TokenListParams{}); err != nil || len(got) != 0 {
 			t.Errorf("TokenList() on an empty store = %v, %v; want none", got, err)
 		}
 		a := f.app()
 		// Made in ID order; listed by ID, whatever their kind or expiry.
 		want := []webhook.Token{
-			{ID: f.id(webhook.PrefixToken), Hash: webhook.HashToken("hk_admin"), CreatedAt: f.t0},
-			{ID: f.id(webhook.PrefixToken), Hash: webhook.HashToken("hk_expired"), AppID: a.ID, ExpiresAt: ptr(f.at(-time.Hour)), CreatedAt: f.at(-2 * time.Hour)},
-			{ID: f.id(webhook.PrefixToken), Hash: webhook.HashToken("hk_portal"), AppID: a.ID, ExpiresAt: ptr(f.at(time.Hour)), CreatedAt: f.t0},
+			{ID: f.id(webhook.PrefixToken), Hash: webhook.HashToken("hk_admin"), Kind: webhook.TokenBootstrap, CreatedAt: f.t0},
+			{ID: f.id(webhook.PrefixToken), Hash: webhook.HashToken("hk_expired"), AppID: a.ID, Kind: webhook.TokenAppPortal, ExpiresAt: ptr(f.at(-time.Hour)), CreatedAt: f.at(-2 * time.Hour)},
+			{ID: f.id(webhook.PrefixToken), Hash: webhook.HashToken("hk_portal"), AppID: a.ID, Kind: webhook.TokenAppPortal, ExpiresAt: ptr(f.at(time.Hour)), CreatedAt: f.t0},
+			{ID: f.id(webhook.PrefixToken), Hash: webhook.HashToken("hk_created"), Kind: webhook.TokenCreated, Name: "backup job", ExpiresAt: ptr(f.at(time.Hour)), CreatedAt: f.t0},
 		}
-		for _, i := range []int{2, 0, 1} {
+		for _, i := range []int{2, 0, 3, 1} {
 			f.must(f.s.TokenCreate(f.ctx, want[i]), fmt.Sprintf("TokenCreate(%q)", want[i].ID))
 		}
-		got, err := f.s.TokenList(f.ctx)
+		got, err := f.s.TokenList(f.ctx, store.TokenListParams{})
 		f.must(err, "TokenList")
 		if diff := cmp.Diff(want, got, diffOpts()); diff != "" {
 			t.Errorf("TokenList() mismatch (-want +got):\n%s", diff)
 		}
+		got, err = f.s.TokenList(f.ctx, store.TokenListParams{AdminOnly: true})
+		f.must(err, "TokenList(AdminOnly)")
+		if diff := cmp.Diff([]webhook.Token{want[0], want[3]}, got, diffOpts()); diff != "" {
+			t.Errorf("TokenList(AdminOnly) mismatch (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("MarkUsed", func(t *testing.T) {
+		f := setup(t, open)
+		tok := webhook.Token{ID: f.id(webhook.PrefixToken), Hash: webhook.HashToken("hk_admin"), Kind: webhook.TokenCreated, CreatedAt: f.t0}
+		f.must(f.s.TokenCreate(f.ctx, tok), "TokenCreate")
+		for _, at := range []time.Time{f.at(time.Minute), f.at(2 * time.Minute)} {
+			f.must(f.s.TokenMarkUsed(f.ctx, store.TokenMarkUsedParams{ID: tok.ID, At: at}), "TokenMarkUsed")
+			got, err := f.s.TokenGetByHash(f.ctx, tok.Hash)
+			f.must(err, "TokenGetByHash")
+			if got.LastUsedAt == nil || !got.LastUsedAt.Equal(at) {
+				t.Errorf("LastUsedAt after TokenMarkUsed(%s) = %v, want %s", at, got.LastUsedAt, at)
+			}
+		}
+		// A token revoked meanwhile: nothing to mark, and no error.
+		wantErr(t, "TokenMarkUsed(unknown)", f.s.TokenMarkUsed(f.ctx, store.TokenMarkUsedParams{ID: f.missing(webhook.PrefixToken), At: f.t0}), nil)
 	})
 
 	t.Run("AdminExists", func(t *testing.T) {
@@ -74,14 +157,15 @@ func testTokens(t *testing.T, open Opener) {
 		}
 		check("on an empty store", false)
 		a := f.app()
-		portal := webhook.Token{ID: f.id(webhook.PrefixToken), Hash: webhook.HashToken("hk_portal"), AppID: a.ID, CreatedAt: f.t0}
+		portal := webhook.Token{ID: f.id(webhook.PrefixToken), Hash: webhook.HashToken("hk_portal"), AppID: a.ID, Kind: webhook.TokenAppPortal, CreatedAt: f.t0}
 		f.must(f.s.TokenCreate(f.ctx, portal), "TokenCreate(portal)")
 		check("with only an app-portal token", false)
-		admin := webhook.Token{ID: f.id(webhook.PrefixToken), Hash: webhook.HashToken("hk_admin"), CreatedAt: f.t0}
+		admin := webhook.Token{ID: f.id(webhook.PrefixToken), Hash: webhook.HashToken("hk_admin"), Kind: webhook.TokenBootstrap, CreatedAt: f.t0}
 		f.must(f.s.TokenCreate(f.ctx, admin), "TokenCreate(admin)")
 		check("with an admin token", true)
-		f.must(f.s.TokenDelete(f.ctx, admin.ID), "TokenDelete(admin)")
-		check("after the admin token was deleted", false)
+		_, err := f.s.TokenRevoke(f.ctx, store.TokenRevokeParams{ID: admin.ID})
+		f.must(err, "TokenRevoke(admin)")
+		check("after the admin token was revoked", false)
 	})
 }
 
