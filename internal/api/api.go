@@ -102,7 +102,7 @@ func New(cfg Config) (*API, error) {
 		maxBody:        cfg.MaxBodyBytes,
 		baseURL:        cfg.BaseURL,
 		clock:          cfg.Now,
-		tokens:         newTokenCache(),
+		tokens:         newTokenCache(cfg.Logger),
 		apps:           newAppCache(),
 	}, nil
 }

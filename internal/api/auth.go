@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -92,22 +93,33 @@ func (a *API) app(r *http.Request) (webhook.App, error) {
 }
 
 // tokenCache keeps recent token lookups so that authentication does not
-// read the database on every request. An entry lives tokenCacheTTL; a
-// token revoked on another node stops working within that time.
+// read the database on every request. An entry lives tokenCacheTTL, which
+// bounds how long a revoked token keeps working where it was not revoked:
+// on another node, or after `hookline token revoke` from another process
+// (this node's own revocations, portal logout, forget at once). Only found
+// tokens are kept, so a new token works at once.
 type tokenCache struct {
 	mu      sync.Mutex
 	entries map[string]tokenEntry
+	logger  *slog.Logger
 }
 
-const tokenCacheTTL = 10 * time.Second
+// tokenCacheTTL: a lookup is one indexed read per token per TTL, nothing
+// beside a request's own work, so the bound can be short.
+const tokenCacheTTL = 2 * time.Second
+
+// tokenUseEvery is how often a token's last use is written at most: once
+// a minute is exact enough to tell live tokens from forgotten ones, and
+// keeps authentication from writing on every request.
+const tokenUseEvery = time.Minute
 
 type tokenEntry struct {
 	tok     webhook.Token
 	fetched time.Time
 }
 
-func newTokenCache() *tokenCache {
-	return &tokenCache{entries: make(map[string]tokenEntry)}
+func newTokenCache(logger *slog.Logger) *tokenCache {
+	return &tokenCache{entries: make(map[string]tokenEntry), logger: logger}
 }
 
 func (c *tokenCache) get(ctx context.Context, s store.Store, hash []byte, now time.Time) (webhook.Token, error) {
@@ -122,6 +134,10 @@ func (c *tokenCache) get(ctx context.Context, s store.Store, hash []byte, now ti
 	if err != nil {
 		return webhook.Token{}, err
 	}
+	if !tok.Expired(now) && (tok.LastUsedAt == nil || now.Sub(*tok.LastUsedAt) >= tokenUseEvery) {
+		c.markUsed(ctx, s, tok.ID, now)
+		tok.LastUsedAt = &now
+	}
 	c.mu.Lock()
 	if len(c.entries) > 10000 {
 		clear(c.entries) // bound memory against a flood of distinct valid tokens
@@ -129,6 +145,19 @@ func (c *tokenCache) get(ctx context.Context, s store.Store, hash []byte, now ti
 	c.entries[key] = tokenEntry{tok: tok, fetched: now}
 	c.mu.Unlock()
 	return tok, nil
+}
+
+// markUsed records the token's use off the request's path: it is a write,
+// and the request need not wait for it. Its failure costs only the
+// precision of `hookline token list`.
+func (c *tokenCache) markUsed(ctx context.Context, s store.Store, id string, now time.Time) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	go func() {
+		defer cancel()
+		if err := s.TokenMarkUsed(ctx, store.TokenMarkUsedParams{ID: id, At: now}); err != nil {
+			c.logger.Debug("record a token's last use", "token_id", id, "err", err)
+		}
+	}()
 }
 
 func (c *tokenCache) forget(hash []byte) {

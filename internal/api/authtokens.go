@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -89,6 +90,7 @@ func (a *API) portalAccess(w http.ResponseWriter, r *http.Request, ttl time.Dura
 		ID:        webhook.NewID(webhook.PrefixToken, now),
 		Hash:      hash,
 		AppID:     app.ID,
+		Kind:      webhook.TokenAppPortal,
 		ExpiresAt: &expires,
 		CreatedAt: now,
 	}
@@ -111,7 +113,7 @@ func (a *API) authLogout(w http.ResponseWriter, r *http.Request) error {
 	if p.admin() {
 		return errBadRequest("invalid_token_type", "Only app-portal tokens can be logged out.")
 	}
-	if err := a.store.TokenDelete(r.Context(), p.tokenID); err != nil {
+	if _, err := a.store.TokenRevoke(r.Context(), store.TokenRevokeParams{ID: p.tokenID}); err != nil {
 		return err
 	}
 	plain, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")

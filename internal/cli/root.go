@@ -18,6 +18,7 @@ import (
 
 	"github.com/hookline/hookline/internal/config"
 	"github.com/hookline/hookline/internal/server"
+	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/storecopy"
 )
 
@@ -37,6 +38,9 @@ type deps struct {
 	migrate func(ctx context.Context, cfg config.Config, logger *slog.Logger) error
 	// copyFrom is storecopy.FromSQLite: migrate --from.
 	copyFrom func(ctx context.Context, from, databaseURL string, opts storecopy.Options, logger *slog.Logger) (storecopy.Summary, error)
+	// openStore is server.OpenShared: the token commands' store, beside a
+	// running server.
+	openStore func(ctx context.Context, cfg config.Config, logger *slog.Logger) (store.Store, error)
 }
 
 // Run executes the hookline command line args (without the program name)
@@ -47,10 +51,11 @@ type deps struct {
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	server.Version = Version
 	return run(ctx, args, stdout, stderr, deps{
-		getenv:   os.Getenv,
-		serve:    server.Run,
-		migrate:  server.Migrate,
-		copyFrom: storecopy.FromSQLite,
+		getenv:    os.Getenv,
+		serve:     server.Run,
+		migrate:   server.Migrate,
+		copyFrom:  storecopy.FromSQLite,
+		openStore: server.OpenShared,
 	})
 }
 
@@ -78,6 +83,7 @@ other systems. Start with:
 		newMigrateCommand(stdout, stderr, d),
 		newVersionCommand(stdout),
 		newBenchCommand(stdout, stderr, d),
+		newTokenCommand(stdout, stderr, d),
 	)
 
 	cmd, err := root.ExecuteContextC(ctx)

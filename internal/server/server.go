@@ -75,7 +75,7 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 	}
 	defer st.Close()
 
-	token, err := bootstrapAdminToken(ctx, st, cfg)
+	token, err := bootstrapAdminToken(ctx, st, cfg, logger)
 	if err != nil {
 		return err
 	}
