@@ -115,12 +115,16 @@ func (a *API) now() time.Time {
 
 // Handler returns the API's routes with authentication applied.
 func (a *API) Handler() http.Handler {
-	return newMuxForTest(a)
+	mux := http.NewServeMux()
+	a.routes(mux)
+	return a.serve(mux)
 }
 
-// newMuxForTest builds the routes; tests use it to inspect patterns.
+// newMuxForTest builds the routes with the /api/ catch-all; tests use it
+// to inspect patterns.
 func newMuxForTest(a *API) *http.ServeMux {
 	mux := http.NewServeMux()
 	a.routes(mux)
+	a.serve(mux)
 	return mux
 }

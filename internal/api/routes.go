@@ -6,9 +6,17 @@ import (
 	"github.com/hookline/hookline/internal/openapi"
 )
 
+// registrar is where routes are registered: an *http.ServeMux, or in
+// tests a recorder of the patterns.
+type registrar interface {
+	Handle(pattern string, handler http.Handler)
+	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
+}
+
 // routes lists every route of the API. The Svix API v1 paths come first,
-// in the order of its OpenAPI document; Hookline's own follow.
-func (a *API) routes(mux *http.ServeMux) {
+// in the order of its OpenAPI document; Hookline's own follow. Paths are
+// written without a trailing slash: Handler trims one before routing.
+func (a *API) routes(mux registrar) {
 	post := func(level access, fn func(w http.ResponseWriter, r *http.Request) error) http.HandlerFunc {
 		return a.auth(level, a.idempotent(fn))
 	}
@@ -71,7 +79,6 @@ func (a *API) routes(mux *http.ServeMux) {
 	// Health: no token needed, so load balancers can probe it. GET covers
 	// HEAD in ServeMux patterns.
 	mux.HandleFunc("GET /api/v1/health", a.handle(a.health))
-	mux.HandleFunc("GET /api/v1/health/{$}", a.handle(a.health))
 	mux.HandleFunc("GET /api/v1/health/ping", a.handle(a.healthPing))
 
 	// Hookline's own.
@@ -83,7 +90,4 @@ func (a *API) routes(mux *http.ServeMux) {
 	mux.HandleFunc("PUT /api/v1/app/{app_id}/endpoint/{endpoint_id}/delivery-options", a.auth(appScoped, a.deliveryOptionsUpdate))
 	mux.HandleFunc("PATCH /api/v1/app/{app_id}/endpoint/{endpoint_id}/delivery-options", a.auth(appScoped, a.deliveryOptionsPatch))
 	mux.HandleFunc("POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/delivery-options/preview", post(appScoped, a.deliveryOptionsPreview))
-
-	// Anything else under /api/ is a JSON 404, never the dashboard.
-	mux.HandleFunc("/api/", a.handle(func(w http.ResponseWriter, r *http.Request) error { return errNotFound() }))
 }
