@@ -58,12 +58,11 @@ func (a *API) auth(level access, fn func(w http.ResponseWriter, r *http.Request)
 }
 
 func (a *API) authenticate(r *http.Request) (principal, error) {
-	h := r.Header.Get("Authorization")
-	plain, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || plain == "" {
+	plain, ok := bearerToken(r.Header.Get("Authorization"))
+	if !ok {
 		return principal{}, errUnauthorized()
 	}
-	hash := webhook.HashToken(strings.TrimSpace(plain))
+	hash := webhook.HashToken(plain)
 	tok, err := a.tokens.get(r.Context(), a.store, hash, a.clock())
 	if errors.Is(err, store.ErrNotFound) {
 		return principal{}, errUnauthorized()
@@ -77,6 +76,18 @@ func (a *API) authenticate(r *http.Request) (principal, error) {
 		return principal{}, errUnauthorized()
 	}
 	return principal{tokenID: tok.ID, appID: tok.AppID}, nil
+}
+
+// bearerToken reads the token of an Authorization header of the Bearer
+// scheme, whose name is case-insensitive ("bearer", "BEARER") and may be
+// followed by more than one space (RFC 9110 section 11.4, RFC 6750).
+func bearerToken(h string) (string, bool) {
+	scheme, rest, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token := strings.TrimSpace(rest)
+	return token, token != ""
 }
 
 // app resolves {app_id} (an ID or a UID) and checks that the principal may
