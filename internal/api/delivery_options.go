@@ -172,6 +172,9 @@ func (a *API) decodeStrict(w http.ResponseWriter, r *http.Request, v any) error 
 	if len(bytes.TrimSpace(body)) == 0 {
 		return errOptions("the request body is empty; expected a JSON object")
 	}
+	if err := checkUTF8(body); err != nil {
+		return errOptions(err.Error())
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

@@ -36,6 +36,8 @@ func TestDeliveryOptions(t *testing.T) {
 		{name: "unknown endpoint", method: "GET", path: "/api/v1/app/acme/endpoint/ep_nope/delivery-options", want: 404, fields: map[string]any{"code": "not_found"}},
 		{name: "unknown app", method: "PUT", path: "/api/v1/app/nope/endpoint/main/delivery-options", body: `{"format":"form"}`, want: 404},
 		{name: "endpoint of another app", method: "GET", path: "/api/v1/app/other/endpoint/main/delivery-options", want: 404},
+		{name: "invalid UTF-8", method: "PUT", path: opts, body: "{\"format\":\"template\",\"template\":\"\xff\"}", want: 422,
+			fields: map[string]any{"code": "validation_failed"}},
 
 		{name: "PUT all", token: portal, method: "PUT", path: opts, body: savedBody, want: 200, fields: saved},
 		{name: "GET shows them", method: "GET", path: opts, want: 200, fields: saved},

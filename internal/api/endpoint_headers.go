@@ -120,7 +120,14 @@ func (a *API) endpointHeadersPatch(w http.ResponseWriter, r *http.Request) error
 	return a.saveHeaders(w, r, app, ep)
 }
 
+// saveHeaders stores ep with its new custom headers, once they pass the
+// limits on the set as a whole (the merged set, for a PATCH).
 func (a *API) saveHeaders(w http.ResponseWriter, r *http.Request, app webhook.App, ep webhook.Endpoint) error {
+	if err := webhook.ValidateHeaderSet(ep.Headers); err != nil {
+		var probs problems
+		probs.add(err.Error(), "headers")
+		return probs.err()
+	}
 	ep.UpdatedAt = a.now()
 	if err := a.store.EndpointUpdate(r.Context(), ep); err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // timeFormat is RFC 3339 in UTC with milliseconds, as Svix answers.
@@ -89,10 +90,31 @@ func decodeBytes(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return &ValidationError{Detail: []ValidationItem{{Loc: []string{"body"}, Msg: "request body is empty, expected a JSON object", Type: "value_error.jsondecode"}}}
 	}
+	if err := checkUTF8(body); err != nil {
+		return &ValidationError{Detail: []ValidationItem{{Loc: []string{"body"}, Msg: err.Error(), Type: "value_error.jsondecode"}}}
+	}
 	if err := json.Unmarshal(body, v); err != nil {
 		return &ValidationError{Detail: []ValidationItem{{Loc: jsonErrorLoc(err), Msg: jsonErrorMsg(err), Type: "value_error.jsondecode"}}}
 	}
 	return nil
+}
+
+// checkUTF8 refuses a body that is not UTF-8, as JSON must be (RFC 8259
+// section 8.1) and as Svix's parser requires. encoding/json would read
+// such bytes in a string as U+FFFD without a word, and the payload, kept
+// as received, would later be served as invalid JSON.
+func checkUTF8(body []byte) error {
+	if utf8.Valid(body) {
+		return nil
+	}
+	for i := 0; i < len(body); {
+		r, size := utf8.DecodeRune(body[i:])
+		if r == utf8.RuneError && size == 1 {
+			return fmt.Errorf("the request body is not valid UTF-8: invalid byte 0x%02x at offset %d", body[i], i)
+		}
+		i += size
+	}
+	return errors.New("the request body is not valid UTF-8")
 }
 
 func jsonErrorLoc(err error) []string {
