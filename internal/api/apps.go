@@ -69,7 +69,7 @@ func (in *appIn) validate(p *problems) {
 		checkName(p, *in.Name, "name")
 	}
 	if in.UID != nil {
-		checkUID(p, *in.UID, "uid")
+		checkUID(p, *in.UID, webhook.PrefixApp, "uid")
 	}
 	if in.RateLimit != nil {
 		checkRateLimit(p, *in.RateLimit, "rateLimit")
@@ -182,7 +182,7 @@ func (a *API) appPatch(w http.ResponseWriter, r *http.Request) error {
 		checkName(&probs, in.Name.Value, "name")
 	}
 	if in.UID.valued() {
-		checkUID(&probs, in.UID.Value, "uid")
+		checkUID(&probs, in.UID.Value, webhook.PrefixApp, "uid")
 	}
 	if in.RateLimit.valued() {
 		checkRateLimit(&probs, in.RateLimit.Value, "rateLimit")
@@ -265,7 +265,19 @@ func checkNoControl(p *problems, s string, loc ...string) {
 	}
 }
 
-func checkUID(p *problems, s string, loc ...string) {
+// checkUID checks the uid (or eventId) of an object whose IDs start with
+// kind: Svix's limited string, not starting with kind, so that a uid can
+// never be taken for an ID (Svix's invalid_uid_prefix).
+func checkUID(p *problems, s string, kind webhook.Prefix, loc ...string) {
+	checkLimited(p, s, loc...)
+	if webhook.UIDHasIDPrefix(kind, s) {
+		p.add(fmt.Sprintf("Uids are not allowed to have the same prefix as the ID (%q). Prefix with _?", kind), loc...)
+	}
+}
+
+// checkLimited checks Svix's limited string (uids, feature flags): 1-256
+// of [a-zA-Z0-9-_.].
+func checkLimited(p *problems, s string, loc ...string) {
 	if !webhook.ValidUID(s) {
 		p.add(fmt.Sprintf("must be 1-%d characters of a-z, A-Z, 0-9, '-', '_' and '.'", webhook.MaxUIDLength), loc...)
 	}

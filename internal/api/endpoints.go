@@ -92,7 +92,7 @@ func (in *endpointIn) validate(ctx context.Context, s store.Store, p *problems) 
 		checkNoControl(p, *in.Description, "description")
 	}
 	if in.UID != nil {
-		checkUID(p, *in.UID, "uid")
+		checkUID(p, *in.UID, webhook.PrefixEndpoint, "uid")
 	}
 	if in.Version != nil {
 		checkVersion(p, *in.Version, "version")
@@ -335,7 +335,7 @@ func (a *API) endpointPatch(w http.ResponseWriter, r *http.Request) error {
 	}
 	in.Disabled.notNull(&probs, "disabled")
 	if in.UID.valued() {
-		checkUID(&probs, in.UID.Value, "uid")
+		checkUID(&probs, in.UID.Value, webhook.PrefixEndpoint, "uid")
 	}
 	if in.RateLimit.valued() {
 		checkRateLimit(&probs, in.RateLimit.Value, "rateLimit")

@@ -80,7 +80,7 @@ func (in *eventTypeUpdate) validate(p *problems) {
 		checkNoControl(p, *in.Description, "description")
 	}
 	if in.FeatureFlag != nil {
-		checkUID(p, *in.FeatureFlag, "featureFlag")
+		checkLimited(p, *in.FeatureFlag, "featureFlag")
 	}
 	in.Schemas = nullRaw(in.Schemas)
 	if in.Schemas != nil {
@@ -296,7 +296,7 @@ func (a *API) eventTypePatch(w http.ResponseWriter, r *http.Request) error {
 	in.Archived.notNull(&probs, "archived")
 	in.Deprecated.notNull(&probs, "deprecated")
 	if in.FeatureFlag.valued() {
-		checkUID(&probs, in.FeatureFlag.Value, "featureFlag")
+		checkLimited(&probs, in.FeatureFlag.Value, "featureFlag")
 	}
 	if in.Schemas.valued() {
 		checkSchemas(&probs, in.Schemas.Value, "schemas")

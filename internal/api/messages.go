@@ -63,9 +63,8 @@ func (in *messageIn) validate(probs *problems) (eventType, eventID string, chann
 		eventType = *in.EventType
 	}
 	if in.EventID != nil {
-		if !webhook.ValidUID(*in.EventID) {
-			probs.add("eventId must be 1-256 characters of a-z, A-Z, 0-9, '-', '_' and '.'", "eventId")
-		}
+		// eventId is Svix's MessageUid.
+		checkUID(probs, *in.EventID, webhook.PrefixMessage, "eventId")
 		eventID = *in.EventID
 	}
 	payload = in.Payload

@@ -29,6 +29,14 @@ func ValidUID(s string) bool {
 	return true
 }
 
+// UIDHasIDPrefix reports whether uid starts with the prefix of its kind's
+// IDs ("app_" for an app): such a uid is refused, as Svix refuses it,
+// because every path that takes an ID also takes a uid, and the two must
+// never be confused.
+func UIDHasIDPrefix(kind Prefix, uid string) bool {
+	return kind != "" && strings.HasPrefix(uid, string(kind))
+}
+
 func uidByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
 		c == '-' || c == '_' || c == '.'
