@@ -146,6 +146,9 @@ func (s *Store) open(ctx context.Context, dataDir string) error {
 	if err != nil {
 		return fmt.Errorf("database path: %w", err)
 	}
+	if err := makePrivate(path, s.logger); err != nil {
+		return err
+	}
 	// synchronous=FULL: a commit is on disk before the API answers 202, so
 	// an accepted message survives power loss, not only a process crash.
 	// busy_timeout comes first, as the driver asks, so the others wait too.
@@ -212,9 +215,11 @@ func (s *Store) open(ctx context.Context, dataDir string) error {
 }
 
 // dsn builds a file: URI for the driver, with pragmas run on every new
-// connection.
+// connection. modeof gives every file the driver creates for the database
+// the database file's mode (see makePrivate).
 func dsn(path, txlock string, pragmas ...string) string {
 	q := url.Values{}
+	q.Set("modeof", path)
 	for _, p := range pragmas {
 		q.Add("_pragma", p)
 	}
