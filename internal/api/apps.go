@@ -39,19 +39,21 @@ type appPatch struct {
 }
 
 // appOut is Svix's ApplicationOut: exactly its fields, optional ones
-// omitted when unset.
+// omitted when unset. throttleRate is the newer name of rateLimit; both
+// are served, as Svix's server does, except to legacy clients (shape.go).
 type appOut struct {
-	UID       *string           `json:"uid,omitempty"`
-	Name      string            `json:"name"`
-	RateLimit *int              `json:"rateLimit,omitempty"`
-	ID        string            `json:"id"`
-	CreatedAt Time              `json:"createdAt"`
-	UpdatedAt Time              `json:"updatedAt"`
-	Metadata  map[string]string `json:"metadata"`
+	UID          *string           `json:"uid,omitempty"`
+	Name         string            `json:"name"`
+	RateLimit    *int              `json:"rateLimit,omitempty"`
+	ThrottleRate *int              `json:"throttleRate,omitempty"`
+	ID           string            `json:"id"`
+	CreatedAt    Time              `json:"createdAt"`
+	UpdatedAt    Time              `json:"updatedAt"`
+	Metadata     map[string]string `json:"metadata"`
 }
 
-func renderApp(app webhook.App) appOut {
-	return appOut{
+func renderApp(app webhook.App, sh shape) appOut {
+	out := appOut{
 		UID:       optString(app.UID),
 		Name:      app.Name,
 		RateLimit: app.RateLimit,
@@ -60,6 +62,10 @@ func renderApp(app webhook.App) appOut {
 		UpdatedAt: Time(app.UpdatedAt),
 		Metadata:  nonNilMap(app.Metadata),
 	}
+	if sh == shapeNewest {
+		out.ThrottleRate = app.RateLimit
+	}
+	return out
 }
 
 func (in *appIn) validate(p *problems) {
@@ -91,7 +97,7 @@ func (a *API) appList(w http.ResponseWriter, r *http.Request) error {
 	pq := parsePage(r, store.Ascending, &probs)
 	return writeList(w, r, probs, pq, func(ctx context.Context) ([]webhook.App, error) {
 		return a.store.AppList(ctx, store.AppListParams{Page: pq.fetchPage()})
-	}, func(app webhook.App) string { return app.ID }, renderApp)
+	}, func(app webhook.App) string { return app.ID }, func(app webhook.App) appOut { return renderApp(app, shapeOf(r)) })
 }
 
 func (a *API) appCreate(w http.ResponseWriter, r *http.Request) error {
@@ -109,7 +115,7 @@ func (a *API) appCreate(w http.ResponseWriter, r *http.Request) error {
 		existing, err := a.store.AppGet(r.Context(), *in.UID)
 		switch {
 		case err == nil && getIfExists:
-			writeJSON(w, http.StatusOK, renderApp(existing))
+			writeJSON(w, http.StatusOK, renderApp(existing, shapeOf(r)))
 			return nil
 		case err == nil:
 			return errConflict("An application with that id or uid already exists")
@@ -120,7 +126,7 @@ func (a *API) appCreate(w http.ResponseWriter, r *http.Request) error {
 	now := a.now()
 	app := webhook.App{ID: webhook.NewID(webhook.PrefixApp, now), CreatedAt: now, UpdatedAt: now}
 	in.apply(&app)
-	return a.respond(w, r, http.StatusCreated, renderApp(app), func(idem *store.Idempotency) error {
+	return a.respond(w, r, http.StatusCreated, renderApp(app, shapeOf(r)), func(idem *store.Idempotency) error {
 		return appConflict(a.store.AppCreate(r.Context(), store.AppCreateParams{App: app, Idempotency: idem}))
 	})
 }
@@ -130,7 +136,7 @@ func (a *API) appGet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, renderApp(app))
+	writeJSON(w, http.StatusOK, renderApp(app, shapeOf(r)))
 	return nil
 }
 
@@ -154,7 +160,7 @@ func (a *API) appUpdate(w http.ResponseWriter, r *http.Request) error {
 		if err := appConflict(a.store.AppCreate(r.Context(), store.AppCreateParams{App: app})); err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusCreated, renderApp(app))
+		writeJSON(w, http.StatusCreated, renderApp(app, shapeOf(r)))
 		return nil
 	}
 	if err != nil {
@@ -168,7 +174,7 @@ func (a *API) appUpdate(w http.ResponseWriter, r *http.Request) error {
 	if err := appConflict(a.store.AppUpdate(r.Context(), app)); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, renderApp(app))
+	writeJSON(w, http.StatusOK, renderApp(app, shapeOf(r)))
 	return nil
 }
 
@@ -220,7 +226,7 @@ func (a *API) appPatch(w http.ResponseWriter, r *http.Request) error {
 	if err := appConflict(a.store.AppUpdate(r.Context(), app)); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, renderApp(app))
+	writeJSON(w, http.StatusOK, renderApp(app, shapeOf(r)))
 	return nil
 }
 

@@ -101,7 +101,7 @@ func TestAppListPaging(t *testing.T) {
 		if page.Done {
 			break
 		}
-		iter = *page.Iterator.Get()
+		iter = *page.Iterator
 	}
 	// Svix lists applications oldest first.
 	if !slices.Equal(seen, ids) {

@@ -123,7 +123,7 @@ func (a *API) writeAttempts(w http.ResponseWriter, r *http.Request, probs proble
 		}
 		return a.store.AttemptList(ctx, p)
 	}, func(at webhook.Attempt) string { return at.ID },
-		func(at webhook.Attempt) attemptOut { return newAttemptOut(at, withContent) })
+		func(at webhook.Attempt) attemptOut { return newAttemptOut(at, withContent, shapeOf(r)) })
 }
 
 // attemptGet is GET /api/v1/app/{app_id}/msg/{msg_id}/attempt/{attempt_id}.
@@ -136,7 +136,7 @@ func (a *API) attemptGet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, newAttemptOut(at, true))
+	writeJSON(w, http.StatusOK, newAttemptOut(at, true, shapeOf(r)))
 	return nil
 }
 
@@ -175,7 +175,8 @@ func (a *API) messageEndpointList(w http.ResponseWriter, r *http.Request) error 
 		return a.store.DeliveryListByMessage(ctx, store.DeliveryListByMessageParams{
 			AppID: app.ID, MsgID: msg.ID, Page: pq.fetchPage(),
 		})
-	}, func(d store.DeliveryWithEndpoint) string { return d.Endpoint.ID }, newMessageEndpointOut)
+	}, func(d store.DeliveryWithEndpoint) string { return d.Endpoint.ID },
+		func(d store.DeliveryWithEndpoint) messageEndpointOut { return newMessageEndpointOut(d, shapeOf(r)) })
 }
 
 // endpointMessageList is GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/msg,
@@ -208,12 +209,13 @@ func (a *API) endpointMessageList(w http.ResponseWriter, r *http.Request) error 
 		return a.store.DeliveryListByEndpoint(ctx, p)
 	}, func(d store.DeliveryWithMessage) string { return d.Message.ID },
 		func(d store.DeliveryWithMessage) endpointMessageOut {
-			return endpointMessageOut{d: &d, withContent: p.WithContent}
+			return endpointMessageOut{d: &d, withContent: p.WithContent, shape: shapeOf(r)}
 		})
 }
 
 // messageResend is POST /api/v1/app/{app_id}/msg/{msg_id}/endpoint/{endpoint_id}/resend:
-// 202 with no body once the attempt is scheduled. A message whose content
+// 202 with Svix's EmptyResponse, {}, once the attempt is scheduled (the
+// newest SDKs decode the body, and an empty one fails them). A message whose content
 // is gone cannot be resent (400 missing_payload, as Svix); one never
 // delivered to that endpoint is a 404.
 func (a *API) messageResend(w http.ResponseWriter, r *http.Request) error {
@@ -231,6 +233,6 @@ func (a *API) messageResend(w http.ResponseWriter, r *http.Request) error {
 	if err := a.engine.Resend(r.Context(), app.ID, msg.ID, ep.ID); err != nil {
 		return err
 	}
-	w.WriteHeader(http.StatusAccepted)
+	writeRaw(w, http.StatusAccepted, emptyResponse)
 	return nil
 }

@@ -184,8 +184,10 @@ func TestAttemptGetExpungeAndDeprecatedList(t *testing.T) {
 	}
 
 	rec = w.do("GET", app+"/msg/"+w.m1+"/endpoint/ep-one/attempt", "")
-	var dep svix.ListResponseMessageAttemptEndpointOut
-	decodeStrict(t, rec.Body.Bytes(), &dep)
+	var dep svix.ListResponseMessageAttemptOut
+	if !sdkDecodeAs(t, "ListResponse_MessageAttemptEndpointOut_", rec.Body.Bytes(), &dep) {
+		t.FailNow()
+	}
 	var ids []string
 	for _, a := range dep.Data {
 		ids = append(ids, a.Id)
@@ -304,8 +306,9 @@ func TestMessageResend(t *testing.T) {
 		if rec.Code != tt.status {
 			t.Errorf("POST %s = %d %s, want %d", tt.path, rec.Code, rec.Body, tt.status)
 		}
-		if tt.status == http.StatusAccepted && rec.Body.Len() != 0 {
-			t.Errorf("POST %s body = %q, want none", tt.path, rec.Body)
+		if tt.status == http.StatusAccepted && rec.Body.String() != "{}" {
+			// Svix's EmptyResponse: the newest SDKs decode it, and fail on no body.
+			t.Errorf("POST %s body = %q, want {}", tt.path, rec.Body)
 		}
 	}
 	want := []string{w.m1 + " " + w.ep1.ID, w.m1 + " " + w.ep2.ID, w.m2 + " " + w.ep2.ID}

@@ -20,12 +20,15 @@ const (
 	windowSlack   = 5 * time.Minute
 )
 
-// endpointStatsOut is Svix's EndpointStats.
+// endpointStatsOut is Svix's EndpointStats. canceled counts deliveries
+// Svix cancels; Hookline never cancels one, so it is always 0, and left
+// out for legacy clients, which do not know it.
 type endpointStatsOut struct {
-	Success int64 `json:"success"`
-	Pending int64 `json:"pending"`
-	Sending int64 `json:"sending"`
-	Fail    int64 `json:"fail"`
+	Success  int64  `json:"success"`
+	Pending  int64  `json:"pending"`
+	Sending  int64  `json:"sending"`
+	Fail     int64  `json:"fail"`
+	Canceled *int64 `json:"canceled,omitempty"`
 }
 
 func (a *API) endpointStats(w http.ResponseWriter, r *http.Request) error {
@@ -59,7 +62,11 @@ func (a *API) endpointStats(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, endpointStatsOut{Success: st.Success, Pending: st.Pending, Sending: st.Sending, Fail: st.Fail})
+	out := endpointStatsOut{Success: st.Success, Pending: st.Pending, Sending: st.Sending, Fail: st.Fail}
+	if shapeOf(r) == shapeNewest {
+		out.Canceled = new(int64)
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -70,11 +77,13 @@ type recoverIn struct {
 	Until *string `json:"until"`
 }
 
-// recoverOut is Svix's RecoverOut.
+// recoverOut is Svix's RecoverOut; updatedAt (when the task last changed)
+// is left out for legacy clients, which do not know it.
 type recoverOut struct {
-	ID     string `json:"id"`
-	Status string `json:"status"`
-	Task   string `json:"task"`
+	ID        string `json:"id"`
+	Status    string `json:"status"`
+	Task      string `json:"task"`
+	UpdatedAt *Time  `json:"updatedAt,omitempty"`
 }
 
 // taskPrefix starts background task IDs, as Svix's do.
@@ -114,11 +123,15 @@ func (a *API) endpointRecover(w http.ResponseWriter, r *http.Request) error {
 	}); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusAccepted, recoverOut{
+	out := recoverOut{
 		ID:     webhook.NewID(taskPrefix, now),
 		Status: "running",
 		Task:   "endpoint.recover",
-	})
+	}
+	if shapeOf(r) == shapeNewest {
+		out.UpdatedAt = timePtr(&now)
+	}
+	writeJSON(w, http.StatusAccepted, out)
 	return nil
 }
 

@@ -47,24 +47,30 @@ type endpointPatch struct {
 	Secret      Optional[string]            `json:"secret"`
 }
 
-// endpointOut is Svix's EndpointOut.
+// endpointOut is Svix's EndpointOut. Svix's server serves the filter as
+// both eventTypes (its spec's name) and filterTypes (the name the SDKs
+// read), and the rate as both throttleRate and rateLimit; so does
+// Hookline, except to legacy clients (shape.go), which know only
+// filterTypes and rateLimit.
 type endpointOut struct {
-	ID          string            `json:"id"`
-	Description string            `json:"description"`
-	RateLimit   *int              `json:"rateLimit,omitempty"`
-	UID         *string           `json:"uid,omitempty"`
-	URL         string            `json:"url"`
-	Version     int               `json:"version"`
-	Disabled    bool              `json:"disabled"`
-	FilterTypes []string          `json:"filterTypes,omitempty"`
-	Channels    []string          `json:"channels,omitempty"`
-	CreatedAt   Time              `json:"createdAt"`
-	UpdatedAt   Time              `json:"updatedAt"`
-	Metadata    map[string]string `json:"metadata"`
+	ID           string            `json:"id"`
+	Description  string            `json:"description"`
+	RateLimit    *int              `json:"rateLimit,omitempty"`
+	ThrottleRate *int              `json:"throttleRate,omitempty"`
+	UID          *string           `json:"uid,omitempty"`
+	URL          string            `json:"url"`
+	Version      int               `json:"version"`
+	Disabled     bool              `json:"disabled"`
+	EventTypes   []string          `json:"eventTypes,omitempty"`
+	FilterTypes  []string          `json:"filterTypes,omitempty"`
+	Channels     []string          `json:"channels,omitempty"`
+	CreatedAt    Time              `json:"createdAt"`
+	UpdatedAt    Time              `json:"updatedAt"`
+	Metadata     map[string]string `json:"metadata"`
 }
 
-func renderEndpoint(ep webhook.Endpoint) endpointOut {
-	return endpointOut{
+func renderEndpoint(ep webhook.Endpoint, sh shape) endpointOut {
+	out := endpointOut{
 		ID:          ep.ID,
 		Description: ep.Description,
 		RateLimit:   ep.RateLimit,
@@ -78,6 +84,11 @@ func renderEndpoint(ep webhook.Endpoint) endpointOut {
 		UpdatedAt:   Time(ep.UpdatedAt),
 		Metadata:    nonNilMap(ep.Metadata),
 	}
+	if sh == shapeNewest {
+		out.EventTypes = ep.FilterTypes
+		out.ThrottleRate = ep.RateLimit
+	}
+	return out
 }
 
 // validate checks every field, normalising filterTypes and channels (sets
@@ -220,7 +231,7 @@ func (a *API) endpointList(w http.ResponseWriter, r *http.Request) error {
 			return nil, err
 		}
 		return a.store.EndpointList(ctx, store.EndpointListParams{AppID: app.ID, Page: pq.fetchPage()})
-	}, func(ep webhook.Endpoint) string { return ep.ID }, renderEndpoint)
+	}, func(ep webhook.Endpoint) string { return ep.ID }, func(ep webhook.Endpoint) endpointOut { return renderEndpoint(ep, shapeOf(r)) })
 }
 
 // newEndpoint builds an endpoint of app from in, with a generated secret
@@ -258,7 +269,7 @@ func (a *API) endpointCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	err = a.respond(w, r, http.StatusCreated, renderEndpoint(ep), func(idem *store.Idempotency) error {
+	err = a.respond(w, r, http.StatusCreated, renderEndpoint(ep, shapeOf(r)), func(idem *store.Idempotency) error {
 		return endpointConflict(a.store.EndpointCreate(r.Context(), store.EndpointCreateParams{Endpoint: ep, Idempotency: idem}))
 	})
 	if err != nil {
@@ -269,7 +280,7 @@ func (a *API) endpointCreate(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) endpointGet(w http.ResponseWriter, r *http.Request) error {
-	return writeEndpoint(a, w, r, renderEndpoint)
+	return writeEndpoint(a, w, r, func(ep webhook.Endpoint) endpointOut { return renderEndpoint(ep, shapeOf(r)) })
 }
 
 // endpointUpdate is PUT (Svix's EndpointUpdate): it replaces the
@@ -311,7 +322,7 @@ func (a *API) endpointUpdate(w http.ResponseWriter, r *http.Request) error {
 		}
 		a.endpointChanged(delivery.EventEndpointUpdated, app, &before, ep)
 	}
-	writeJSON(w, status, renderEndpoint(ep))
+	writeJSON(w, status, renderEndpoint(ep, shapeOf(r)))
 	return nil
 }
 
@@ -407,7 +418,7 @@ func (a *API) endpointPatch(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	a.endpointChanged(delivery.EventEndpointUpdated, app, &before, ep)
-	writeJSON(w, http.StatusOK, renderEndpoint(ep))
+	writeJSON(w, http.StatusOK, renderEndpoint(ep, shapeOf(r)))
 	return nil
 }
 

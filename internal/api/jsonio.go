@@ -36,6 +36,10 @@ func timePtr(t *time.Time) *Time {
 	return &v
 }
 
+// emptyResponse is Svix's EmptyResponse, the body of answers that carry
+// nothing but must still be JSON.
+var emptyResponse = []byte(`{}`)
+
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // writeJSON writes v as the response body with status.

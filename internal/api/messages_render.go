@@ -78,10 +78,12 @@ func appendMessageFields(b []byte, m *webhook.Message, payload []byte) []byte {
 }
 
 // endpointMessageOut is Svix's EndpointMessageOut: a MessageOut with the
-// delivery's status and, while one is scheduled, nextAttempt.
+// delivery's status (and statusText, but for legacy clients) and, while
+// one is scheduled, nextAttempt.
 type endpointMessageOut struct {
 	d           *store.DeliveryWithMessage
 	withContent bool
+	shape       shape
 }
 
 // MarshalJSON implements json.Marshaler.
@@ -91,6 +93,10 @@ func (o endpointMessageOut) MarshalJSON() ([]byte, error) {
 	b = appendMessageFields(append(b, '{'), &o.d.Message, payload)
 	b = append(b, `,"status":`...)
 	b = strconv.AppendInt(b, int64(o.d.Delivery.Status), 10)
+	if o.shape == shapeNewest {
+		b = append(b, `,"statusText":`...)
+		b = appendString(b, statusText(o.d.Delivery.Status))
+	}
 	if t := o.d.Delivery.NextAttemptAt; t != nil && !t.IsZero() {
 		b = append(b, `,"nextAttempt":`...)
 		b = appendTime(b, *t)
@@ -100,26 +106,30 @@ func (o endpointMessageOut) MarshalJSON() ([]byte, error) {
 
 // messageEndpointOut is Svix's MessageEndpointOut: the endpoint's common
 // fields (no metadata, no headers, no secret) with the delivery's status
-// and nextAttempt.
+// and nextAttempt; the newer names beside the older ones as in
+// endpointOut, and statusText, but for legacy clients.
 type messageEndpointOut struct {
-	Channels    []string              `json:"channels,omitempty"`
-	CreatedAt   Time                  `json:"createdAt"`
-	Description string                `json:"description"`
-	Disabled    bool                  `json:"disabled"`
-	FilterTypes []string              `json:"filterTypes,omitempty"`
-	ID          string                `json:"id"`
-	NextAttempt *Time                 `json:"nextAttempt,omitempty"`
-	RateLimit   *int                  `json:"rateLimit,omitempty"`
-	Status      webhook.MessageStatus `json:"status"`
-	UID         string                `json:"uid,omitempty"`
-	UpdatedAt   Time                  `json:"updatedAt"`
-	URL         string                `json:"url"`
-	Version     int                   `json:"version"`
+	Channels     []string              `json:"channels,omitempty"`
+	CreatedAt    Time                  `json:"createdAt"`
+	Description  string                `json:"description"`
+	Disabled     bool                  `json:"disabled"`
+	EventTypes   []string              `json:"eventTypes,omitempty"`
+	FilterTypes  []string              `json:"filterTypes,omitempty"`
+	ID           string                `json:"id"`
+	NextAttempt  *Time                 `json:"nextAttempt,omitempty"`
+	RateLimit    *int                  `json:"rateLimit,omitempty"`
+	ThrottleRate *int                  `json:"throttleRate,omitempty"`
+	Status       webhook.MessageStatus `json:"status"`
+	StatusText   string                `json:"statusText,omitempty"`
+	UID          string                `json:"uid,omitempty"`
+	UpdatedAt    Time                  `json:"updatedAt"`
+	URL          string                `json:"url"`
+	Version      int                   `json:"version"`
 }
 
-func newMessageEndpointOut(d store.DeliveryWithEndpoint) messageEndpointOut {
+func newMessageEndpointOut(d store.DeliveryWithEndpoint, sh shape) messageEndpointOut {
 	ep := &d.Endpoint
-	return messageEndpointOut{
+	out := messageEndpointOut{
 		Channels:    ep.Channels,
 		CreatedAt:   Time(ep.CreatedAt),
 		Description: ep.Description,
@@ -134,10 +144,17 @@ func newMessageEndpointOut(d store.DeliveryWithEndpoint) messageEndpointOut {
 		URL:         ep.URL,
 		Version:     ep.Version,
 	}
+	if sh == shapeNewest {
+		out.EventTypes = ep.FilterTypes
+		out.ThrottleRate = ep.RateLimit
+		out.StatusText = statusText(d.Delivery.Status)
+	}
+	return out
 }
 
 // attemptOut is Svix's MessageAttemptOut (and MessageAttemptEndpointOut,
-// which has the same fields). Every field is required.
+// which has the same fields). Every field is required; statusText is
+// left out for legacy clients only, which do not know it.
 type attemptOut struct {
 	EndpointID         string                `json:"endpointId"`
 	ID                 string                `json:"id"`
@@ -146,6 +163,7 @@ type attemptOut struct {
 	ResponseDurationMs int64                 `json:"responseDurationMs"`
 	ResponseStatusCode int                   `json:"responseStatusCode"`
 	Status             webhook.MessageStatus `json:"status"`
+	StatusText         string                `json:"statusText,omitempty"`
 	Timestamp          Time                  `json:"timestamp"`
 	TriggerType        webhook.TriggerType   `json:"triggerType"`
 	URL                string                `json:"url"`
@@ -153,12 +171,12 @@ type attemptOut struct {
 
 // newAttemptOut renders an attempt; without content its response body is
 // "{}", as Svix answers for with_content=false.
-func newAttemptOut(at webhook.Attempt, withContent bool) attemptOut {
+func newAttemptOut(at webhook.Attempt, withContent bool, sh shape) attemptOut {
 	resp := at.Response
 	if !withContent {
 		resp = "{}"
 	}
-	return attemptOut{
+	out := attemptOut{
 		EndpointID:         at.EndpointID,
 		ID:                 at.ID,
 		MsgID:              at.MsgID,
@@ -170,6 +188,10 @@ func newAttemptOut(at webhook.Attempt, withContent bool) attemptOut {
 		TriggerType:        at.TriggerType,
 		URL:                at.URL,
 	}
+	if sh == shapeNewest {
+		out.StatusText = statusText(at.Status)
+	}
+	return out
 }
 
 // appendString appends s as a JSON string. IDs, event types and channels

@@ -261,8 +261,8 @@ func TestMessageList(t *testing.T) {
 
 	// Pages of 3, newest first, forward then back.
 	p1 := list("?limit=3")
-	p2 := list("?limit=3&iterator=" + *p1.Iterator.Get())
-	p3 := list("?limit=3&iterator=" + *p2.Iterator.Get())
+	p2 := list("?limit=3&iterator=" + *p1.Iterator)
+	p3 := list("?limit=3&iterator=" + *p2.Iterator)
 	back := list("?limit=3&iterator=" + url.QueryEscape(*p2.PrevIterator))
 	pages := []struct {
 		name string

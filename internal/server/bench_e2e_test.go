@@ -25,11 +25,11 @@ func BenchmarkSendToArrival(b *testing.B) {
 	s := startServer(b)
 	rcv := newReceiver(b)
 	ctx := context.Background()
-	app, err := s.Client.Application.Create(ctx, &svix.ApplicationIn{Name: "bench"})
+	app, err := s.Client.Application.Create(ctx, svix.ApplicationIn{Name: "bench"}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := s.Client.Endpoint.Create(ctx, app.Id, &svix.EndpointIn{Url: rcv.URL}); err != nil {
+	if _, err := s.Client.Endpoint.Create(ctx, app.Id, svix.EndpointIn{Url: rcv.URL}, nil); err != nil {
 		b.Fatal(err)
 	}
 	filler := string(bytes.Repeat([]byte("x"), 180))

@@ -96,13 +96,13 @@ func TestCrashLosesNothing(t *testing.T) {
 	p := startProcess(t, bin, addr, dataDir)
 
 	u, _ := url.Parse("http://" + addr)
-	client := svix.New(testAdminToken, &svix.SvixOptions{ServerUrl: u, HTTPClient: httpClient})
+	client := newClient(t, testAdminToken, u, httpClient)
 	ctx := context.Background()
-	app, err := client.Application.Create(ctx, &svix.ApplicationIn{Name: "crash"})
+	app, err := client.Application.Create(ctx, svix.ApplicationIn{Name: "crash"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := client.Endpoint.Create(ctx, app.Id, &svix.EndpointIn{Url: rcv.URL}); err != nil {
+	if _, err := client.Endpoint.Create(ctx, app.Id, svix.EndpointIn{Url: rcv.URL}, nil); err != nil {
 		t.Fatal(err)
 	}
 
@@ -120,7 +120,7 @@ func TestCrashLosesNothing(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < maxPerSender && !stop.Load(); i++ {
 				n := seq.Add(1)
-				msg, err := client.Message.Create(ctx, app.Id, &svix.MessageIn{EventType: "crash.test", Payload: map[string]any{"seq": n}})
+				msg, err := client.Message.Create(ctx, app.Id, svix.MessageIn{EventType: "crash.test", Payload: map[string]any{"seq": n}}, nil)
 				if err == nil {
 					mu.Lock()
 					accepted[msg.Id] = true
@@ -200,16 +200,16 @@ func TestSIGTERMDrainsInFlightSends(t *testing.T) {
 	rcv.setDelay(time.Second)
 	p := startProcess(t, bin, addr, dataDir)
 	u, _ := url.Parse("http://" + addr)
-	client := svix.New(testAdminToken, &svix.SvixOptions{ServerUrl: u, HTTPClient: httpClient})
+	client := newClient(t, testAdminToken, u, httpClient)
 	ctx := context.Background()
-	app, err := client.Application.Create(ctx, &svix.ApplicationIn{Name: "drain"})
+	app, err := client.Application.Create(ctx, svix.ApplicationIn{Name: "drain"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := client.Endpoint.Create(ctx, app.Id, &svix.EndpointIn{Url: rcv.URL}); err != nil {
+	if _, err := client.Endpoint.Create(ctx, app.Id, svix.EndpointIn{Url: rcv.URL}, nil); err != nil {
 		t.Fatal(err)
 	}
-	msg, err := client.Message.Create(ctx, app.Id, &svix.MessageIn{EventType: "drain.test", Payload: map[string]any{}})
+	msg, err := client.Message.Create(ctx, app.Id, svix.MessageIn{EventType: "drain.test", Payload: map[string]any{}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,12 +18,12 @@ func ptr[T any](v T) *T { return &v }
 func setup(t *testing.T, s *testServer, eps ...*svix.EndpointIn) (app *svix.ApplicationOut, out []*svix.EndpointOut) {
 	t.Helper()
 	ctx := context.Background()
-	app, err := s.Client.Application.Create(ctx, &svix.ApplicationIn{Name: "Acme"})
+	app, err := s.Client.Application.Create(ctx, svix.ApplicationIn{Name: "Acme"}, nil)
 	if err != nil {
 		t.Fatalf("Application.Create: %v", err)
 	}
 	for _, in := range eps {
-		ep, err := s.Client.Endpoint.Create(ctx, app.Id, in)
+		ep, err := s.Client.Endpoint.Create(ctx, app.Id, *in, nil)
 		if err != nil {
 			t.Fatalf("Endpoint.Create(%s): %v", in.Url, err)
 		}
@@ -95,7 +95,7 @@ func TestRouting(t *testing.T) {
 		deleted := newReceiver(t)
 		// Svix refuses filterTypes naming event types that do not exist.
 		for _, name := range []string{"invoice.paid", "invoice.created"} {
-			if _, err := s.Client.EventType.Create(ctx, &svix.EventTypeIn{Name: name, Description: name}); err != nil {
+			if _, err := s.Client.EventType.Create(ctx, svix.EventTypeIn{Name: name, Description: name}, nil); err != nil {
 				t.Fatalf("EventType.Create(%s): %v", name, err)
 			}
 		}
@@ -111,7 +111,7 @@ func TestRouting(t *testing.T) {
 		}
 		send := func(eventType string, channels ...string) {
 			t.Helper()
-			if _, err := s.Client.Message.Create(ctx, app.Id, &svix.MessageIn{EventType: eventType, Payload: map[string]any{"k": eventType}, Channels: channels}); err != nil {
+			if _, err := s.Client.Message.Create(ctx, app.Id, svix.MessageIn{EventType: eventType, Payload: map[string]any{"k": eventType}, Channels: channels}, nil); err != nil {
 				t.Fatalf("Message.Create(%s): %v", eventType, err)
 			}
 		}
@@ -142,7 +142,7 @@ func TestRetriesUntilSuccess(t *testing.T) {
 		ctx := context.Background()
 		rcv := newReceiver(t, 500, 503)
 		app, eps := setup(t, s, &svix.EndpointIn{Url: rcv.URL})
-		msg, err := s.Client.Message.Create(ctx, app.Id, &svix.MessageIn{EventType: "a.b", Payload: map[string]any{"x": 1}})
+		msg, err := s.Client.Message.Create(ctx, app.Id, svix.MessageIn{EventType: "a.b", Payload: map[string]any{"x": 1}}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -153,7 +153,7 @@ func TestRetriesUntilSuccess(t *testing.T) {
 			return err == nil && len(atts.Data) == 3
 		})
 		// Newest first: success, then the two failures.
-		wantCodes := []int32{200, 503, 500}
+		wantCodes := []int16{200, 503, 500}
 		for i, a := range atts.Data {
 			if a.ResponseStatusCode != wantCodes[i] {
 				t.Errorf("attempt %d status code = %d, want %d", i, a.ResponseStatusCode, wantCodes[i])
@@ -183,7 +183,7 @@ func TestRetriesExhaustedThenResendAndRecover(t *testing.T) {
 		// Schedule has two retries: three attempts, all failing.
 		rcv := newReceiver(t, 500, 500, 500)
 		app, eps := setup(t, s, &svix.EndpointIn{Url: rcv.URL})
-		msg, err := s.Client.Message.Create(ctx, app.Id, &svix.MessageIn{EventType: "a.b", Payload: map[string]any{"x": 1}})
+		msg, err := s.Client.Message.Create(ctx, app.Id, svix.MessageIn{EventType: "a.b", Payload: map[string]any{"x": 1}}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -195,7 +195,7 @@ func TestRetriesExhaustedThenResendAndRecover(t *testing.T) {
 		}
 
 		// Resend: one more attempt, which now succeeds.
-		if err := s.Client.MessageAttempt.Resend(ctx, app.Id, msg.Id, eps[0].Id); err != nil {
+		if _, err := s.Client.MessageAttempt.Resend(ctx, app.Id, msg.Id, eps[0].Id, nil); err != nil {
 			t.Fatalf("Resend: %v", err)
 		}
 		rcv.waitFor(t, 4, 10*time.Second)
@@ -205,13 +205,13 @@ func TestRetriesExhaustedThenResendAndRecover(t *testing.T) {
 		rcv.mu.Lock()
 		rcv.script = []int{500, 500, 500}
 		rcv.mu.Unlock()
-		msg2, err := s.Client.Message.Create(ctx, app.Id, &svix.MessageIn{EventType: "a.b", Payload: map[string]any{"x": 2}})
+		msg2, err := s.Client.Message.Create(ctx, app.Id, svix.MessageIn{EventType: "a.b", Payload: map[string]any{"x": 2}}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		rcv.waitFor(t, 7, 10*time.Second)
 		waitDestination(t, s, app.Id, msg2.Id, statusFail, "second delivery failed")
-		if _, err := s.Client.Endpoint.Recover(ctx, app.Id, eps[0].Id, &svix.RecoverIn{Since: time.Now().Add(-time.Hour)}); err != nil {
+		if _, err := s.Client.Endpoint.Recover(ctx, app.Id, eps[0].Id, svix.RecoverIn{Since: time.Now().Add(-time.Hour)}, nil); err != nil {
 			t.Fatalf("Recover: %v", err)
 		}
 		rcv.waitFor(t, 8, 10*time.Second)
@@ -230,14 +230,14 @@ func TestSecretRotationSignsWithBothKeys(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Client.Endpoint.RotateSecret(ctx, app.Id, eps[0].Id, &svix.EndpointSecretRotateIn{}); err != nil {
+		if err := s.Client.Endpoint.RotateSecret(ctx, app.Id, eps[0].Id, svix.EndpointSecretRotateIn{}, nil); err != nil {
 			t.Fatalf("RotateSecret: %v", err)
 		}
 		cur, err := s.Client.Endpoint.GetSecret(ctx, app.Id, eps[0].Id)
 		if err != nil || cur.Key == old.Key {
 			t.Fatalf("GetSecret after rotate = %v, %v; want a new key", cur, err)
 		}
-		if _, err := s.Client.Message.Create(ctx, app.Id, &svix.MessageIn{EventType: "a.b", Payload: map[string]any{"x": 1}}); err != nil {
+		if _, err := s.Client.Message.Create(ctx, app.Id, svix.MessageIn{EventType: "a.b", Payload: map[string]any{"x": 1}}, nil); err != nil {
 			t.Fatal(err)
 		}
 		got := rcv.waitFor(t, 1, 10*time.Second)[0]
@@ -260,7 +260,7 @@ func TestGoneDisablesEndpoint(t *testing.T) {
 		ctx := context.Background()
 		rcv := newReceiver(t, http.StatusGone)
 		app, eps := setup(t, s, &svix.EndpointIn{Url: rcv.URL})
-		if _, err := s.Client.Message.Create(ctx, app.Id, &svix.MessageIn{EventType: "a.b", Payload: map[string]any{}}); err != nil {
+		if _, err := s.Client.Message.Create(ctx, app.Id, svix.MessageIn{EventType: "a.b", Payload: map[string]any{}}, nil); err != nil {
 			t.Fatal(err)
 		}
 		rcv.waitFor(t, 1, 10*time.Second)
@@ -287,7 +287,7 @@ func TestSSRFGuardRefusesPrivateTargets(t *testing.T) {
 		}
 		for _, target := range targets {
 			app, _ := setup(t, s, &svix.EndpointIn{Url: target})
-			msg, err := s.Client.Message.Create(ctx, app.Id, &svix.MessageIn{EventType: "a.b", Payload: map[string]any{}})
+			msg, err := s.Client.Message.Create(ctx, app.Id, svix.MessageIn{EventType: "a.b", Payload: map[string]any{}}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -314,13 +314,13 @@ func TestIdempotencyAndEventIDConflict(t *testing.T) {
 		ctx := context.Background()
 		rcv := newReceiver(t)
 		app, _ := setup(t, s, &svix.EndpointIn{Url: rcv.URL})
-		opts := &svix.PostOptions{IdempotencyKey: ptr("key-1")}
-		in := &svix.MessageIn{EventType: "a.b", Payload: map[string]any{"n": 1}}
-		m1, err := s.Client.Message.CreateWithOptions(ctx, app.Id, in, opts)
+		opts := &svix.MessageCreateOptions{IdempotencyKey: ptr("key-1")}
+		in := svix.MessageIn{EventType: "a.b", Payload: map[string]any{"n": 1}}
+		m1, err := s.Client.Message.Create(ctx, app.Id, in, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
-		m2, err := s.Client.Message.CreateWithOptions(ctx, app.Id, in, opts)
+		m2, err := s.Client.Message.Create(ctx, app.Id, in, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -332,21 +332,21 @@ func TestIdempotencyAndEventIDConflict(t *testing.T) {
 			t.Errorf("Message.List = %d messages, %v; want 1", len(list.Data), err)
 		}
 
-		withEvent := &svix.MessageIn{EventType: "a.b", Payload: map[string]any{}, EventId: ptr("evt-1")}
-		if _, err := s.Client.Message.Create(ctx, app.Id, withEvent); err != nil {
+		withEvent := svix.MessageIn{EventType: "a.b", Payload: map[string]any{}, EventId: ptr("evt-1")}
+		if _, err := s.Client.Message.Create(ctx, app.Id, withEvent, nil); err != nil {
 			t.Fatal(err)
 		}
-		_, err = s.Client.Message.Create(ctx, app.Id, withEvent)
+		_, err = s.Client.Message.Create(ctx, app.Id, withEvent, nil)
 		if code := statusOf(err); code != http.StatusConflict {
 			t.Errorf("reused eventId: error %v (status %d), want 409", err, code)
 		}
 
 		// An app-level resource is idempotent too.
-		a1, err := s.Client.Application.CreateWithOptions(ctx, &svix.ApplicationIn{Name: "x"}, &svix.PostOptions{IdempotencyKey: ptr("app-key")})
+		a1, err := s.Client.Application.Create(ctx, svix.ApplicationIn{Name: "x"}, &svix.ApplicationCreateOptions{IdempotencyKey: ptr("app-key")})
 		if err != nil {
 			t.Fatal(err)
 		}
-		a2, err := s.Client.Application.CreateWithOptions(ctx, &svix.ApplicationIn{Name: "x"}, &svix.PostOptions{IdempotencyKey: ptr("app-key")})
+		a2, err := s.Client.Application.Create(ctx, svix.ApplicationIn{Name: "x"}, &svix.ApplicationCreateOptions{IdempotencyKey: ptr("app-key")})
 		if err != nil || a1.Id != a2.Id {
 			t.Errorf("idempotent app create = %v, %v; want the same app %s", a2, err, a1.Id)
 		}
@@ -379,11 +379,11 @@ func TestAuthAndLimits(t *testing.T) {
 			t.Errorf("POST msg over the limit = %d %s, want 413", code, body)
 		}
 
-		portal, err := s.Client.Authentication.AppPortalAccess(ctx, app.Id, &svix.AppPortalAccessIn{})
+		portal, err := s.Client.Authentication.AppPortalAccess(ctx, app.Id, svix.AppPortalAccessIn{}, nil)
 		if err != nil {
 			t.Fatalf("AppPortalAccess: %v", err)
 		}
-		pc := s.clientFor(portal.Token)
+		pc := s.clientFor(t, portal.Token)
 		if _, err := pc.Endpoint.List(ctx, app.Id, nil); err != nil {
 			t.Errorf("portal token listing its own app's endpoints: %v", err)
 		}
@@ -444,9 +444,9 @@ func TestEndpointRateLimit(t *testing.T) {
 		ctx := context.Background()
 		limited := newReceiver(t)
 		free := newReceiver(t)
-		app, _ := setup(t, s, &svix.EndpointIn{Url: limited.URL, RateLimit: ptr(int32(5))}, &svix.EndpointIn{Url: free.URL})
+		app, _ := setup(t, s, &svix.EndpointIn{Url: limited.URL, RateLimit: ptr(uint16(5))}, &svix.EndpointIn{Url: free.URL})
 		for i := range 10 {
-			if _, err := s.Client.Message.Create(ctx, app.Id, &svix.MessageIn{EventType: "a.b", Payload: map[string]any{"i": i}}); err != nil {
+			if _, err := s.Client.Message.Create(ctx, app.Id, svix.MessageIn{EventType: "a.b", Payload: map[string]any{"i": i}}, nil); err != nil {
 				t.Fatal(err)
 			}
 		}

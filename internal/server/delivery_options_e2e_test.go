@@ -138,7 +138,7 @@ func deliveryStatus(t *testing.T, s *testServer, appID, msgID, epID string) (svi
 			status = d.Status
 		}
 	}
-	list, err := s.Client.MessageAttempt.ListByMsg(t.Context(), appID, msgID, &svix.MessageAttemptListOptions{EndpointId: &epID})
+	list, err := s.Client.MessageAttempt.ListByMsg(t.Context(), appID, msgID, &svix.MessageAttemptListByMsgOptions{EndpointId: &epID})
 	if err != nil {
 		t.Fatalf("ListByMsg: %v", err)
 	}
@@ -237,7 +237,7 @@ func TestDeliveryOptionsReachOtherNode(t *testing.T) {
 	a, b, appID, epID := twoNodes(t, &svix.EndpointIn{Url: rcv.URL})
 	ctx := t.Context()
 	// B loads the app into its index and delivers JSON.
-	if _, err := b.client.Message.Create(ctx, appID, &svix.MessageIn{EventType: "route.test", Payload: map[string]any{"n": -1}}); err != nil {
+	if _, err := b.client.Message.Create(ctx, appID, svix.MessageIn{EventType: "route.test", Payload: map[string]any{"n": -1}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got := rcv.waitFor(t, 1, 10*time.Second)[0]; got.Header.Get("Content-Type") != "application/json" {
@@ -256,7 +256,7 @@ func TestDeliveryOptionsReachOtherNode(t *testing.T) {
 		t.Fatalf("PUT delivery-options through A = %d, want 200", resp.StatusCode)
 	}
 	for i := 0; i < 100 && !strings.HasPrefix(rcv.requests()[rcv.count()-1].Header.Get("Content-Type"), "application/x-www"); i++ {
-		if _, err := b.client.Message.Create(ctx, appID, &svix.MessageIn{EventType: "route.test", Payload: map[string]any{"n": i}}); err != nil {
+		if _, err := b.client.Message.Create(ctx, appID, svix.MessageIn{EventType: "route.test", Payload: map[string]any{"n": i}}, nil); err != nil {
 			t.Fatal(err)
 		}
 		rcv.waitFor(t, i+2, 10*time.Second)

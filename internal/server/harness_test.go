@@ -141,7 +141,7 @@ func startServer(t testing.TB, opts ...serverOption) *testServer {
 	u, _ := url.Parse(base)
 	ts := &testServer{
 		URL: base, Token: testAdminToken, cfg: cfg, Logs: logs, Out: out,
-		Client: svix.New(testAdminToken, &svix.SvixOptions{ServerUrl: u}),
+		Client: newClient(t, testAdminToken, u, nil),
 	}
 	var once sync.Once
 	ts.stop = func() {
@@ -165,9 +165,19 @@ func startServer(t testing.TB, opts ...serverOption) *testServer {
 }
 
 // clientFor returns an SDK client using another token.
-func (s *testServer) clientFor(token string) *svix.Svix {
+func (s *testServer) clientFor(t testing.TB, token string) *svix.Svix {
 	u, _ := url.Parse(s.URL)
-	return svix.New(token, &svix.SvixOptions{ServerUrl: u})
+	return newClient(t, token, u, nil)
+}
+
+// newClient returns a Svix SDK client of the server at u; httpClient may be nil.
+func newClient(t testing.TB, token string, u *url.URL, httpClient *http.Client) *svix.Svix {
+	t.Helper()
+	c, err := svix.New(token, &svix.SvixOptions{ServerUrl: u, HTTPClient: httpClient})
+	if err != nil {
+		t.Fatalf("svix.New: %v", err)
+	}
+	return c
 }
 
 // do sends a raw request with the admin token (or none when token is "").

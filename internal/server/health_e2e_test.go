@@ -81,7 +81,7 @@ func TestPingUpdatesHealth(t *testing.T) {
 		ctx := context.Background()
 		app, eps := setup(t, s, &svix.EndpointIn{Url: rcv.URL + "/hook"}, &svix.EndpointIn{Url: deadURL(t)})
 		live, dead := eps[0], eps[1]
-		if err := s.Client.Endpoint.UpdateHeaders(ctx, app.Id, live.Id, &svix.EndpointHeadersIn{Headers: map[string]string{"Authorization": "Bearer 2x-token"}}); err != nil {
+		if err := s.Client.Endpoint.UpdateHeaders(ctx, app.Id, live.Id, svix.EndpointHeadersIn{Headers: map[string]string{"Authorization": "Bearer 2x-token"}}); err != nil {
 			t.Fatalf("UpdateHeaders: %v", err)
 		}
 

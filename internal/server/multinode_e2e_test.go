@@ -74,7 +74,7 @@ func startNode(t *testing.T, databaseURL string, extra ...string) *node {
 		return resp.StatusCode/100 == 2
 	})
 	u, _ := url.Parse("http://" + n.addr)
-	n.client = svix.New(testAdminToken, &svix.SvixOptions{ServerUrl: u, HTTPClient: httpClient})
+	n.client = newClient(t, testAdminToken, u, httpClient)
 	return n
 }
 
@@ -89,11 +89,11 @@ func twoNodes(t *testing.T, ep *svix.EndpointIn, aArgs ...string) (a, b *node, a
 	a = startNode(t, dbURL, aArgs...)
 	b = startNode(t, dbURL)
 	ctx := context.Background()
-	app, err := a.client.Application.Create(ctx, &svix.ApplicationIn{Name: t.Name()})
+	app, err := a.client.Application.Create(ctx, svix.ApplicationIn{Name: t.Name()}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := a.client.Endpoint.Create(ctx, app.Id, ep)
+	out, err := a.client.Endpoint.Create(ctx, app.Id, *ep, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestNodeKilledSurvivorDelivers(t *testing.T) {
 	rcv := newReceiver(t)
 	// A rate limit below the senders' pace keeps a backlog on both nodes,
 	// so the killed one leaves deliveries queued and in flight.
-	a, b, appID, _ := twoNodes(t, &svix.EndpointIn{Url: rcv.URL, RateLimit: ptr(int32(rateLimit))})
+	a, b, appID, _ := twoNodes(t, &svix.EndpointIn{Url: rcv.URL, RateLimit: ptr(uint16(rateLimit))})
 	ctx := context.Background()
 
 	var (
@@ -138,7 +138,7 @@ func TestNodeKilledSurvivorDelivers(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for j := 0; j < maxPerSender && !stop.Load(); j++ {
-				msg, err := to.client.Message.Create(ctx, appID, &svix.MessageIn{EventType: "nodes.test", Payload: map[string]any{"n": j}})
+				msg, err := to.client.Message.Create(ctx, appID, svix.MessageIn{EventType: "nodes.test", Payload: map[string]any{"n": j}}, nil)
 				if err == nil {
 					mu.Lock()
 					accepted[msg.Id] = to.addr
@@ -255,7 +255,7 @@ func TestStalledNodeIsFenced(t *testing.T) {
 	// a logs the fenced outcome at debug level.
 	a, b, appID, _ := twoNodes(t, &svix.EndpointIn{Url: rcv.URL}, "--log-level", "debug")
 	ctx := context.Background()
-	msg, err := a.client.Message.Create(ctx, appID, &svix.MessageIn{EventType: "fence.test", Payload: map[string]any{}})
+	msg, err := a.client.Message.Create(ctx, appID, svix.MessageIn{EventType: "fence.test", Payload: map[string]any{}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,17 +325,17 @@ func TestEndpointChangeReachesOtherNode(t *testing.T) {
 	ctx := context.Background()
 	// B loads the app into its index: the endpoint is disabled, so this
 	// message goes nowhere.
-	if _, err := b.client.Message.Create(ctx, appID, &svix.MessageIn{EventType: "route.test", Payload: map[string]any{"before": true}}); err != nil {
+	if _, err := b.client.Message.Create(ctx, appID, svix.MessageIn{EventType: "route.test", Payload: map[string]any{"before": true}}, nil); err != nil {
 		t.Fatal(err)
 	}
 
-	if _, err := a.client.Endpoint.Patch(ctx, appID, epID, &svix.EndpointPatch{Disabled: ptr(false)}); err != nil {
+	if _, err := a.client.Endpoint.Patch(ctx, appID, epID, svix.EndpointPatch{Disabled: ptr(false)}); err != nil {
 		t.Fatal(err)
 	}
 	changedAt := time.Now()
 	sentAt := map[string]time.Time{}
 	for i := 0; i < 100 && rcv.count() == 0; i++ {
-		m, err := b.client.Message.Create(ctx, appID, &svix.MessageIn{EventType: "route.test", Payload: map[string]any{"after": i}})
+		m, err := b.client.Message.Create(ctx, appID, svix.MessageIn{EventType: "route.test", Payload: map[string]any{"after": i}}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -362,7 +362,7 @@ func TestRateLimitSplitAmongNodes(t *testing.T) {
 	t.Parallel()
 	rcv := newReceiver(t)
 	const limit, perNode = 10, 15 // 15 at 5/s: queued at most 3s, well within the lease margin
-	a, b, appID, _ := twoNodes(t, &svix.EndpointIn{Url: rcv.URL, RateLimit: ptr(int32(limit))})
+	a, b, appID, _ := twoNodes(t, &svix.EndpointIn{Url: rcv.URL, RateLimit: ptr(uint16(limit))})
 	// Each node logs the count of live nodes when it changes; a learns of
 	// b at its next heartbeat (every 5s).
 	eventually(t, 20*time.Second, "both nodes counting two live nodes", func() bool {
@@ -375,7 +375,7 @@ func TestRateLimitSplitAmongNodes(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range perNode {
-				if _, err := n.client.Message.Create(ctx, appID, &svix.MessageIn{EventType: "rate.test", Payload: map[string]any{"i": i}}); err != nil {
+				if _, err := n.client.Message.Create(ctx, appID, svix.MessageIn{EventType: "rate.test", Payload: map[string]any{"i": i}}, nil); err != nil {
 					t.Errorf("send to %s: %v", n.addr, err)
 					return
 				}

@@ -53,11 +53,11 @@ func TestOperationalEvents(t *testing.T) {
 		dir := t.TempDir()
 		first := startServer(t, db, withDataDir(dir))
 		opsRcv := newReceiver(t)
-		ops, err := first.Client.Application.Create(ctx, &svix.ApplicationIn{Name: "Operations", Uid: ptr("ops")})
+		ops, err := first.Client.Application.Create(ctx, svix.ApplicationIn{Name: "Operations", Uid: ptr("ops")}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		opsEP, err := first.Client.Endpoint.Create(ctx, ops.Id, &svix.EndpointIn{Url: opsRcv.URL})
+		opsEP, err := first.Client.Endpoint.Create(ctx, ops.Id, svix.EndpointIn{Url: opsRcv.URL}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,34 +76,34 @@ func TestOperationalEvents(t *testing.T) {
 		}
 
 		// An endpoint of the operational app itself reports nothing.
-		if _, err := s.Client.Endpoint.Create(ctx, ops.Id, &svix.EndpointIn{Url: deadURL(t), FilterTypes: []string{"endpoint.deleted"}}); err != nil {
+		if _, err := s.Client.Endpoint.Create(ctx, ops.Id, svix.EndpointIn{Url: deadURL(t), FilterTypes: []string{"endpoint.deleted"}}, nil); err != nil {
 			t.Fatal(err)
 		}
 		for _, name := range []string{"user.created", "invoice.paid"} {
-			if _, err := s.Client.EventType.Create(ctx, &svix.EventTypeIn{Name: name, Description: name}); err != nil {
+			if _, err := s.Client.EventType.Create(ctx, svix.EventTypeIn{Name: name, Description: name}, nil); err != nil {
 				t.Fatal(err)
 			}
 		}
 		failing := newReceiver(t, 500, 500, 500, 500, 500)
-		app, err := s.Client.Application.Create(ctx, &svix.ApplicationIn{Name: "Customer", Uid: ptr("customer")})
+		app, err := s.Client.Application.Create(ctx, svix.ApplicationIn{Name: "Customer", Uid: ptr("customer")}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ep, err := s.Client.Endpoint.Create(ctx, app.Id, &svix.EndpointIn{Url: failing.URL, Uid: ptr("crm"), FilterTypes: []string{"user.created"}})
+		ep, err := s.Client.Endpoint.Create(ctx, app.Id, svix.EndpointIn{Url: failing.URL, Uid: ptr("crm"), FilterTypes: []string{"user.created"}}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		// A second endpoint fails 4 times, then answers: recovered.
 		flaky := newReceiver(t, 500, 500, 500, 500)
-		ep2, err := s.Client.Endpoint.Create(ctx, app.Id, &svix.EndpointIn{Url: flaky.URL, FilterTypes: []string{"invoice.paid"}})
+		ep2, err := s.Client.Endpoint.Create(ctx, app.Id, svix.EndpointIn{Url: flaky.URL, FilterTypes: []string{"invoice.paid"}}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		msg, err := s.Client.Message.Create(ctx, app.Id, &svix.MessageIn{EventType: "user.created", EventId: ptr("evt-1"), Payload: map[string]any{"a": 1}})
+		msg, err := s.Client.Message.Create(ctx, app.Id, svix.MessageIn{EventType: "user.created", EventId: ptr("evt-1"), Payload: map[string]any{"a": 1}}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		msg2, err := s.Client.Message.Create(ctx, app.Id, &svix.MessageIn{EventType: "invoice.paid", Payload: map[string]any{"b": 2}})
+		msg2, err := s.Client.Message.Create(ctx, app.Id, svix.MessageIn{EventType: "invoice.paid", Payload: map[string]any{"b": 2}}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -242,14 +242,14 @@ func TestOperationalAppCreatedFromUID(t *testing.T) {
 			t.Fatalf("Application.List after restart = %+v, %v; want only the operational app %s", apps, err, ops.Id)
 		}
 		rcv := newReceiver(t)
-		if _, err := s.Client.Endpoint.Create(ctx, ops.Id, &svix.EndpointIn{Url: rcv.URL, FilterTypes: []string{"endpoint.created"}}); err != nil {
+		if _, err := s.Client.Endpoint.Create(ctx, ops.Id, svix.EndpointIn{Url: rcv.URL, FilterTypes: []string{"endpoint.created"}}, nil); err != nil {
 			t.Fatal(err)
 		}
-		app, err := s.Client.Application.Create(ctx, &svix.ApplicationIn{Name: "Customer"})
+		app, err := s.Client.Application.Create(ctx, svix.ApplicationIn{Name: "Customer"}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ep, err := s.Client.Endpoint.Create(ctx, app.Id, &svix.EndpointIn{Url: deadURL(t)})
+		ep, err := s.Client.Endpoint.Create(ctx, app.Id, svix.EndpointIn{Url: deadURL(t)}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -44,9 +44,9 @@ func TestURLCredentialsAreRedacted(t *testing.T) {
 
 		var msgIDs []string
 		for i := range 2 {
-			m, err := s.Client.Message.Create(ctx, app.Id, &svix.MessageIn{
+			m, err := s.Client.Message.Create(ctx, app.Id, svix.MessageIn{
 				EventType: "user.signup", Payload: map[string]any{"n": i},
-			})
+			}, nil)
 			if err != nil {
 				t.Fatalf("Message.Create: %v", err)
 			}

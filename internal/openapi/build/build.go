@@ -307,9 +307,12 @@ func derivedOperationID(path, method string) string {
 // addition must never quietly change the contract the Svix SDKs rely on.
 func merge(doc, add map[string]any) error {
 	for k := range add {
-		if k != "paths" && k != "components" && k != "tags" {
-			return fmt.Errorf("additions: unsupported top-level key %q (want paths, components, tags)", k)
+		if k != "paths" && k != "components" && k != "tags" && k != extendKey {
+			return fmt.Errorf("additions: unsupported top-level key %q (want paths, components, tags, %s)", k, extendKey)
 		}
+	}
+	if err := extend(doc, add[extendKey]); err != nil {
+		return err
 	}
 
 	paths := doc["paths"].(map[string]any)
@@ -361,6 +364,108 @@ func merge(doc, add map[string]any) error {
 			tags = append(tags, t)
 		}
 		doc["tags"] = tags
+	}
+	return nil
+}
+
+// extendKey names the additions' section that adds to Svix's own schemas and operations.
+const extendKey = "x-hookline-extend"
+
+// extend adds optional properties to Svix's schemas and parameters to its operations, as
+// the additions' x-hookline-extend section lists them:
+//
+//	{"schemas": {"EndpointOut": {"properties": {"filterTypes": {...}}}},
+//	 "operations": {"v1.message.list": {"parameters": [{"in": "query", "name": "tag", ...}]}}}
+//
+// Hookline serves a little more than Svix's server (fields and parameters that the SDKs,
+// generated from Svix's larger cloud spec, send or read), and the served document must say
+// so. An extension only adds: a property or parameter Svix already has, a required
+// property, or any other key is an error, so the Svix contract itself never changes.
+func extend(doc map[string]any, section any) error {
+	if section == nil {
+		return nil
+	}
+	ext, ok := section.(map[string]any)
+	if !ok {
+		return fmt.Errorf("additions: %s: not an object", extendKey)
+	}
+	for k := range ext {
+		if k != "schemas" && k != "operations" {
+			return fmt.Errorf("additions: %s: unsupported key %q (want schemas, operations)", extendKey, k)
+		}
+	}
+	comps, _ := doc["components"].(map[string]any)
+	schemas, _ := comps["schemas"].(map[string]any)
+	extSchemas, _ := ext["schemas"].(map[string]any)
+	for _, name := range slices.Sorted(maps.Keys(extSchemas)) {
+		where := fmt.Sprintf("additions: %s.schemas.%s", extendKey, name)
+		target, ok := schemas[name].(map[string]any)
+		if !ok {
+			return fmt.Errorf("%s: no such Svix schema", where)
+		}
+		add, _ := extSchemas[name].(map[string]any)
+		for k := range add {
+			if k != "properties" {
+				return fmt.Errorf("%s: unsupported key %q (an extension adds properties only)", where, k)
+			}
+		}
+		props, _ := target["properties"].(map[string]any)
+		if props == nil {
+			return fmt.Errorf("%s: the Svix schema has no properties to add to", where)
+		}
+		addProps, _ := add["properties"].(map[string]any)
+		for _, p := range slices.Sorted(maps.Keys(addProps)) {
+			if _, dup := props[p]; dup {
+				return fmt.Errorf("%s: property %q is Svix's already", where, p)
+			}
+			props[p] = addProps[p]
+		}
+	}
+
+	extOps, _ := ext["operations"].(map[string]any)
+	byID := map[string]map[string]any{}
+	paths, _ := doc["paths"].(map[string]any)
+	if err := operations(paths, func(_, _ string, _, op map[string]any) error {
+		if id, ok := op["operationId"].(string); ok {
+			byID[id] = op
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, id := range slices.Sorted(maps.Keys(extOps)) {
+		where := fmt.Sprintf("additions: %s.operations.%s", extendKey, id)
+		op, ok := byID[id]
+		if !ok {
+			return fmt.Errorf("%s: no such Svix operation", where)
+		}
+		add, _ := extOps[id].(map[string]any)
+		for k := range add {
+			if k != "parameters" {
+				return fmt.Errorf("%s: unsupported key %q (an extension adds parameters only)", where, k)
+			}
+		}
+		params, _ := op["parameters"].([]any)
+		have := map[string]bool{}
+		for _, p := range params {
+			if pm := resolveParam(doc, p); pm != nil {
+				have[fmt.Sprint(pm["in"], " ", pm["name"])] = true
+			}
+		}
+		addParams, _ := add["parameters"].([]any)
+		for _, p := range addParams {
+			pm, _ := p.(map[string]any)
+			key := fmt.Sprint(pm["in"], " ", pm["name"])
+			if have[key] {
+				return fmt.Errorf("%s: parameter %s is Svix's already", where, key)
+			}
+			if pm["in"] == "path" || pm["required"] == true {
+				return fmt.Errorf("%s: parameter %s: an extension adds optional query or header parameters only", where, key)
+			}
+			have[key] = true
+			params = append(params, p)
+		}
+		op["parameters"] = params
 	}
 	return nil
 }
@@ -438,4 +543,53 @@ func deepCopy(n any) any {
 	default:
 		return n
 	}
+}
+
+// UnsupportedOperation is a call of the SDKs' spec that Hookline's document lacks.
+type UnsupportedOperation struct {
+	Method      string `json:"method"`
+	Path        string `json:"path"`
+	OperationID string `json:"operationId"`
+}
+
+// Unsupported lists, sorted by path then method, the operations of the SDKs' spec (lib)
+// whose method and path the served document (doc, as Document builds it) does not have, so
+// that the router can answer each with an error naming it rather than a bare 404.
+func Unsupported(lib, doc []byte) ([]byte, error) {
+	libDoc, err := decode(lib)
+	if err != nil {
+		return nil, fmt.Errorf("decode SDK spec: %w", err)
+	}
+	served, err := decode(doc)
+	if err != nil {
+		return nil, fmt.Errorf("decode document: %w", err)
+	}
+	servedPaths, _ := served["paths"].(map[string]any)
+	libPaths, _ := libDoc["paths"].(map[string]any)
+	if libPaths == nil {
+		return nil, errors.New("SDK spec: no paths")
+	}
+	out := []UnsupportedOperation{}
+	err = operations(libPaths, func(path, method string, _, op map[string]any) error {
+		if item, ok := servedPaths[path].(map[string]any); ok && item[method] != nil {
+			return nil
+		}
+		id, _ := op["operationId"].(string)
+		if id == "" {
+			id = derivedOperationID(path, method)
+		}
+		out = append(out, UnsupportedOperation{Method: strings.ToUpper(method), Path: path, OperationID: id})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("SDK spec: %w", err)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return nil, fmt.Errorf("encode unsupported operations: %w", err)
+	}
+	return buf.Bytes(), nil
 }

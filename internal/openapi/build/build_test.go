@@ -114,6 +114,24 @@ func TestDocumentAdditions(t *testing.T) {
 	}
 }
 
+func TestDocumentExtensions(t *testing.T) {
+	doc := buildDoc(t, svixLike, `{"x-hookline-extend": {
+	  "schemas": {"S": {"properties": {"z": {"type": "string"}}}},
+	  "operations": {"v1.application.get": {"parameters": [{"in": "query", "name": "q", "schema": {"type": "string"}}]}}
+	}}`)
+	props := doc["components"].(map[string]any)["schemas"].(map[string]any)["S"].(map[string]any)["properties"].(map[string]any)
+	if got := jsonOf(t, props["z"]); got != `{"type":"string"}` {
+		t.Errorf("extended property z = %s", got)
+	}
+	if _, ok := props["a"]; !ok {
+		t.Error("Svix's own property a lost")
+	}
+	get := doc["paths"].(map[string]any)["/api/v1/app/{app_id}"].(map[string]any)["get"].(map[string]any)
+	if got := jsonOf(t, get["parameters"]); !strings.Contains(got, `"name":"q"`) || !strings.Contains(got, `"name":"app_id"`) {
+		t.Errorf("extended parameters = %s, want app_id and q", got)
+	}
+}
+
 func TestDocumentAdditionErrors(t *testing.T) {
 	for _, tc := range []struct{ name, additions, want string }{
 		{"svix path", `{"paths": {"/api/v1/health": {"get": {"operationId": "x", "responses": {}}}}}`, "collides with a Svix path"},
@@ -124,6 +142,13 @@ func TestDocumentAdditionErrors(t *testing.T) {
 		{"no operationId", `{"paths": {"/api/v1/x": {"get": {"responses": {}}}}}`, "no operationId"},
 		{"nullable", `{"components": {"schemas": {"X": {"type": "string", "nullable": true}}}}`, "nullable"},
 		{"not JSON", `{`, "decode additions"},
+		{"extend unknown schema", `{"x-hookline-extend": {"schemas": {"Nope": {"properties": {"x": {}}}}}}`, "no such Svix schema"},
+		{"extend existing property", `{"x-hookline-extend": {"schemas": {"S": {"properties": {"a": {}}}}}}`, `property "a" is Svix's already`},
+		{"extend required", `{"x-hookline-extend": {"schemas": {"S": {"required": ["a"]}}}}`, "adds properties only"},
+		{"extend unknown operation", `{"x-hookline-extend": {"operations": {"v1.nope": {"parameters": []}}}}`, "no such Svix operation"},
+		{"extend existing parameter", `{"x-hookline-extend": {"operations": {"v1.application.update": {"parameters": [{"in": "path", "name": "app_id"}]}}}}`, "is Svix's already"},
+		{"extend required parameter", `{"x-hookline-extend": {"operations": {"v1.application.get": {"parameters": [{"in": "query", "name": "q", "required": true}]}}}}`, "optional query or header"},
+		{"extend other key", `{"x-hookline-extend": {"paths": {}}}`, "unsupported key"},
 	} {
 		_, err := Document([]byte(svixLike), []byte(tc.additions))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
