@@ -7,12 +7,14 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/hookline/hookline/internal/delivery"
 	"github.com/hookline/hookline/internal/delivery/send"
+	"github.com/hookline/hookline/internal/openapi"
 	"github.com/hookline/hookline/internal/store"
 )
 
@@ -71,6 +73,8 @@ type API struct {
 	clock   func() time.Time
 	tokens  *tokenCache
 	apps    *appCache
+	// unsupported are the SDK calls answered "not supported" by name.
+	unsupported []openapi.Operation
 
 	retrySchedule  []time.Duration
 	requestTimeout time.Duration
@@ -93,7 +97,12 @@ func New(cfg Config) (*API, error) {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = send.DefaultTimeout
 	}
+	unsupported, err := openapi.Unsupported()
+	if err != nil {
+		return nil, fmt.Errorf("api: %w", err)
+	}
 	return &API{
+		unsupported:    unsupported,
 		retrySchedule:  cfg.RetrySchedule,
 		requestTimeout: cfg.RequestTimeout,
 		store:          cfg.Store,

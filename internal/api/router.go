@@ -15,10 +15,18 @@ var probeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, ht
 // trimmed before routing, as Svix's server does, so `/api/v1/app/` is
 // `/api/v1/app` (Svix's docs, its older SDKs and many hand-written
 // clients use the first).
+//
+// A call of the Svix SDKs that Hookline does not serve gets a 404 naming
+// it (unsupported.go), under /api/ and under Svix's /ingest/api/ alike.
 func (a *API) serve(mux *http.ServeMux) http.Handler {
-	mux.HandleFunc("/api/", a.handle(func(w http.ResponseWriter, r *http.Request) error {
+	rest := a.handle(func(w http.ResponseWriter, r *http.Request) error {
+		if err := a.notSupported(r); err != nil {
+			return err
+		}
 		return unrouted(mux, w, r)
-	}))
+	})
+	mux.HandleFunc("/api/", rest)
+	mux.HandleFunc("/ingest/api/", rest)
 	return trimTrailingSlash(mux)
 }
 

@@ -1,7 +1,10 @@
 package api
 
 import (
+	"encoding/json"
+	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -30,3 +33,35 @@ func TestEveryDocumentedOperationIsRouted(t *testing.T) {
 		}
 	}
 }
+
+// TestUnsupportedCallsAnswerByName checks that every call of the Svix SDKs that Hookline
+// does not serve reaches a route of its own and is answered 404 not_supported naming it,
+// and that a path in neither spec stays a plain not_found.
+func TestUnsupportedCallsAnswerByName(t *testing.T) {
+	ops, err := openapi.Unsupported()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ops) < 50 {
+		t.Fatalf("openapi.Unsupported() = %d calls, want the SDK spec's many", len(ops))
+	}
+	a := &API{unsupported: ops}
+	h := a.Handler()
+	for _, op := range ops {
+		path := templateParam.ReplaceAllString(op.Path, "x")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(op.Method, path, nil))
+		var body struct{ Code, Detail string }
+		_ = json.Unmarshal(rec.Body.Bytes(), &body)
+		if rec.Code != http.StatusNotFound || body.Code != "not_supported" || !strings.Contains(body.Detail, op.OperationID) {
+			t.Errorf("%s %s = %d %s, want 404 not_supported naming %s", op.Method, path, rec.Code, rec.Body, op.OperationID)
+		}
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/no-such-thing", nil))
+	if !strings.Contains(rec.Body.String(), `"not_found"`) {
+		t.Errorf("GET /api/v1/no-such-thing = %d %s, want not_found", rec.Code, rec.Body)
+	}
+}
+
+var templateParam = regexp.MustCompile(`\{[^{}]+\}`)

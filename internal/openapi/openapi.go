@@ -3,8 +3,10 @@
 //
 // The document is generated, never edited by hand: gen/ reads the Svix server's spec from
 // the github.com/svix/svix-webhooks module that go.mod requires, corrects it (package build)
-// and merges Hookline's own resources from additions.json. Run `go generate
-// ./internal/openapi` after changing additions.json or the Svix version.
+// and merges Hookline's own resources from additions.json. It also lists, in
+// unsupported.json, the calls of the Svix SDKs' larger spec that the document lacks, so
+// that the API can answer them by name. Run `go generate ./internal/openapi` after changing
+// additions.json or the Svix version.
 package openapi
 
 //go:generate go run ./gen
@@ -26,6 +28,9 @@ import (
 
 //go:embed openapi.json
 var document []byte
+
+//go:embed unsupported.json
+var unsupportedDoc []byte
 
 // etag is strong and derived from the content, so it changes exactly when a new build
 // ships a different document.
@@ -102,5 +107,29 @@ var operations = sync.OnceValues(func() ([]Operation, error) {
 // The slice is the caller's own.
 func Operations() ([]Operation, error) {
 	ops, err := operations()
+	return slices.Clone(ops), err
+}
+
+var unsupported = sync.OnceValues(func() ([]Operation, error) {
+	var list []struct {
+		Method      string `json:"method"`
+		Path        string `json:"path"`
+		OperationID string `json:"operationId"`
+	}
+	if err := json.Unmarshal(unsupportedDoc, &list); err != nil {
+		return nil, fmt.Errorf("parse unsupported operations: %w", err)
+	}
+	ops := make([]Operation, len(list))
+	for i, o := range list {
+		ops[i] = Operation{Method: o.Method, Path: o.Path, OperationID: o.OperationID}
+	}
+	return ops, nil
+})
+
+// Unsupported lists the calls of the Svix SDKs that Hookline does not serve: the operations
+// of Svix's cloud spec (streams, connectors, integrations, statistics, ...) that the
+// document lacks. The slice is the caller's own.
+func Unsupported() ([]Operation, error) {
+	ops, err := unsupported()
 	return slices.Clone(ops), err
 }

@@ -135,7 +135,7 @@ func TestOperations(t *testing.T) {
 			t.Errorf("%s: operationId = %q, want %q", pattern, got, id)
 		}
 	}
-	// Every operation Svix v1.44.0 ships is here, plus Hookline's.
+	// Every operation Svix v1.99.1 ships is here, the four it removed, and Hookline's.
 	if len(ops) < 47 {
 		t.Errorf("len(Operations()) = %d, want at least 47", len(ops))
 	}
@@ -189,21 +189,17 @@ func TestHandler(t *testing.T) {
 	}
 }
 
-// TestFresh rebuilds the document from the Svix module and additions.json and compares it
-// with the committed openapi.json, so a change to either, or to package build, that was
-// not followed by `go generate ./internal/openapi` fails here.
+// TestFresh rebuilds the document and the unsupported list from the Svix module and
+// additions.json and compares them with the committed files, so a change to either, or to
+// package build, that was not followed by `go generate ./internal/openapi` fails here.
 func TestFresh(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	specPath, err := build.SvixSpecPath(ctx)
+	spec, lib, err := build.SvixSpecs(ctx)
 	if err != nil {
 		// Only when the module can't be had (offline, empty cache); in CI it is cached
 		// because it is a dependency.
 		t.Skipf("svix module not available, freshness not checked: %v", err)
-	}
-	spec, err := os.ReadFile(specPath)
-	if err != nil {
-		t.Fatal(err)
 	}
 	additions, err := os.ReadFile("additions.json")
 	if err != nil {
@@ -215,6 +211,13 @@ func TestFresh(t *testing.T) {
 	}
 	if !bytes.Equal(Document(), want) {
 		t.Error("openapi.json is stale: run `go generate ./internal/openapi` and commit the result")
+	}
+	wantUnsupported, err := build.Unsupported(lib, want)
+	if err != nil {
+		t.Fatalf("build.Unsupported: %v", err)
+	}
+	if !bytes.Equal(unsupportedDoc, wantUnsupported) {
+		t.Error("unsupported.json is stale: run `go generate ./internal/openapi` and commit the result")
 	}
 }
 

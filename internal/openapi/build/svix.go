@@ -11,17 +11,35 @@ import (
 )
 
 // The Svix module whose server/openapi.json is the contract. SvixVersion must equal the
-// version go.mod requires; a test in ../ holds the two together.
+// version go.mod requires; a test in ../ holds the two together. The module also holds the
+// larger spec of Svix's cloud API that the SDKs are generated from (codegen/): the calls it
+// has and Hookline does not serve are answered "not supported" by name (see Unsupported).
 const (
-	SvixModule   = "github.com/svix/svix-webhooks"
-	SvixVersion  = "v1.44.0"
-	svixSpecFile = "server/openapi.json"
+	SvixModule      = "github.com/svix/svix-webhooks"
+	SvixVersion     = "v1.99.1"
+	svixSpecFile    = "server/openapi.json"
+	svixLibSpecFile = "codegen/lib-openapi.json"
 )
 
-// SvixSpecPath returns where the Svix spec file lies in the module cache, downloading the
-// module if needed. It asks `go mod download -json` for the module's Dir rather than
-// `go list -m`, which loads the whole build graph and fails on this module set.
-func SvixSpecPath(ctx context.Context) (string, error) {
+// SvixSpecs reads the Svix server's spec and the SDKs' spec from the module.
+func SvixSpecs(ctx context.Context) (server, lib []byte, err error) {
+	dir, err := svixModuleDir(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if server, err = os.ReadFile(filepath.Join(dir, filepath.FromSlash(svixSpecFile))); err != nil {
+		return nil, nil, fmt.Errorf("svix spec: %w", err)
+	}
+	if lib, err = os.ReadFile(filepath.Join(dir, filepath.FromSlash(svixLibSpecFile))); err != nil {
+		return nil, nil, fmt.Errorf("svix SDK spec: %w", err)
+	}
+	return server, lib, nil
+}
+
+// svixModuleDir returns where the Svix module lies in the module cache, downloading it if
+// needed. It asks `go mod download -json` for the module's Dir rather than `go list -m`,
+// which loads the whole build graph and fails on this module set.
+func svixModuleDir(ctx context.Context) (string, error) {
 	cmd := exec.CommandContext(ctx, "go", "mod", "download", "-json", SvixModule+"@"+SvixVersion)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -40,9 +58,5 @@ func SvixSpecPath(ctx context.Context) (string, error) {
 	if mod.Dir == "" {
 		return "", fmt.Errorf("go mod download %s@%s: no Dir in output", SvixModule, SvixVersion)
 	}
-	p := filepath.Join(mod.Dir, filepath.FromSlash(svixSpecFile))
-	if _, err := os.Stat(p); err != nil {
-		return "", fmt.Errorf("svix spec: %w", err)
-	}
-	return p, nil
+	return mod.Dir, nil
 }

@@ -1,6 +1,8 @@
 // Command gen writes internal/openapi/openapi.json: the Svix server's OpenAPI document from
-// the module go.mod requires, corrected and merged with additions.json (see package build).
-// It runs from internal/openapi via `go generate`, so its default paths are relative there.
+// the module go.mod requires, corrected and merged with additions.json (see package build);
+// and internal/openapi/unsupported.json: the calls of the Svix SDKs' spec that the document
+// lacks, which the API answers as not supported. It runs from internal/openapi via `go
+// generate`, so its default paths are relative there.
 package main
 
 import (
@@ -22,15 +24,12 @@ func main() {
 func run() error {
 	additionsPath := flag.String("additions", "additions.json", "Hookline's additions to the Svix spec")
 	outPath := flag.String("out", "openapi.json", "where to write the document")
+	unsupportedPath := flag.String("unsupported", "unsupported.json", "where to write the SDK calls the document lacks")
 	flag.Parse()
 
-	specPath, err := build.SvixSpecPath(context.Background())
+	spec, lib, err := build.SvixSpecs(context.Background())
 	if err != nil {
-		return fmt.Errorf("locate svix spec: %w", err)
-	}
-	spec, err := os.ReadFile(specPath)
-	if err != nil {
-		return fmt.Errorf("read svix spec: %w", err)
+		return fmt.Errorf("read svix specs: %w", err)
 	}
 	additions, err := os.ReadFile(*additionsPath)
 	if err != nil {
@@ -40,8 +39,15 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("build document: %w", err)
 	}
+	unsupported, err := build.Unsupported(lib, doc)
+	if err != nil {
+		return fmt.Errorf("list unsupported operations: %w", err)
+	}
 	if err := os.WriteFile(*outPath, doc, 0o644); err != nil {
 		return fmt.Errorf("write document: %w", err)
+	}
+	if err := os.WriteFile(*unsupportedPath, unsupported, 0o644); err != nil {
+		return fmt.Errorf("write unsupported operations: %w", err)
 	}
 	return nil
 }
