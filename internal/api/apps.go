@@ -23,20 +23,27 @@ const (
 
 // appIn is Svix's ApplicationIn, the body of POST and PUT.
 type appIn struct {
-	Name      *string           `json:"name"`
-	UID       *string           `json:"uid"`
-	RateLimit *int64            `json:"rateLimit"`
-	Metadata  map[string]string `json:"metadata"`
+	Name         *string           `json:"name"`
+	UID          *string           `json:"uid"`
+	RateLimit    *int64            `json:"rateLimit"`
+	ThrottleRate *int64            `json:"throttleRate"` // rateLimit's newer name (alias)
+	Metadata     map[string]string `json:"metadata"`
 }
+
+// echoFields are ApplicationOut's read-only fields (fields.go).
+func (*appIn) echoFields() []string { return []string{"id", "createdAt", "updatedAt"} }
 
 // appPatch is Svix's ApplicationPatch: absent fields are left alone, null
 // clears the nullable ones.
 type appPatch struct {
-	Name      Optional[string]            `json:"name"`
-	UID       Optional[string]            `json:"uid"`
-	RateLimit Optional[int64]             `json:"rateLimit"`
-	Metadata  Optional[map[string]string] `json:"metadata"`
+	Name         Optional[string]            `json:"name"`
+	UID          Optional[string]            `json:"uid"`
+	RateLimit    Optional[int64]             `json:"rateLimit"`
+	ThrottleRate Optional[int64]             `json:"throttleRate"`
+	Metadata     Optional[map[string]string] `json:"metadata"`
 }
+
+func (*appPatch) echoFields() []string { return []string{"id", "createdAt", "updatedAt"} }
 
 // appOut is Svix's ApplicationOut: exactly its fields, optional ones
 // omitted when unset. throttleRate is the newer name of rateLimit; both
@@ -77,8 +84,10 @@ func (in *appIn) validate(p *problems) {
 	if in.UID != nil {
 		checkUID(p, *in.UID, webhook.PrefixApp, "uid")
 	}
+	var rateName string
+	in.RateLimit, rateName = alias(p, in.RateLimit, in.ThrottleRate, "rateLimit", "throttleRate")
 	if in.RateLimit != nil {
-		checkRateLimit(p, *in.RateLimit, "rateLimit")
+		checkRateLimit(p, *in.RateLimit, rateName)
 	}
 	checkMetadata(p, in.Metadata, "metadata")
 }
@@ -190,8 +199,10 @@ func (a *API) appPatch(w http.ResponseWriter, r *http.Request) error {
 	if in.UID.valued() {
 		checkUID(&probs, in.UID.Value, webhook.PrefixApp, "uid")
 	}
+	var rateName string
+	in.RateLimit, rateName = aliasOpt(&probs, in.RateLimit, in.ThrottleRate, "rateLimit", "throttleRate")
 	if in.RateLimit.valued() {
-		checkRateLimit(&probs, in.RateLimit.Value, "rateLimit")
+		checkRateLimit(&probs, in.RateLimit.Value, rateName)
 	}
 	if in.Metadata.Set {
 		checkMetadata(&probs, in.Metadata.Value, "metadata")

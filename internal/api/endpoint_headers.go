@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/hookline/hookline/internal/delivery"
@@ -20,6 +21,9 @@ type endpointHeadersIn struct {
 // a null value removes the header).
 type endpointHeadersPatchIn struct {
 	Headers map[string]*string `json:"headers"`
+	// DeleteHeaders, in the SDKs' EndpointHeadersPatchIn, names headers
+	// to remove, as a null value in headers does.
+	DeleteHeaders []string `json:"deleteHeaders"`
 }
 
 // endpointHeadersOut is Svix's EndpointHeadersOut: credentials are named
@@ -94,12 +98,27 @@ func (a *API) endpointHeadersPatch(w http.ResponseWriter, r *http.Request) error
 	}
 	var probs problems
 	checkHeaders(&probs, in.Headers, deref)
+	for i, name := range in.DeleteHeaders {
+		if name == "" {
+			probs.add("a header name can't be empty", "deleteHeaders", strconv.Itoa(i))
+		}
+		for set, v := range in.Headers {
+			if v != nil && strings.EqualFold(set, name) {
+				probs.add("header "+name+" is both set in headers and named in deleteHeaders", "deleteHeaders", strconv.Itoa(i))
+			}
+		}
+	}
 	if err := probs.err(); err != nil {
 		return err
 	}
 	ep, err := a.endpoint(r, app)
 	if err != nil {
 		return err
+	}
+	for _, name := range in.DeleteHeaders {
+		if _, named := in.Headers[name]; !named {
+			in.Headers[name] = nil // deleted below, whatever its stored spelling
+		}
 	}
 	merged := make(map[string]string, len(ep.Headers)+len(in.Headers))
 	for k, v := range ep.Headers {

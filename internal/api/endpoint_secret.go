@@ -11,11 +11,13 @@ import (
 	"github.com/hookline/hookline/internal/webhook"
 )
 
-// Svix's rotation rules: a rotated-out secret keeps signing for 24 hours,
-// and at most 10 may be doing so at once.
+// Svix's rotation rules: a rotated-out secret keeps signing for 24 hours
+// unless gracePeriodSeconds says otherwise (0 to 7 days; 0 stops it at
+// once), and at most 10 may be doing so at once.
 const (
-	oldSecretTTL  = 24 * time.Hour
-	maxOldSecrets = 10
+	oldSecretTTL   = 24 * time.Hour
+	maxGracePeriod = 7 * 24 * time.Hour
+	maxOldSecrets  = 10
 )
 
 // endpointSecretOut is Svix's EndpointSecretOut.
@@ -25,7 +27,8 @@ type endpointSecretOut struct {
 
 // endpointSecretRotateIn is Svix's EndpointSecretRotateIn.
 type endpointSecretRotateIn struct {
-	Key *string `json:"key"`
+	Key                *string `json:"key"`
+	GracePeriodSeconds *int64  `json:"gracePeriodSeconds"`
 }
 
 func (a *API) endpointSecretGet(w http.ResponseWriter, r *http.Request) error {
@@ -33,7 +36,8 @@ func (a *API) endpointSecretGet(w http.ResponseWriter, r *http.Request) error {
 }
 
 // endpointSecretRotate replaces the secret with the given key or a new
-// one; the old secret keeps signing for oldSecretTTL.
+// one; the old secret keeps signing for gracePeriodSeconds (default
+// oldSecretTTL), not at all with 0.
 func (a *API) endpointSecretRotate(w http.ResponseWriter, r *http.Request) error {
 	app, err := a.app(r)
 	if err != nil {
@@ -54,6 +58,13 @@ func (a *API) endpointSecretRotate(w http.ResponseWriter, r *http.Request) error
 	if in.Key != nil && !signature.ValidSecret(*in.Key) {
 		probs.add(`key must match ^(whsec_)?[a-zA-Z0-9+/=]{32,100}$ and be valid base64`, "key")
 	}
+	grace := oldSecretTTL
+	if g := in.GracePeriodSeconds; g != nil {
+		grace = time.Duration(*g) * time.Second
+		if *g < 0 || grace > maxGracePeriod {
+			probs.add("Duration must be between 0 and 7 days", "gracePeriodSeconds")
+		}
+	}
 	if err := probs.err(); err != nil {
 		return err
 	}
@@ -68,7 +79,7 @@ func (a *API) endpointSecretRotate(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	now := a.now()
-	if err := rotateSecret(&ep, next, now); err != nil {
+	if err := rotateSecret(&ep, next, now, grace); err != nil {
 		return err
 	}
 	ep.UpdatedAt = now
@@ -81,18 +92,20 @@ func (a *API) endpointSecretRotate(w http.ResponseWriter, r *http.Request) error
 }
 
 // rotateSecret makes next ep's secret and keeps the current one signing
-// until now+oldSecretTTL. Expired old secrets are dropped; more than
-// maxOldSecrets live ones is refused, as Svix does.
-func rotateSecret(ep *webhook.Endpoint, next string, now time.Time) error {
+// until now+grace (not at all when grace is 0). Expired old secrets are
+// dropped; more than maxOldSecrets live ones is refused, as Svix does.
+func rotateSecret(ep *webhook.Endpoint, next string, now time.Time, grace time.Duration) error {
 	live := make([]webhook.OldSecret, 0, len(ep.OldSecrets)+1)
-	live = append(live, webhook.OldSecret{Key: ep.Secret, ExpiresAt: now.Add(oldSecretTTL)})
+	if grace > 0 {
+		live = append(live, webhook.OldSecret{Key: ep.Secret, ExpiresAt: now.Add(grace)})
+	}
 	for _, old := range ep.OldSecrets {
 		if old.ExpiresAt.After(now) {
 			live = append(live, old)
 		}
 	}
 	if len(live) > maxOldSecrets {
-		return errBadRequest("limit_reached", fmt.Sprintf("You can only rotate a key %d times within the last %d hours.", maxOldSecrets, int(oldSecretTTL.Hours())))
+		return errBadRequest("limit_reached", fmt.Sprintf("You can only rotate a key %d times; please wait for old keys to expire.", maxOldSecrets))
 	}
 	ep.Secret = next
 	ep.OldSecrets = live

@@ -17,35 +17,48 @@ import (
 // maxVersion is the largest endpoint version: Svix's field is a uint16.
 const maxVersion = 65535
 
-// endpointIn is Svix's EndpointIn (POST) and, without Secret, its
-// EndpointUpdate (PUT). filterTypes and channels are pointers so that an
-// empty list, which is refused, differs from an absent or null one.
+// endpointIn is Svix's EndpointIn (POST) and, without Secret and
+// Headers, its EndpointUpdate (PUT). filterTypes and channels are pointers
+// so that an empty list, which is refused, differs from an absent or null
+// one. eventTypes and throttleRate are the newer names of filterTypes and
+// rateLimit (alias); headers, in the SDKs' EndpointIn, sets the custom
+// headers at creation.
 type endpointIn struct {
-	URL         *string           `json:"url"`
-	Description *string           `json:"description"`
-	UID         *string           `json:"uid"`
-	Version     *int64            `json:"version"`
-	Disabled    bool              `json:"disabled"`
-	RateLimit   *int64            `json:"rateLimit"`
-	FilterTypes *[]string         `json:"filterTypes"`
-	Channels    *[]string         `json:"channels"`
-	Metadata    map[string]string `json:"metadata"`
-	Secret      *string           `json:"secret"`
+	URL          *string           `json:"url"`
+	Description  *string           `json:"description"`
+	UID          *string           `json:"uid"`
+	Version      *int64            `json:"version"`
+	Disabled     bool              `json:"disabled"`
+	RateLimit    *int64            `json:"rateLimit"`
+	ThrottleRate *int64            `json:"throttleRate"`
+	FilterTypes  *[]string         `json:"filterTypes"`
+	EventTypes   *[]string         `json:"eventTypes"`
+	Channels     *[]string         `json:"channels"`
+	Metadata     map[string]string `json:"metadata"`
+	Secret       *string           `json:"secret"`
+	Headers      map[string]string `json:"headers"`
 }
+
+// echoFields are EndpointOut's read-only fields (fields.go).
+func (*endpointIn) echoFields() []string { return []string{"id", "createdAt", "updatedAt"} }
 
 // endpointPatch is Svix's EndpointPatch.
 type endpointPatch struct {
-	URL         Optional[string]            `json:"url"`
-	Description Optional[string]            `json:"description"`
-	UID         Optional[string]            `json:"uid"`
-	Version     Optional[int64]             `json:"version"`
-	Disabled    Optional[bool]              `json:"disabled"`
-	RateLimit   Optional[int64]             `json:"rateLimit"`
-	FilterTypes Optional[[]string]          `json:"filterTypes"`
-	Channels    Optional[[]string]          `json:"channels"`
-	Metadata    Optional[map[string]string] `json:"metadata"`
-	Secret      Optional[string]            `json:"secret"`
+	URL          Optional[string]            `json:"url"`
+	Description  Optional[string]            `json:"description"`
+	UID          Optional[string]            `json:"uid"`
+	Version      Optional[int64]             `json:"version"`
+	Disabled     Optional[bool]              `json:"disabled"`
+	RateLimit    Optional[int64]             `json:"rateLimit"`
+	ThrottleRate Optional[int64]             `json:"throttleRate"`
+	FilterTypes  Optional[[]string]          `json:"filterTypes"`
+	EventTypes   Optional[[]string]          `json:"eventTypes"`
+	Channels     Optional[[]string]          `json:"channels"`
+	Metadata     Optional[map[string]string] `json:"metadata"`
+	Secret       Optional[string]            `json:"secret"`
 }
+
+func (*endpointPatch) echoFields() []string { return []string{"id", "createdAt", "updatedAt"} }
 
 // endpointOut is Svix's EndpointOut. Svix's server serves the filter as
 // both eventTypes (its spec's name) and filterTypes (the name the SDKs
@@ -94,6 +107,9 @@ func renderEndpoint(ep webhook.Endpoint, sh shape) endpointOut {
 // validate checks every field, normalising filterTypes and channels (sets
 // in Svix: duplicates dropped) and the secret's prefix.
 func (in *endpointIn) validate(ctx context.Context, s store.Store, p *problems) error {
+	var filterName, rateName string
+	in.FilterTypes, filterName = alias(p, in.FilterTypes, in.EventTypes, "filterTypes", "eventTypes")
+	in.RateLimit, rateName = alias(p, in.RateLimit, in.ThrottleRate, "rateLimit", "throttleRate")
 	if in.URL == nil {
 		p.add("field required", "url")
 	} else if err := webhook.ValidateEndpointURL(*in.URL); err != nil {
@@ -109,13 +125,16 @@ func (in *endpointIn) validate(ctx context.Context, s store.Store, p *problems) 
 		checkVersion(p, *in.Version, "version")
 	}
 	if in.RateLimit != nil {
-		checkRateLimit(p, *in.RateLimit, "rateLimit")
+		checkRateLimit(p, *in.RateLimit, rateName)
 	}
 	if in.FilterTypes != nil {
 		*in.FilterTypes = dedupeStrings(*in.FilterTypes)
-		if err := checkFilterTypes(ctx, s, p, *in.FilterTypes); err != nil {
+		if err := checkFilterTypes(ctx, s, p, *in.FilterTypes, filterName); err != nil {
 			return err
 		}
+	}
+	if in.Headers != nil {
+		checkHeaders(p, in.Headers, func(v string) string { return v })
 	}
 	if in.Channels != nil {
 		*in.Channels = dedupeStrings(*in.Channels)
@@ -160,18 +179,19 @@ func checkVersion(p *problems, n int64, loc ...string) {
 	}
 }
 
-// checkFilterTypes checks a filterTypes list: not empty, valid names, and,
-// as Svix requires, each naming an existing event type that is not
-// archived. Only a store failure is returned; problems go to p.
-func checkFilterTypes(ctx context.Context, s store.Store, p *problems, names []string) error {
+// checkFilterTypes checks a filterTypes list, given by the name field
+// (filterTypes or eventTypes): not empty, valid names, and, as Svix
+// requires, each naming an existing event type that is not archived. Only
+// a store failure is returned; problems go to p.
+func checkFilterTypes(ctx context.Context, s store.Store, p *problems, names []string, field string) error {
 	if len(names) == 0 {
-		p.add("filterTypes can't be empty, it must have at least one item.", "filterTypes")
+		p.add(field+" can't be empty, it must have at least one item.", field)
 		return nil
 	}
 	var missing []string
 	for i, name := range names {
 		if !webhook.ValidUID(name) {
-			checkEventTypeName(p, name, "filterTypes", fmt.Sprint(i))
+			checkEventTypeName(p, name, field, fmt.Sprint(i))
 			continue
 		}
 		et, err := s.EventTypeGet(ctx, name)
@@ -183,7 +203,7 @@ func checkFilterTypes(ctx context.Context, s store.Store, p *problems, names []s
 		}
 	}
 	if len(missing) > 0 {
-		p.add("The following event types don't exist: "+strings.Join(missing, ", "), "filterTypes")
+		p.add("The following event types don't exist: "+strings.Join(missing, ", "), field)
 	}
 	return nil
 }
@@ -240,6 +260,7 @@ func (a *API) newEndpoint(app webhook.App, in *endpointIn) (webhook.Endpoint, er
 	now := a.now()
 	ep := webhook.Endpoint{ID: webhook.NewID(webhook.PrefixEndpoint, now), AppID: app.ID, CreatedAt: now, UpdatedAt: now}
 	in.apply(&ep)
+	ep.Headers = in.Headers
 	if in.Secret != nil {
 		ep.Secret = *in.Secret
 		return ep, nil
@@ -292,8 +313,15 @@ func (a *API) endpointUpdate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	in.Secret = nil // not part of EndpointUpdate
 	var probs problems
+	// Not part of EndpointUpdate: taking them and keeping the old values
+	// would be a silent change (fields.go).
+	if in.Secret != nil {
+		probs.add("secret is not part of an endpoint's PUT: rotate it with POST .../secret/rotate", "secret")
+	}
+	if in.Headers != nil {
+		probs.add("headers are not part of an endpoint's PUT: set them with PUT .../headers", "headers")
+	}
 	if err := in.validate(r.Context(), a.store, &probs); err != nil {
 		return err
 	}
@@ -333,6 +361,9 @@ func (a *API) endpointPatch(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var probs problems
+	var filterName, rateName string
+	in.FilterTypes, filterName = aliasOpt(&probs, in.FilterTypes, in.EventTypes, "filterTypes", "eventTypes")
+	in.RateLimit, rateName = aliasOpt(&probs, in.RateLimit, in.ThrottleRate, "rateLimit", "throttleRate")
 	if in.URL.notNull(&probs, "url") {
 		if err := webhook.ValidateEndpointURL(in.URL.Value); err != nil {
 			probs.add(err.Error(), "url")
@@ -349,11 +380,11 @@ func (a *API) endpointPatch(w http.ResponseWriter, r *http.Request) error {
 		checkUID(&probs, in.UID.Value, webhook.PrefixEndpoint, "uid")
 	}
 	if in.RateLimit.valued() {
-		checkRateLimit(&probs, in.RateLimit.Value, "rateLimit")
+		checkRateLimit(&probs, in.RateLimit.Value, rateName)
 	}
 	if in.FilterTypes.valued() {
 		in.FilterTypes.Value = dedupeStrings(in.FilterTypes.Value)
-		if err := checkFilterTypes(r.Context(), a.store, &probs, in.FilterTypes.Value); err != nil {
+		if err := checkFilterTypes(r.Context(), a.store, &probs, in.FilterTypes.Value, filterName); err != nil {
 			return err
 		}
 	}
@@ -409,7 +440,7 @@ func (a *API) endpointPatch(w http.ResponseWriter, r *http.Request) error {
 	// A new secret is a rotation: the old one keeps signing for a day, so
 	// receivers are not cut off. (Svix's server ignores "secret" here.)
 	if in.Secret.valued() {
-		if err := rotateSecret(&ep, normalizeSecret(in.Secret.Value), now); err != nil {
+		if err := rotateSecret(&ep, normalizeSecret(in.Secret.Value), now, oldSecretTTL); err != nil {
 			return err
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"sync"
 	"time"
@@ -100,7 +101,10 @@ func decodeBytes(body []byte, v any) error {
 	if err := json.Unmarshal(body, v); err != nil {
 		return &ValidationError{Detail: []ValidationItem{{Loc: jsonErrorLoc(err), Msg: jsonErrorMsg(err), Type: "value_error.jsondecode"}}}
 	}
-	return nil
+	// A field the input type does not know is refused, not ignored (fields.go).
+	var p problems
+	unknownFields(&p, body, fieldsOf(reflect.TypeOf(v).Elem()))
+	return p.err()
 }
 
 // checkUTF8 refuses a body that is not UTF-8, as JSON must be (RFC 8259

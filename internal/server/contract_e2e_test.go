@@ -1,0 +1,220 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+	svix "github.com/svix/svix-webhooks/go"
+)
+
+// The behaviours of the newest Svix API (v1.99.1) that Hookline took on when its
+// contract moved there, each against a real server through the v1.99.1 SDK or raw HTTP.
+
+// verifies reports whether a delivery verifies with key.
+func verifies(t *testing.T, key string, d received) bool {
+	t.Helper()
+	wh, err := standardwebhooks.NewWebhook(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wh.Verify(d.Body, d.Header) == nil
+}
+
+// TestRotationGracePeriod: gracePeriodSeconds 0 stops signing with the old key at once; a
+// grace period keeps it signing beside the new one; Svix's bounds are 0 to 7 days.
+func TestRotationGracePeriod(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, db serverOption) {
+		s := startServer(t, db)
+		ctx := context.Background()
+		rcv := newReceiver(t)
+		app, eps := setup(t, s, &svix.EndpointIn{Url: rcv.URL})
+		ep := eps[0]
+		key := func() string {
+			t.Helper()
+			sec, err := s.Client.Endpoint.GetSecret(ctx, app.Id, ep.Id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return sec.Key
+		}
+		send := func(n int) received {
+			t.Helper()
+			if _, err := s.Client.Message.Create(ctx, app.Id, svix.MessageIn{EventType: "a.b", Payload: map[string]any{"n": n}}, nil); err != nil {
+				t.Fatal(err)
+			}
+			return rcv.waitFor(t, n, 10*time.Second)[n-1]
+		}
+
+		k1 := key()
+		if err := s.Client.Endpoint.RotateSecret(ctx, app.Id, ep.Id, svix.EndpointSecretRotateIn{GracePeriodSeconds: ptr(uint32(0))}, nil); err != nil {
+			t.Fatalf("RotateSecret(grace 0): %v", err)
+		}
+		k2 := key()
+		d := send(1)
+		if !verifies(t, k2, d) || verifies(t, k1, d) {
+			t.Errorf("after a rotation with grace 0: verifies with new key %v, old key %v; want true, false (signature %q)",
+				verifies(t, k2, d), verifies(t, k1, d), d.Header.Get("webhook-signature"))
+		}
+		if sigs := strings.Fields(d.Header.Get("webhook-signature")); len(sigs) != 1 {
+			t.Errorf("after a rotation with grace 0: %d signatures, want 1", len(sigs))
+		}
+
+		if err := s.Client.Endpoint.RotateSecret(ctx, app.Id, ep.Id, svix.EndpointSecretRotateIn{GracePeriodSeconds: ptr(uint32(3600))}, nil); err != nil {
+			t.Fatalf("RotateSecret(grace 3600): %v", err)
+		}
+		k3 := key()
+		d = send(2)
+		if !verifies(t, k3, d) || !verifies(t, k2, d) || verifies(t, k1, d) {
+			t.Errorf("after a rotation with grace 3600: verifies with k3 %v, k2 %v, k1 %v; want true, true, false",
+				verifies(t, k3, d), verifies(t, k2, d), verifies(t, k1, d))
+		}
+
+		path := "/api/v1/app/" + app.Id + "/endpoint/" + ep.Id + "/secret/rotate"
+		for _, body := range []string{`{"gracePeriodSeconds":604801}`, `{"gracePeriodSeconds":-1}`} {
+			if code, b := s.do(t, "POST", path, s.Token, []byte(body)); code != http.StatusUnprocessableEntity || !strings.Contains(string(b), "gracePeriodSeconds") {
+				t.Errorf("rotate %s = %d %s, want 422 at gracePeriodSeconds", body, code, b)
+			}
+		}
+		if key() != k3 {
+			t.Error("a refused rotation changed the key")
+		}
+	})
+}
+
+// TestEndpointFieldAliases: eventTypes (the filter's name in Svix's newest spec and in the
+// JavaScript SDK 2.x) filters exactly as filterTypes does, throttleRate is rateLimit; both
+// names given and different is a 422 that changes nothing, and a field in no spec is
+// refused rather than ignored.
+func TestEndpointFieldAliases(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, db serverOption) {
+		s := startServer(t, db)
+		ctx := context.Background()
+		for _, name := range []string{"invoice.paid", "invoice.voided"} {
+			if _, err := s.Client.EventType.Create(ctx, svix.EventTypeIn{Name: name, Description: name}, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		app, err := s.Client.Application.Create(ctx, svix.ApplicationIn{Name: "aliases"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rcv := newReceiver(t)
+		base := "/api/v1/app/" + app.Id + "/endpoint"
+		code, body := s.do(t, "POST", base, s.Token, []byte(`{"url":"`+rcv.URL+`","eventTypes":["invoice.paid"],"throttleRate":7}`))
+		if code != http.StatusCreated {
+			t.Fatalf("create with eventTypes = %d %s, want 201", code, body)
+		}
+		var ep struct {
+			ID                      string
+			EventTypes, FilterTypes []string
+			RateLimit, ThrottleRate *int
+		}
+		if err := json.Unmarshal(body, &ep); err != nil {
+			t.Fatal(err)
+		}
+		if len(ep.FilterTypes) != 1 || ep.FilterTypes[0] != "invoice.paid" || len(ep.EventTypes) != 1 ||
+			ep.RateLimit == nil || *ep.RateLimit != 7 || ep.ThrottleRate == nil || *ep.ThrottleRate != 7 {
+			t.Errorf("created endpoint = %s, want the filter and the rate under both names", body)
+		}
+		for _, et := range []string{"invoice.voided", "invoice.paid"} {
+			if _, err := s.Client.Message.Create(ctx, app.Id, svix.MessageIn{EventType: et, Payload: map[string]any{"t": et}}, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := rcv.waitFor(t, 1, 10*time.Second)
+		if !strings.Contains(string(got[0].Body), "invoice.paid") {
+			t.Errorf("first delivery = %s, want the invoice.paid message", got[0].Body)
+		}
+		// The voided message was routed to nobody: no destination listed.
+		msgs, err := s.Client.Message.List(ctx, app.Id, &svix.MessageListOptions{EventTypes: &[]string{"invoice.voided"}})
+		if err != nil || len(msgs.Data) != 1 {
+			t.Fatalf("Message.List voided = %v, %v", msgs, err)
+		}
+		dests, err := s.Client.MessageAttempt.ListAttemptedDestinations(ctx, app.Id, msgs.Data[0].Id, nil)
+		if err != nil || len(dests.Data) != 0 {
+			t.Errorf("destinations of the voided message = %+v, %v; want none (the filter holds)", dests, err)
+		}
+
+		refused := []struct{ method, path, body, loc string }{
+			{"POST", base, `{"url":"` + rcv.URL + `","eventTypes":["invoice.paid"],"filterTypes":["invoice.voided"]}`, "eventTypes"},
+			{"POST", base, `{"url":"` + rcv.URL + `","rateLimit":1,"throttleRate":2}`, "throttleRate"},
+			{"POST", base, `{"url":"` + rcv.URL + `","filter_types":["invoice.paid"]}`, "filter_types"},
+			{"PATCH", base + "/" + ep.ID, `{"eventTypes":["invoice.voided"],"filterTypes":["invoice.paid"]}`, "eventTypes"},
+			{"PATCH", base + "/" + ep.ID, `{"filtertypes":["invoice.voided"]}`, "filtertypes"},
+			{"PUT", base + "/" + ep.ID, `{"url":"` + rcv.URL + `","secret":"whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"}`, "secret"},
+		}
+		for _, tc := range refused {
+			code, b := s.do(t, tc.method, tc.path, s.Token, []byte(tc.body))
+			if code != http.StatusUnprocessableEntity || !strings.Contains(string(b), `"`+tc.loc+`"`) {
+				t.Errorf("%s %s = %d %s, want 422 naming %s", tc.method, tc.body, code, b, tc.loc)
+			}
+		}
+		eps, err := s.Client.Endpoint.List(ctx, app.Id, nil)
+		if err != nil || len(eps.Data) != 1 || len(eps.Data[0].FilterTypes) != 1 || eps.Data[0].FilterTypes[0] != "invoice.paid" {
+			t.Errorf("after the refused requests: %+v, %v; want the one endpoint unchanged", eps, err)
+		}
+
+		// PATCH by the new name; both names equal (an echoed answer) is accepted.
+		code, b := s.do(t, "PATCH", base+"/"+ep.ID, s.Token, []byte(`{"eventTypes":["invoice.voided"],"throttleRate":null}`))
+		if code != http.StatusOK || !strings.Contains(string(b), `"filterTypes":["invoice.voided"]`) || strings.Contains(string(b), "rateLimit") {
+			t.Errorf("PATCH eventTypes, throttleRate null = %d %s, want the filter moved and the rate cleared", code, b)
+		}
+		echo, err := s.Client.Endpoint.Get(ctx, app.Id, ep.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, raw := s.do(t, "GET", base+"/"+ep.ID, s.Token, nil)
+		if code, b := s.do(t, "PUT", base+"/"+ep.ID, s.Token, raw); code != http.StatusOK {
+			t.Errorf("PUT of the endpoint's own answer (%s) = %d %s, want 200", raw, code, b)
+		}
+		if after, err := s.Client.Endpoint.Get(ctx, app.Id, ep.ID); err != nil || after.FilterTypes[0] != echo.FilterTypes[0] {
+			t.Errorf("after the echo PUT: %+v, %v", after, err)
+		}
+	})
+}
+
+// TestPatchHeadersDeleteHeaders: deleteHeaders (in the SDK's EndpointHeadersPatchIn)
+// removes headers, whatever their stored spelling, and deliveries stop carrying them.
+func TestPatchHeadersDeleteHeaders(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, db serverOption) {
+		s := startServer(t, db)
+		ctx := context.Background()
+		rcv := newReceiver(t)
+		app, eps := setup(t, s, &svix.EndpointIn{Url: rcv.URL})
+		ep := eps[0]
+		if err := s.Client.Endpoint.UpdateHeaders(ctx, app.Id, ep.Id, svix.EndpointHeadersIn{Headers: map[string]string{"X-Keep": "1", "X-Drop": "2", "X-Also-Drop": "3"}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Client.Endpoint.PatchHeaders(ctx, app.Id, ep.Id, svix.EndpointHeadersPatchIn{
+			Headers: map[string]string{"X-New": "4"}, DeleteHeaders: []string{"x-drop", "X-Also-Drop", "X-Never-Set"},
+		}); err != nil {
+			t.Fatalf("PatchHeaders with deleteHeaders: %v", err)
+		}
+		h, err := s.Client.Endpoint.GetHeaders(ctx, app.Id, ep.Id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(h.Headers) != 2 || h.Headers["X-Keep"] != "1" || h.Headers["X-New"] != "4" {
+			t.Errorf("headers after deleteHeaders = %v, want X-Keep and X-New", h.Headers)
+		}
+		if _, err := s.Client.Message.Create(ctx, app.Id, svix.MessageIn{EventType: "a.b", Payload: map[string]any{}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		d := rcv.waitFor(t, 1, 10*time.Second)[0]
+		if d.Header.Get("X-Drop") != "" || d.Header.Get("X-Also-Drop") != "" || d.Header.Get("X-Keep") != "1" || d.Header.Get("X-New") != "4" {
+			t.Errorf("delivery headers = %v, want X-Keep and X-New only", d.Header)
+		}
+		path := "/api/v1/app/" + app.Id + "/endpoint/" + ep.Id + "/headers"
+		if code, b := s.do(t, "PATCH", path, s.Token, []byte(`{"headers":{"X-Keep":"9"},"deleteHeaders":["x-keep"]}`)); code != http.StatusUnprocessableEntity || !strings.Contains(string(b), "deleteHeaders") {
+			t.Errorf("set and delete the same header = %d %s, want 422 at deleteHeaders", code, b)
+		}
+	})
+}
