@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
-	"reflect"
 	"strings"
 	"text/template"
 	"text/template/parse"
@@ -14,13 +12,15 @@ import (
 )
 
 // Limits of one template execution. text/template cannot be interrupted
-// from outside, so the bounds are checked from inside: every value a
-// function makes and the output are capped in size, and every iteration
-// of a range counts a step and looks at the clock. Without range nothing
+// from outside, so the bounds are checked from inside (see run): every
+// value a function makes is sized before it is made, each is capped and
+// all of them together are, the output is capped, and every iteration of
+// a range counts a step and looks at the clock. Without range nothing
 // repeats (define, block and template, the only way to recurse, are
 // refused), so the template's own length bounds the rest.
 const (
 	MaxTemplateOutput = 256 << 10
+	maxTemplateAlloc  = 16 * MaxTemplateOutput
 	maxSteps          = 100_000
 	maxDuration       = time.Second
 )
@@ -34,6 +34,8 @@ var timeLimit = maxDuration
 // that tell them apart.
 var (
 	ErrOutputTooLarge = fmt.Errorf("template output is larger than %d bytes", MaxTemplateOutput)
+	ErrValueTooLarge  = fmt.Errorf("template would make a value larger than %d bytes", MaxTemplateOutput)
+	ErrTooMuchMemory  = fmt.Errorf("template would make more than %d bytes of values in one run", maxTemplateAlloc)
 	ErrTooManySteps   = fmt.Errorf("template ran more than %d range iterations", maxSteps)
 	ErrTooSlow        = fmt.Errorf("template ran longer than %s", maxDuration)
 )
@@ -44,32 +46,12 @@ var (
 const (
 	tickFunc  = "_tick"
 	printFunc = "_print"
+	rangeFunc = "_range"
 )
 
-// funcs is the whole function set a template may use besides the
-// comparison and logic builtins (and, or, not, eq, ne, lt, le, gt, ge,
-// index, slice, len). Each is free of side effects and caps what it
-// returns; builtins that would not (call, print, printf, println, html,
-// js, urlquery) are replaced here.
-var funcs = template.FuncMap{
-	"urlquery": func(args ...any) (string, error) { return capped(url.QueryEscape(text(args))) },
-	"html":     func(args ...any) (string, error) { return capped(template.HTMLEscapeString(text(args))) },
-	"js":       func(args ...any) (string, error) { return capped(template.JSEscapeString(text(args))) },
-	"print":    func(args ...any) (string, error) { return capped(text(args)) },
-	"println":  func(args ...any) (string, error) { return capped(fmt.Sprintln(args...)) },
-	"printf":   func(format string, args ...any) (string, error) { return capped(fmt.Sprintf(format, args...)) },
-	"json":     jsonFunc,
-	"default":  defaultFunc,
-	"lower":    func(v any) (string, error) { return capped(strings.ToLower(text([]any{v}))) },
-	"upper":    func(v any) (string, error) { return capped(strings.ToUpper(text([]any{v}))) },
-	"trim":     func(v any) string { return strings.TrimSpace(text([]any{v})) },
-	"join":     joinFunc,
-	"call": func(...any) (string, error) {
-		return "", errors.New("call is not available in delivery templates")
-	},
-	printFunc: func(v any) string { return text([]any{v}) },
-	tickFunc:  func() (string, error) { return "", errors.New("internal: template run without a budget") },
-}
+// compileFuncs names the functions for the parser. They are a run's with
+// no budget: each execution sets its own.
+var compileFuncs = (&run{}).funcs()
 
 // Compiled is a parsed and checked delivery template, safe for
 // concurrent use.
@@ -80,9 +62,10 @@ type Compiled struct {
 // CompileTemplate parses src and rewrites it so it runs within the limits
 // above: define, block and template are refused; each output action
 // prints through _print, so a missing key prints nothing instead of
-// "<no value>"; each range body starts with _tick, which counts.
+// "<no value>"; each range body starts with _tick, which counts, and
+// each range pipeline ends with _range, which checks what is ranged over.
 func CompileTemplate(src string) (*Compiled, error) {
-	t, err := template.New("delivery").Funcs(funcs).Parse(src)
+	t, err := template.New("delivery").Funcs(compileFuncs).Parse(src)
 	if err != nil {
 		return nil, err // text/template says "template: " and where
 	}
@@ -119,6 +102,7 @@ func guard(tr *parse.Tree, n parse.Node) error {
 		if err := guardBranch(tr, &n.BranchNode); err != nil {
 			return err
 		}
+		n.Pipe.Cmds = append(n.Pipe.Cmds, call(tr, n.Pos, rangeFunc))
 		tick := &parse.ActionNode{NodeType: parse.NodeAction, Pos: n.Pos, Line: n.Line, Pipe: &parse.PipeNode{
 			NodeType: parse.NodePipe, Pos: n.Pos, Line: n.Line, Cmds: []*parse.CommandNode{call(tr, n.Pos, tickFunc)},
 		}}
@@ -171,22 +155,36 @@ func (c *Compiled) Execute(data map[string]any) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("template: %w", err)
 	}
-	start, steps := time.Now(), 0
-	t.Funcs(template.FuncMap{tickFunc: func() (string, error) {
-		steps++
-		switch {
-		case steps > maxSteps:
-			return "", ErrTooManySteps
-		case time.Since(start) > timeLimit:
-			return "", ErrTooSlow
-		}
-		return "", nil
-	}})
+	t.Funcs(newRun().funcs())
 	w := cappedWriter{max: MaxTemplateOutput}
 	if err := t.Execute(&w, data); err != nil {
-		return nil, err // text/template says "template: " and where
+		return nil, shorten(err) // text/template says "template: " and where
 	}
 	return w.buf, nil
+}
+
+// maxErrorText bounds an error's text: text/template quotes the whole
+// action that failed, which may be most of a 64 KiB template, and the
+// text is kept with every failed attempt.
+const maxErrorText = 512
+
+// shortError is an error whose text was cut in the middle, keeping where
+// it happened and why; errors.Is still sees the cause.
+type shortError struct {
+	msg string
+	err error
+}
+
+func (e *shortError) Error() string { return e.msg }
+func (e *shortError) Unwrap() error { return e.err }
+
+func shorten(err error) error {
+	msg := err.Error()
+	if len(msg) <= maxErrorText {
+		return err
+	}
+	head, tail := msg[:maxErrorText/2], msg[len(msg)-maxErrorText/2:]
+	return &shortError{msg: strings.ToValidUTF8(head+" ... "+tail, ""), err: err}
 }
 
 // cappedWriter keeps what is written until max bytes, then fails.
@@ -201,76 +199,4 @@ func (w *cappedWriter) Write(p []byte) (int, error) {
 	}
 	w.buf = append(w.buf, p...)
 	return len(p), nil
-}
-
-// text prints values as a template would, except that a missing value
-// (nil) prints nothing.
-func text(args []any) string {
-	if len(args) == 1 {
-		switch v := args[0].(type) {
-		case string:
-			return v
-		case json.Number:
-			return string(v)
-		case nil:
-			return ""
-		}
-	}
-	for i, a := range args {
-		if a == nil {
-			args[i] = ""
-		}
-	}
-	return fmt.Sprint(args...)
-}
-
-func capped(s string) (string, error) {
-	if len(s) > MaxTemplateOutput {
-		return "", ErrOutputTooLarge
-	}
-	return s, nil
-}
-
-// jsonFunc encodes v as JSON: numbers as written, object keys sorted
-// (the decoded payload is a Go map), <, > and & not escaped.
-func jsonFunc(v any) (string, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return "", err
-	}
-	return capped(strings.TrimSuffix(b.String(), "\n"))
-}
-
-// defaultFunc returns v, or def when v is missing, null, "" or an empty
-// list or object; false and 0 are values and are kept.
-func defaultFunc(def, v any) any {
-	if v == nil {
-		return def
-	}
-	if rv := reflect.ValueOf(v); rv.Kind() == reflect.String || rv.Kind() == reflect.Slice || rv.Kind() == reflect.Map {
-		if rv.Len() == 0 {
-			return def
-		}
-	}
-	return v
-}
-
-// joinFunc joins a list's items, each printed as text, with sep.
-func joinFunc(sep string, list any) (string, error) {
-	var parts []string
-	switch l := list.(type) {
-	case nil:
-	case []any:
-		parts = make([]string, len(l))
-		for i, v := range l {
-			parts[i] = text([]any{v})
-		}
-	case []string:
-		parts = l
-	default:
-		return "", fmt.Errorf("join: %T is not a list", list)
-	}
-	return capped(strings.Join(parts, sep))
 }
