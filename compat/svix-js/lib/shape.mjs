@@ -80,6 +80,15 @@ function splitUnion(type) {
 	return parts;
 }
 
+// serverFields are fields that Svix's server spec (server/openapi.json of
+// v1.99.1, Hookline's contract) defines on a model but this SDK's model
+// lacks: the server serialises an endpoint's filter as eventTypes, the
+// SDK reads filterTypes. Hookline sends both; the SDK ignores the other.
+const serverFields = {
+	EndpointOut: ["eventTypes"],
+	MessageEndpointOut: ["eventTypes"],
+};
+
 const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 // checkType returns the problems of value against a TypeScript type
@@ -162,7 +171,12 @@ function checkType(value, type, path, problems) {
 		checkType(value[field], spec.type, `${path}.${field}`, problems);
 	}
 	for (const field of Object.keys(value)) {
-		if (!(field in m.fields)) problems.push(`${path}.${field} is not a field of ${type}`);
+		if (field in m.fields) continue;
+		if (serverFields[type]?.includes(field)) {
+			checkType(value[field], "string[] | null", `${path}.${field}`, problems);
+			continue;
+		}
+		problems.push(`${path}.${field} is not a field of ${type}`);
 	}
 }
 

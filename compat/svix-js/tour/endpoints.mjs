@@ -110,6 +110,7 @@ async function createEndpoint(ctx, label, body, check) {
 		c.status(201);
 		c.shape("EndpointOut");
 		c.ok(c.body?.id?.startsWith("ep_"), `id ${c.body?.id} does not start with ep_`);
+		if (c.body && "eventTypes" in c.body) c.eq("eventTypes (the server spec's name for filterTypes)", sorted(c.body.eventTypes), sorted(c.body.filterTypes));
 		check(c);
 	});
 	if (ep) ctx.endpointIds.set(label, ep.id);
