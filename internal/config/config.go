@@ -50,6 +50,16 @@ type Config struct {
 	// ShutdownTimeout bounds how long SIGTERM waits for in-flight sends.
 	// --shutdown-timeout, HOOKLINE_SHUTDOWN_TIMEOUT, default 30s.
 	ShutdownTimeout time.Duration
+	// EncryptionKey, when set, makes the store keep endpoint secrets and
+	// custom header values encrypted (AES-256-GCM, see package seal). It
+	// comes from HOOKLINE_ENCRYPTION_KEY or the settings file's
+	// encryption-key (there is no flag: a command line is visible to
+	// every user), or from the file EncryptionKeyFile names; ParseKey
+	// gives its format. Default none: stored as given.
+	EncryptionKey Key
+	// EncryptionKeyFile names a file holding the encryption key.
+	// --encryption-key-file, HOOKLINE_ENCRYPTION_KEY_FILE.
+	EncryptionKeyFile string
 	// Dev is the zero-setup mode: private targets allowed, a ready curl line
 	// printed. --dev, HOOKLINE_DEV.
 	Dev bool

@@ -52,9 +52,13 @@ var setters = map[string]setter{
 	"shutdown-timeout": func(c *Config, v string) error {
 		return parseInto(&c.ShutdownTimeout, v, time.ParseDuration)
 	},
-	"dev":        func(c *Config, v string) error { return parseInto(&c.Dev, v, ParseBool) },
-	"log-level":  func(c *Config, v string) error { c.LogLevel = v; return nil },
-	"log-format": func(c *Config, v string) error { c.LogFormat = v; return nil },
+	"encryption-key": func(c *Config, v string) error {
+		return parseInto(&c.EncryptionKey, v, ParseKey)
+	},
+	"encryption-key-file": func(c *Config, v string) error { c.EncryptionKeyFile = v; return nil },
+	"dev":                 func(c *Config, v string) error { return parseInto(&c.Dev, v, ParseBool) },
+	"log-level":           func(c *Config, v string) error { c.LogLevel = v; return nil },
+	"log-format":          func(c *Config, v string) error { c.LogFormat = v; return nil },
 }
 
 // parseInto stores parse(v) in *dst only when it parses, so a bad value
@@ -143,6 +147,19 @@ func Load(flags map[string]string, getenv func(string) string) (Config, error) {
 			problems = append(problems, fmt.Errorf("--%s: %w", key, err))
 		}
 		set[key] = flags[key]
+	}
+
+	// The key comes from one place: two would leave which one is used to
+	// the precedence rules, and a wrong key is refused only at start.
+	_, inline := set["encryption-key"]
+	if _, file := set["encryption-key-file"]; file && inline {
+		problems = append(problems, errors.New("encryption-key and encryption-key-file are both set; set one"))
+	} else if cfg.EncryptionKeyFile != "" {
+		k, err := readKeyFile(cfg.EncryptionKeyFile)
+		if err != nil {
+			problems = append(problems, fmt.Errorf("encryption-key-file: %w", err))
+		}
+		cfg.EncryptionKey = k
 	}
 
 	if cfg.Dev {

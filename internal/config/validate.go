@@ -105,6 +105,9 @@ func (c Config) Validate() error {
 	if c.MaxBodyBytes <= 0 {
 		add("max-body-bytes: must be positive, got %d", c.MaxBodyBytes)
 	}
+	if len(c.EncryptionKey) != 0 && len(c.EncryptionKey) != KeySize {
+		add("encryption-key: want %d bytes, got %d", KeySize, len(c.EncryptionKey))
+	}
 	if !slices.Contains(LogLevels, c.LogLevel) {
 		add("log-level: want one of %s, got %q", strings.Join(LogLevels, ", "), c.LogLevel)
 	}

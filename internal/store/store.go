@@ -26,6 +26,10 @@ var (
 	// ErrUnavailable: the database cannot be reached right now; nothing was
 	// committed. The API answers 503.
 	ErrUnavailable = errors.New("database unavailable")
+	// ErrEncryptionKey: an endpoint's secret columns are stored encrypted,
+	// and the store was opened without a key or with another key than the
+	// one that sealed them (then seal.ErrWrongKey is wrapped too).
+	ErrEncryptionKey = errors.New("encryption key missing or wrong")
 )
 
 // Order is the direction of a list.
@@ -86,6 +90,18 @@ type Store interface {
 	EndpointDeliveryOptionsSet(ctx context.Context, p EndpointDeliveryOptionsSetParams) error
 	EndpointDelete(ctx context.Context, appID, id string) error
 	EndpointStats(ctx context.Context, p EndpointStatsParams) (webhook.EndpointStats, error)
+	// EndpointSecretsCheck reads one endpoint whose secret columns are
+	// stored encrypted, if any, and opens it with the store's key:
+	// ErrEncryptionKey when the store has no key or another one. The
+	// server runs it at start, so that a missing or wrong key stops it
+	// there, with that error, rather than at the first endpoint read.
+	EndpointSecretsCheck(ctx context.Context) error
+	// EndpointSecretsSeal encrypts, with the store's key, every endpoint
+	// secret column still stored in plain text (after encryption was
+	// turned on for an existing database), SealChunk endpoints per
+	// transaction, each column only if it still holds what was read. It
+	// returns how many endpoints it sealed; without a key it does nothing.
+	EndpointSecretsSeal(ctx context.Context, p EndpointSecretsSealParams) (int, error)
 	// EndpointHealthRecord merges each record into its endpoint's health
 	// row, in one transaction, by the rules of webhook.EndpointHealth.Merge,
 	// so that nodes reporting the same endpoint do not overwrite each
@@ -270,6 +286,17 @@ type EndpointStatsParams struct {
 	EndpointID string
 	Since      time.Time
 	Until      time.Time
+}
+
+// SealChunk is how many endpoints one transaction of EndpointSecretsSeal
+// changes at most.
+const SealChunk = 500
+
+// EndpointSecretsSealParams tunes EndpointSecretsSeal.
+type EndpointSecretsSealParams struct {
+	// Progress, when set, is called after each transaction with the
+	// endpoints sealed so far and the total found at the start.
+	Progress func(done, total int)
 }
 
 // EndpointHealthListParams names the endpoints whose health to read.

@@ -16,7 +16,7 @@ import (
 // UID within the app, is taken; store.ErrNotFound if the app is gone.
 func (s *Store) EndpointCreate(ctx context.Context, p store.EndpointCreateParams) error {
 	e := p.Endpoint
-	meta, hdrs, olds, opts, err := sqlbuild.EndpointJSON(e)
+	t, err := s.secrets.EndpointText(e)
 	if err != nil {
 		return fmt.Errorf("insert endpoint: %w", err)
 	}
@@ -27,7 +27,7 @@ func (s *Store) EndpointCreate(ctx context.Context, p store.EndpointCreateParams
 		_, err := tx.Exec(ctx, `INSERT INTO endpoints (`+sqlbuild.EndpointColumns+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 			e.ID, e.AppID, sqlbuild.NullString(e.UID), e.URL, e.Description, e.Version, e.Disabled, e.RateLimit,
-			e.FilterTypes, e.Channels, meta, hdrs, e.Secret, olds, sqlbuild.Millis(e.CreatedAt), sqlbuild.Millis(e.UpdatedAt), opts)
+			e.FilterTypes, e.Channels, t.Metadata, t.Headers, t.Secret, t.OldSecrets, sqlbuild.Millis(e.CreatedAt), sqlbuild.Millis(e.UpdatedAt), t.Options)
 		switch {
 		case isUnique(err):
 			return fmt.Errorf("insert endpoint: %w", store.ErrConflict)
@@ -43,7 +43,7 @@ func (s *Store) EndpointCreate(ctx context.Context, p store.EndpointCreateParams
 // EndpointGet finds an app's endpoint by ID or, failing that, by UID.
 func (s *Store) EndpointGet(ctx context.Context, appID, idOrUID string) (webhook.Endpoint, error) {
 	e, err := queryRow(ctx, s, `SELECT `+sqlbuild.EndpointColumns+` FROM endpoints
-		WHERE app_id = $1 AND (id = $2 OR uid = $2) ORDER BY id = $2 DESC LIMIT 1`, []any{appID, idOrUID}, dialect.ScanEndpoint)
+		WHERE app_id = $1 AND (id = $2 OR uid = $2) ORDER BY id = $2 DESC LIMIT 1`, []any{appID, idOrUID}, dialect.ScanEndpoint(s.secrets))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return e, fmt.Errorf("get endpoint %q: %w", idOrUID, store.ErrNotFound)
 	}
@@ -55,14 +55,14 @@ func (s *Store) EndpointGet(ctx context.Context, appID, idOrUID string) (webhook
 
 // EndpointList pages an app's endpoints by ID; a zero limit lists all.
 func (s *Store) EndpointList(ctx context.Context, p store.EndpointListParams) ([]webhook.Endpoint, error) {
-	return queryList(ctx, s, "list endpoints", dialect.EndpointList(p), dialect.ScanEndpoint)
+	return queryList(ctx, s, "list endpoints", dialect.EndpointList(p), dialect.ScanEndpoint(s.secrets))
 }
 
 // EndpointUpdate replaces an endpoint's fields (secret and old secrets
 // included: rotation is an update) but its delivery options;
 // store.ErrConflict if the new UID is taken within the app.
 func (s *Store) EndpointUpdate(ctx context.Context, e webhook.Endpoint) error {
-	meta, hdrs, olds, _, err := sqlbuild.EndpointJSON(e)
+	t, err := s.secrets.EndpointText(e)
 	if err != nil {
 		return fmt.Errorf("update endpoint: %w", err)
 	}
@@ -70,7 +70,7 @@ func (s *Store) EndpointUpdate(ctx context.Context, e webhook.Endpoint) error {
 		disabled = $5, rate_limit = $6, filter_types = $7, channels = $8, metadata = $9, headers = $10, secret = $11,
 		old_secrets = $12, updated_at = $13 WHERE app_id = $14 AND id = $15`,
 		sqlbuild.NullString(e.UID), e.URL, e.Description, e.Version, e.Disabled, e.RateLimit, e.FilterTypes, e.Channels,
-		meta, hdrs, e.Secret, olds, sqlbuild.Millis(e.UpdatedAt), e.AppID, e.ID)
+		t.Metadata, t.Headers, t.Secret, t.OldSecrets, sqlbuild.Millis(e.UpdatedAt), e.AppID, e.ID)
 	if isUnique(err) {
 		return fmt.Errorf("update endpoint: %w", store.ErrConflict)
 	}

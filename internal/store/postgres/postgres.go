@@ -29,7 +29,9 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
+	"github.com/hookline/hookline/internal/seal"
 	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/store/sqlbuild"
 )
 
 //go:embed migrations/*.sql
@@ -52,6 +54,18 @@ type Store struct {
 	// channel is where this database and schema's nodes notify each
 	// other (notify.go); set by migrate, which learns the schema.
 	channel string
+	secrets sqlbuild.Secrets
+}
+
+// Options are the settings of OpenWith beyond the URL.
+type Options struct {
+	// Logger receives the store's own lines; nil discards them.
+	Logger *slog.Logger
+	// Secrets, when set, encrypts the endpoint columns holding
+	// customers' credentials as they are written and decrypts them as
+	// they are read (see sqlbuild.Secrets). Nil writes them in plain text
+	// and fails to read an encrypted one with store.ErrEncryptionKey.
+	Secrets *seal.Key
 }
 
 var _ store.Store = (*Store)(nil)
@@ -71,6 +85,12 @@ const defaultConnectTimeout = 5 * time.Second
 // search_path, which every connection sets. connect_timeout defaults to
 // 5 s.
 func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*Store, error) {
+	return OpenWith(ctx, databaseURL, Options{Logger: logger})
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, databaseURL string, opts Options) (*Store, error) {
+	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -89,7 +109,7 @@ func Open(ctx context.Context, databaseURL string, logger *slog.Logger) (*Store,
 	if err != nil {
 		return nil, wrapErr("connect", err)
 	}
-	s := &Store{pool: pool, logger: logger}
+	s := &Store{pool: pool, logger: logger, secrets: sqlbuild.NewSecrets(opts.Secrets)}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, wrapErr("connect", err)

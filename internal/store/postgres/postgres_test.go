@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/hookline/hookline/internal/seal"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/postgres/pgtest"
 	"github.com/hookline/hookline/internal/store/storetest"
@@ -236,4 +237,42 @@ func TestConnectTimeoutDefault(t *testing.T) {
 		}
 		s.Close()
 	}
+}
+
+func TestSecrets(t *testing.T) {
+	base := pgtest.RequireURL(t)
+	storetest.RunSecrets(t, storetest.SecretsBackend{
+		Fresh: func(t *testing.T) string { return pgtest.NewSchema(t, base) },
+		Open: func(t *testing.T, u string, key *seal.Key) (store.Store, error) {
+			s, err := OpenWith(t.Context(), u, Options{Secrets: key})
+			if err != nil {
+				return nil, err
+			}
+			return s, nil
+		},
+		Stored: func(t *testing.T, u string) map[string]string {
+			t.Helper()
+			conn, err := pgx.Connect(t.Context(), u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(context.Background())
+			rows, err := conn.Query(t.Context(), `SELECT id, secret || ' ' || coalesce(headers, '') || ' ' || coalesce(old_secrets, '') FROM endpoints`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := map[string]string{}
+			for rows.Next() {
+				var id, cols string
+				if err := rows.Scan(&id, &cols); err != nil {
+					t.Fatal(err)
+				}
+				out[id] = cols
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			return out
+		},
+	})
 }

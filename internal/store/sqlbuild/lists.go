@@ -146,11 +146,15 @@ func (d Dialect) DeliveryListByMessage(p store.DeliveryListByMessageParams) Quer
 		` FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id`, "d.endpoint_id", p.Page)
 }
 
-// ScanDeliveryWithEndpoint scans a row of DeliveryListByMessage.
-func (d Dialect) ScanDeliveryWithEndpoint(sc Scanner) (store.DeliveryWithEndpoint, error) {
-	var r DeliveryRow
-	e, err := d.ScanEndpoint(PrefixScanner{Scanner: sc, Prefix: r.Dest()})
-	return store.DeliveryWithEndpoint{Delivery: r.Delivery(), Endpoint: e}, err
+// ScanDeliveryWithEndpoint returns the scanner of a row of
+// DeliveryListByMessage, which opens the endpoint's sealed columns with x.
+func (d Dialect) ScanDeliveryWithEndpoint(x Secrets) func(Scanner) (store.DeliveryWithEndpoint, error) {
+	scanEndpoint := d.ScanEndpoint(x)
+	return func(sc Scanner) (store.DeliveryWithEndpoint, error) {
+		var r DeliveryRow
+		e, err := scanEndpoint(PrefixScanner{Scanner: sc, Prefix: r.Dest()})
+		return store.DeliveryWithEndpoint{Delivery: r.Delivery(), Endpoint: e}, err
+	}
 }
 
 // DeliveryListByEndpoint pages an endpoint's deliveries by message ID,

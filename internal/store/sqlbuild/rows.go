@@ -73,51 +73,74 @@ func ScanEventType(sc Scanner) (webhook.EventType, error) {
 	return et, nil
 }
 
-// ScanEndpoint scans EndpointColumns.
-func (d Dialect) ScanEndpoint(sc Scanner) (webhook.Endpoint, error) {
-	var (
-		e                webhook.Endpoint
-		uid              sql.NullString
-		rate             sql.NullInt64
-		meta, hdrs, olds sql.NullString
-		opts             sql.NullString
-		created, u       int64
-	)
-	if err := sc.Scan(&e.ID, &e.AppID, &uid, &e.URL, &e.Description, &e.Version, &e.Disabled, &rate,
-		d.ListDest(&e.FilterTypes), d.ListDest(&e.Channels), &meta, &hdrs, &e.Secret, &olds, &created, &u, &opts); err != nil {
-		return e, err
-	}
-	e.UID = uid.String
-	e.RateLimit = FromNullInt(rate)
-	e.CreatedAt, e.UpdatedAt = FromMillis(created), FromMillis(u)
-	var err error
-	if err = FromJSON(meta, &e.Metadata); err == nil {
-		if err = FromJSON(hdrs, &e.Headers); err == nil {
-			if e.OldSecrets, err = fromOldSecrets(olds); err == nil {
-				e.Delivery, err = fromDeliveryOptions(opts)
+// ScanEndpoint returns the scanner of EndpointColumns, which opens the
+// sealed columns with x (see Secrets).
+func (d Dialect) ScanEndpoint(x Secrets) func(Scanner) (webhook.Endpoint, error) {
+	return func(sc Scanner) (webhook.Endpoint, error) {
+		var (
+			e          webhook.Endpoint
+			uid        sql.NullString
+			rate       sql.NullInt64
+			meta, opts sql.NullString
+			sec        EndpointSecrets
+			created, u int64
+		)
+		if err := sc.Scan(&e.ID, &e.AppID, &uid, &e.URL, &e.Description, &e.Version, &e.Disabled, &rate,
+			d.ListDest(&e.FilterTypes), d.ListDest(&e.Channels), &meta, &sec.Headers, &sec.Secret, &sec.OldSecrets, &created, &u, &opts); err != nil {
+			return e, err
+		}
+		e.UID = uid.String
+		e.RateLimit = FromNullInt(rate)
+		e.CreatedAt, e.UpdatedAt = FromMillis(created), FromMillis(u)
+		sec.ID = e.ID
+		plain, err := x.Open(sec)
+		if err == nil {
+			e.Secret = plain.Secret
+			if err = FromJSON(meta, &e.Metadata); err == nil {
+				if err = FromJSON(plain.Headers, &e.Headers); err == nil {
+					if e.OldSecrets, err = fromOldSecrets(plain.OldSecrets); err == nil {
+						e.Delivery, err = fromDeliveryOptions(opts)
+					}
+				}
 			}
 		}
+		if err != nil {
+			return e, fmt.Errorf("endpoint %s: %w", e.ID, err)
+		}
+		return e, nil
 	}
-	if err != nil {
-		return e, fmt.Errorf("endpoint %s: %w", e.ID, err)
-	}
-	return e, nil
 }
 
-// EndpointJSON encodes the JSON text columns of e: metadata, headers,
-// old_secrets and delivery_options.
-func EndpointJSON(e webhook.Endpoint) (meta, hdrs, olds, opts sql.NullString, err error) {
-	if meta, err = MapJSON(e.Metadata); err != nil {
-		return
+// EndpointText is the text columns of an endpoint as stored: the secret
+// columns sealed when the store has a key, the rest JSON text.
+type EndpointText struct {
+	Secret                                 string
+	Metadata, Headers, OldSecrets, Options sql.NullString
+}
+
+// EndpointText encodes the text columns of e, sealing those that hold
+// credentials with x.
+func (x Secrets) EndpointText(e webhook.Endpoint) (EndpointText, error) {
+	var (
+		t   EndpointText
+		sec = EndpointSecrets{ID: e.ID, Secret: e.Secret}
+		err error
+	)
+	if t.Metadata, err = MapJSON(e.Metadata); err != nil {
+		return t, err
 	}
-	if hdrs, err = MapJSON(e.Headers); err != nil {
-		return
+	if sec.Headers, err = MapJSON(e.Headers); err != nil {
+		return t, err
 	}
-	if olds, err = OldSecrets(e.OldSecrets); err != nil {
-		return
+	if sec.OldSecrets, err = OldSecrets(e.OldSecrets); err != nil {
+		return t, err
 	}
-	opts, err = DeliveryOptions(e.Delivery)
-	return
+	if t.Options, err = DeliveryOptions(e.Delivery); err != nil {
+		return t, err
+	}
+	sec, _ = x.Seal(sec)
+	t.Secret, t.Headers, t.OldSecrets = sec.Secret, sec.Headers, sec.OldSecrets
+	return t, nil
 }
 
 // ScanMessage scans MessageColumns (or a list that reads NULL for the

@@ -17,7 +17,7 @@ import (
 // DeliveryListByMessage pages a message's deliveries by endpoint ID, each
 // with its endpoint.
 func (s *Store) DeliveryListByMessage(ctx context.Context, p store.DeliveryListByMessageParams) ([]store.DeliveryWithEndpoint, error) {
-	return queryList(ctx, s.r, "list deliveries by message", dialect.DeliveryListByMessage(p), dialect.ScanDeliveryWithEndpoint)
+	return queryList(ctx, s.r, "list deliveries by message", dialect.DeliveryListByMessage(p), dialect.ScanDeliveryWithEndpoint(s.secrets))
 }
 
 // DeliveryListByEndpoint pages an endpoint's deliveries by message ID, each

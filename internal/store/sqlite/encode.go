@@ -65,15 +65,15 @@ func (l jsonList) Scan(src any) error {
 	return fmt.Errorf("string list: cannot scan %T", src)
 }
 
-// endpointColumnsJSON encodes the JSON text columns of e, its string lists
-// included.
-func endpointColumnsJSON(e webhook.Endpoint) (filter, chans, meta, hdrs, olds, opts sql.NullString, err error) {
+// endpointText encodes the text columns of e, its string lists
+// included, sealing the secret ones with the store's key.
+func (s *Store) endpointText(e webhook.Endpoint) (filter, chans sql.NullString, t sqlbuild.EndpointText, err error) {
 	if filter, err = sqlbuild.ListJSON(e.FilterTypes); err != nil {
 		return
 	}
 	if chans, err = sqlbuild.ListJSON(e.Channels); err != nil {
 		return
 	}
-	meta, hdrs, olds, opts, err = sqlbuild.EndpointJSON(e)
+	t, err = s.secrets.EndpointText(e)
 	return
 }

@@ -15,7 +15,7 @@ import (
 // UID within the app, is taken; store.ErrNotFound if the app is gone.
 func (s *Store) EndpointCreate(ctx context.Context, p store.EndpointCreateParams) error {
 	e := p.Endpoint
-	filter, chans, meta, hdrs, olds, opts, err := endpointColumnsJSON(e)
+	filter, chans, t, err := s.endpointText(e)
 	if err != nil {
 		return fmt.Errorf("insert endpoint: %w", err)
 	}
@@ -26,7 +26,7 @@ func (s *Store) EndpointCreate(ctx context.Context, p store.EndpointCreateParams
 		_, err := tx.ExecContext(ctx, `INSERT INTO endpoints (`+sqlbuild.EndpointColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			e.ID, e.AppID, sqlbuild.NullString(e.UID), e.URL, e.Description, e.Version, e.Disabled, sqlbuild.NullInt(e.RateLimit),
-			filter, chans, meta, hdrs, e.Secret, olds, sqlbuild.Millis(e.CreatedAt), sqlbuild.Millis(e.UpdatedAt), opts)
+			filter, chans, t.Metadata, t.Headers, t.Secret, t.OldSecrets, sqlbuild.Millis(e.CreatedAt), sqlbuild.Millis(e.UpdatedAt), t.Options)
 		switch {
 		case isUnique(err):
 			return fmt.Errorf("insert endpoint: %w", store.ErrConflict)
@@ -43,7 +43,7 @@ func (s *Store) EndpointCreate(ctx context.Context, p store.EndpointCreateParams
 func (s *Store) EndpointGet(ctx context.Context, appID, idOrUID string) (webhook.Endpoint, error) {
 	row := s.r.QueryRowContext(ctx, `SELECT `+sqlbuild.EndpointColumns+` FROM endpoints
 		WHERE app_id = ?1 AND (id = ?2 OR uid = ?2) ORDER BY id = ?2 DESC LIMIT 1`, appID, idOrUID)
-	e, err := dialect.ScanEndpoint(row)
+	e, err := dialect.ScanEndpoint(s.secrets)(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, fmt.Errorf("get endpoint %q: %w", idOrUID, store.ErrNotFound)
 	}
@@ -55,14 +55,14 @@ func (s *Store) EndpointGet(ctx context.Context, appID, idOrUID string) (webhook
 
 // EndpointList pages an app's endpoints by ID; a zero limit lists all.
 func (s *Store) EndpointList(ctx context.Context, p store.EndpointListParams) ([]webhook.Endpoint, error) {
-	return queryList(ctx, s.r, "list endpoints", dialect.EndpointList(p), dialect.ScanEndpoint)
+	return queryList(ctx, s.r, "list endpoints", dialect.EndpointList(p), dialect.ScanEndpoint(s.secrets))
 }
 
 // EndpointUpdate replaces an endpoint's fields (secret and old secrets
 // included: rotation is an update) but its delivery options;
 // store.ErrConflict if the new UID is taken within the app.
 func (s *Store) EndpointUpdate(ctx context.Context, e webhook.Endpoint) error {
-	filter, chans, meta, hdrs, olds, _, err := endpointColumnsJSON(e)
+	filter, chans, t, err := s.endpointText(e)
 	if err != nil {
 		return fmt.Errorf("update endpoint: %w", err)
 	}
@@ -71,7 +71,7 @@ func (s *Store) EndpointUpdate(ctx context.Context, e webhook.Endpoint) error {
 			disabled = ?, rate_limit = ?, filter_types = ?, channels = ?, metadata = ?, headers = ?, secret = ?,
 			old_secrets = ?, updated_at = ? WHERE app_id = ? AND id = ?`,
 			sqlbuild.NullString(e.UID), e.URL, e.Description, e.Version, e.Disabled, sqlbuild.NullInt(e.RateLimit), filter, chans,
-			meta, hdrs, e.Secret, olds, sqlbuild.Millis(e.UpdatedAt), e.AppID, e.ID)
+			t.Metadata, t.Headers, t.Secret, t.OldSecrets, sqlbuild.Millis(e.UpdatedAt), e.AppID, e.ID)
 		if isUnique(err) {
 			return fmt.Errorf("update endpoint: %w", store.ErrConflict)
 		}

@@ -26,7 +26,9 @@ import (
 	_ "github.com/ncruces/go-sqlite3/driver" // registers "sqlite3"
 	"github.com/pressly/goose/v3"
 
+	"github.com/hookline/hookline/internal/seal"
 	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/store/sqlbuild"
 )
 
 // File names inside the data directory. DBFile is exported so that tools
@@ -50,13 +52,14 @@ var migrations embed.FS
 
 // Store is the SQLite implementation of store.Store.
 type Store struct {
-	w      *sql.DB // the one writer: MaxOpenConns(1), BEGIN IMMEDIATE
-	r      *sql.DB // the read pool, query_only
-	cp     *checkpointer
-	lock   *os.File // nil for a shared open
-	logger *slog.Logger
-	stmts  stmts
-	shared bool // see Options.Shared
+	w       *sql.DB // the one writer: MaxOpenConns(1), BEGIN IMMEDIATE
+	r       *sql.DB // the read pool, query_only
+	cp      *checkpointer
+	lock    *os.File // nil for a shared open
+	logger  *slog.Logger
+	stmts   stmts
+	shared  bool // see Options.Shared
+	secrets sqlbuild.Secrets
 
 	claimMu    sync.Mutex
 	claimStmts map[int]*sql.Stmt // by limit; see claimSQL
@@ -80,6 +83,11 @@ type Options struct {
 	// (WAL, busy timeout) keeps the two processes' transactions apart.
 	// The database must exist: ErrNoDatabase otherwise.
 	Shared bool
+	// Secrets, when set, encrypts the endpoint columns holding
+	// customers' credentials as they are written and decrypts them as
+	// they are read (see sqlbuild.Secrets). Nil writes them in plain text
+	// and fails to read an encrypted one with store.ErrEncryptionKey.
+	Secrets *seal.Key
 }
 
 // ErrNoDatabase is returned by a Shared OpenWith when the data directory
@@ -105,7 +113,7 @@ func OpenWith(ctx context.Context, dataDir string, opts Options) (*Store, error)
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{logger: logger, shared: opts.Shared}
+	s := &Store{logger: logger, shared: opts.Shared, secrets: sqlbuild.NewSecrets(opts.Secrets)}
 	if opts.Shared {
 		if _, err := os.Stat(filepath.Join(dataDir, DBFile)); err != nil {
 			if errors.Is(err, fs.ErrNotExist) {

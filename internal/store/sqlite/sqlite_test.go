@@ -3,12 +3,15 @@ package sqlite
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/hookline/hookline/internal/seal"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/storetest"
 	"github.com/hookline/hookline/internal/webhook"
@@ -228,4 +231,47 @@ func TestClaimUsesIndex(t *testing.T) {
 	if !bytes.Contains([]byte(plan), []byte("deliveries_due")) || bytes.Contains([]byte(plan), []byte("TEMP B-TREE")) {
 		t.Errorf("claim plan does not walk deliveries_due in order:\n%s", plan)
 	}
+}
+
+func TestSecrets(t *testing.T) {
+	storetest.RunSecrets(t, storetest.SecretsBackend{
+		Fresh: func(t *testing.T) string { return t.TempDir() },
+		Open: func(t *testing.T, dir string, key *seal.Key) (store.Store, error) {
+			s, err := OpenWith(t.Context(), dir, Options{Secrets: key})
+			if err != nil {
+				return nil, err
+			}
+			return s, nil
+		},
+		Stored: storedSecrets,
+	})
+}
+
+// storedSecrets reads the endpoints' secret columns of the database in
+// dir directly, through database/sql and the same driver, as anyone who
+// can read the file can.
+func storedSecrets(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	db, err := sql.Open("sqlite3", dsn(filepath.Join(dir, DBFile), "", "query_only(on)"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(t.Context(), `SELECT id, secret, coalesce(headers, ''), coalesce(old_secrets, '') FROM endpoints`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var id, secret, hdrs, olds string
+		if err := rows.Scan(&id, &secret, &hdrs, &olds); err != nil {
+			t.Fatal(err)
+		}
+		out[id] = secret + " " + hdrs + " " + olds
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
