@@ -26,7 +26,7 @@ func newBenchCommand(stdout, stderr io.Writer, d deps) *cobra.Command {
 	var (
 		cfg                  bench.Config
 		dataDir, databaseURL string
-		jsonOut              bool
+		jsonOut, encrypt     bool
 		cpuProfile           string
 	)
 	cmd := &cobra.Command{
@@ -73,7 +73,7 @@ Exit code 1 when a send failed or a delivery is missing or duplicated.
 				progress = nil
 			}
 			if cfg.URL == "" {
-				stop, err := startBenchServer(ctx, d, &cfg, dataDir, databaseURL)
+				stop, err := startBenchServer(ctx, d, &cfg, dataDir, databaseURL, encrypt)
 				if err != nil {
 					return &exitError{code: ExitError, err: fmt.Errorf("bench: %w", err)}
 				}
@@ -126,6 +126,7 @@ Exit code 1 when a send failed or a delivery is missing or duplicated.
 	fs.StringVar(&databaseURL, "database-url", "", "postgres:// URL for the in-process server instead of SQLite")
 	fs.BoolVar(&cfg.Baseline, "baseline", false, "first measure a bare net/http client and server on 127.0.0.1 and report Hookline as a fraction of the ceiling it implies")
 	fs.BoolVar(&jsonOut, "json", false, "print the result as JSON and no progress")
+	fs.BoolVar(&encrypt, "encrypt", false, "in-process server: keep endpoint secrets and headers encrypted at rest, with a random key, to measure what it costs")
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (server and load) to this file, for go tool pprof")
 	fs.SortFlags = false
 	return cmd
@@ -134,9 +135,10 @@ Exit code 1 when a send failed or a delivery is missing or duplicated.
 var benchListeningRE = regexp.MustCompile(`listening on (http://[0-9.:\[\]]+)`)
 
 // startBenchServer runs d.serve on a free loopback port with a fresh admin
-// token, sets cfg.URL and cfg.Token to reach it, and returns a stop that
-// shuts it down and removes the temporary data directory.
-func startBenchServer(ctx context.Context, d deps, cfg *bench.Config, dataDir, databaseURL string) (stop func(), err error) {
+// token (and, with encrypt, a random encryption key), sets cfg.URL and
+// cfg.Token to reach it, and returns a stop that shuts it down and removes
+// the temporary data directory.
+func startBenchServer(ctx context.Context, d deps, cfg *bench.Config, dataDir, databaseURL string, encrypt bool) (stop func(), err error) {
 	sc := config.Default()
 	sc.Addr = "127.0.0.1:0"
 	sc.DatabaseURL = databaseURL
@@ -147,6 +149,12 @@ func startBenchServer(ctx context.Context, d deps, cfg *bench.Config, dataDir, d
 		return nil, err
 	}
 	sc.AdminToken = "hk_" + hex.EncodeToString(secret[:])
+	if encrypt {
+		sc.EncryptionKey = make(config.Key, config.KeySize)
+		if _, err := rand.Read(sc.EncryptionKey); err != nil {
+			return nil, err
+		}
+	}
 	sc.DataDir = dataDir
 	removeDir := func() {}
 	if dataDir == "" && databaseURL == "" {

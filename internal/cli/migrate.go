@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hookline/hookline/internal/config"
+	"github.com/hookline/hookline/internal/server"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/storecopy"
 )
@@ -31,7 +32,9 @@ a Hookline SQLite data directory into PostgreSQL (migrated first): apps,
 event types, endpoints with their secrets, tokens (hashed, as stored), and
 the messages that still have pending or retrying deliveries, with those
 deliveries, unleased, so the new server sends them. Finished deliveries
-and their attempt logs are not copied; they stay readable in DIR. Stop the
+and their attempt logs are not copied; they stay readable in DIR. With an
+encryption key (HOOKLINE_ENCRYPTION_KEY or --encryption-key-file), the
+endpoint secrets encrypted in DIR are copied encrypted with the same key. Stop the
 server using DIR first: the copy refuses to run beside it. It also refuses
 a PostgreSQL database that already holds apps, unless --force, which skips
 the rows that exist (so an interrupted copy can be run again).`,
@@ -53,12 +56,18 @@ the rows that exist (so an interrupted copy can be run again).`,
 			if cfg.DatabaseURL == "" {
 				return &exitError{code: ExitUsage, err: errors.New("--from needs --database-url postgres://... to copy into")}
 			}
-			return runErr(ctx, "migrate --from", copyFrom(ctx, stdout, d, from, cfg.DatabaseURL, force, logger))
+			key, err := server.EncryptionKey(cfg)
+			if err != nil {
+				return &exitError{code: ExitUsage, err: err}
+			}
+			opts := storecopy.Options{Force: force, Progress: stdout, Secrets: key}
+			return runErr(ctx, "migrate --from", copyFrom(ctx, stdout, d, from, cfg.DatabaseURL, opts, logger))
 		},
 	}
 	def := config.Default()
 	fs := cmd.Flags()
 	addStorageFlags(fs, def)
+	addKeyFlag(fs)
 	fs.StringVar(&from, "from", "", "copy this SQLite data directory (sqlite://PATH) into --database-url")
 	fs.BoolVar(&force, "force", false, "with --from: copy into a database that already holds apps, skipping rows that exist")
 	addCommonFlags(fs, def)
@@ -67,8 +76,8 @@ the rows that exist (so an interrupted copy can be run again).`,
 }
 
 // copyFrom runs the copy, printing its progress and a summary to out.
-func copyFrom(ctx context.Context, out io.Writer, d deps, from, databaseURL string, force bool, logger *slog.Logger) error {
-	sum, err := d.copyFrom(ctx, from, databaseURL, storecopy.Options{Force: force, Progress: out}, logger)
+func copyFrom(ctx context.Context, out io.Writer, d deps, from, databaseURL string, opts storecopy.Options, logger *slog.Logger) error {
+	sum, err := d.copyFrom(ctx, from, databaseURL, opts, logger)
 	switch {
 	case errors.Is(err, storecopy.ErrNotEmpty):
 		return fmt.Errorf("%w; nothing was copied. Pass --force to copy into it anyway, skipping rows that exist", err)

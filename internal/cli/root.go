@@ -119,6 +119,12 @@ func addStorageFlags(fs *pflag.FlagSet, def config.Config) {
 	fs.String("database-url", def.DatabaseURL, usage("database-url", "postgres:// URL; selects PostgreSQL instead of SQLite"))
 }
 
+// addKeyFlag adds --encryption-key-file. The key itself has no flag, on
+// purpose: a command line is visible to every user of the machine (ps).
+func addKeyFlag(fs *pflag.FlagSet) {
+	fs.String("encryption-key-file", "", usage("encryption-key-file", "`file` holding the key that encrypts endpoint secrets and headers at rest (or set HOOKLINE_ENCRYPTION_KEY; see docs/security.md)"))
+}
+
 func addCommonFlags(fs *pflag.FlagSet, def config.Config) {
 	fs.String(config.ConfigKey, "", usage(config.ConfigKey, "settings `file` of key = value lines; keys are these flag names"))
 	fs.String("log-level", def.LogLevel, usage("log-level", "debug, info, warn or error"))

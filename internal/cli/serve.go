@@ -42,6 +42,7 @@ variable, the --config file, the default.
 	fs.String("max-body-bytes", config.FormatBytes(def.MaxBodyBytes), usage("max-body-bytes", "largest accepted request body, e.g. 1048576 or 1MiB"))
 	fs.Duration("shutdown-timeout", def.ShutdownTimeout, usage("shutdown-timeout", "how long shutdown waits for in-flight deliveries"))
 	fs.Bool("dev", def.Dev, usage("dev", "zero-setup mode: implies --allow-private-targets, prints a ready curl line"))
+	addKeyFlag(fs)
 	addCommonFlags(fs, def)
 	fs.SortFlags = false
 	return cmd

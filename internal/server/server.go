@@ -35,17 +35,21 @@ var _ api.Engine = (*delivery.Engine)(nil)
 // whether this process owns the database alone (SQLite), which lets the
 // engine drop every lease at start.
 func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (s store.Store, exclusive bool, err error) {
+	key, err := EncryptionKey(cfg)
+	if err != nil {
+		return nil, false, err
+	}
 	if cfg.DatabaseURL != "" {
 		if !isPostgresURL(cfg.DatabaseURL) {
 			return nil, false, fmt.Errorf("open store: --database-url: %q is not a postgres:// URL", schemeOf(cfg.DatabaseURL)+"://")
 		}
-		st, err := postgres.Open(ctx, cfg.DatabaseURL, logger)
+		st, err := postgres.OpenWith(ctx, cfg.DatabaseURL, postgres.Options{Logger: logger, Secrets: key})
 		if err != nil {
 			return nil, false, fmt.Errorf("open store: %w", err)
 		}
 		return st, false, nil
 	}
-	st, err := sqlite.Open(ctx, cfg.DataDir, logger)
+	st, err := sqlite.OpenWith(ctx, cfg.DataDir, sqlite.Options{Logger: logger, Secrets: key})
 	if err != nil {
 		return nil, false, fmt.Errorf("open store: %w", err)
 	}
@@ -74,6 +78,9 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 		return err
 	}
 	defer st.Close()
+	if err := secureEndpointSecrets(ctx, st, cfg, logger); err != nil {
+		return err
+	}
 
 	token, err := bootstrapAdminToken(ctx, st, cfg, logger)
 	if err != nil {

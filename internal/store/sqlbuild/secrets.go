@@ -95,7 +95,7 @@ func (x Secrets) Open(c EndpointSecrets) (EndpointSecrets, error) {
 func (x Secrets) open(v, col, id string) (string, error) {
 	if x.key == nil {
 		kid, _ := seal.KeyID(v)
-		return "", fmt.Errorf("%s is encrypted (key %s) and no encryption key is set: %w", col, kid, store.ErrEncryptionKey)
+		return "", fmt.Errorf("%w: %s is encrypted with key %s, and the store has none", store.ErrEncryptionKey, col, kid)
 	}
 	plain, err := x.key.Open(v, where(col, id))
 	switch {

@@ -42,7 +42,8 @@ func DataDir(from string) (string, error) {
 
 // FromSQLite copies the Hookline SQLite data directory named by from (see
 // DataDir) into the PostgreSQL database at databaseURL, which it first
-// migrates (postgres.Open, under its advisory lock). It holds the data
+// migrates (postgres.Open, under its advisory lock). Both are opened with
+// opts.Secrets, which must open the source's encrypted endpoint secrets. It holds the data
 // directory's lock throughout, so it refuses to run beside a server using
 // the directory, and no server can start on it while it copies.
 func FromSQLite(ctx context.Context, from, databaseURL string, opts Options, logger *slog.Logger) (Summary, error) {
@@ -53,7 +54,7 @@ func FromSQLite(ctx context.Context, from, databaseURL string, opts Options, log
 	if s, _, _ := strings.Cut(databaseURL, "://"); s != "postgres" && s != "postgresql" {
 		return Summary{}, fmt.Errorf("--database-url: want a postgres:// URL to copy into, got %q", s+"://")
 	}
-	src, err := sqlite.Open(ctx, dir, logger)
+	src, err := sqlite.OpenWith(ctx, dir, sqlite.Options{Logger: logger, Secrets: opts.Secrets})
 	if errors.Is(err, sqlite.ErrLocked) {
 		return Summary{}, fmt.Errorf("%s is in use by a running hookline server: stop it first, so that nothing changes while it is copied (%w)", dir, err)
 	}
@@ -61,11 +62,17 @@ func FromSQLite(ctx context.Context, from, databaseURL string, opts Options, log
 		return Summary{}, fmt.Errorf("open %s: %w", dir, err)
 	}
 	defer src.Close()
-	dst, err := postgres.Open(ctx, databaseURL, logger)
+	if err := src.EndpointSecretsCheck(ctx); err != nil {
+		return Summary{}, fmt.Errorf("%s: %w; give the encryption key its endpoint secrets were encrypted with", dir, err)
+	}
+	dst, err := postgres.OpenWith(ctx, databaseURL, postgres.Options{Logger: logger, Secrets: opts.Secrets})
 	if err != nil {
 		return Summary{}, fmt.Errorf("open PostgreSQL: %w", err)
 	}
 	defer dst.Close()
+	if err := dst.EndpointSecretsCheck(ctx); err != nil {
+		return Summary{}, fmt.Errorf("PostgreSQL: %w; the destination's endpoint secrets are encrypted with another key", err)
+	}
 	if opts.Progress == nil {
 		opts.Progress = io.Discard
 	}

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/hookline/hookline/internal/seal"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -39,6 +40,12 @@ type Options struct {
 	// Batch is how many messages go into one transaction of the
 	// destination; zero means 500.
 	Batch int
+	// Secrets is the encryption key of endpoint secrets at rest (nil:
+	// none) for FromSQLite, which opens both stores with it: the source's
+	// encrypted values are decrypted as they are read and the
+	// destination's encrypted as they are written, so both hold the same
+	// values, encrypted with the same key.
+	Secrets *seal.Key
 }
 
 // Count is what happened to the rows of one kind.

@@ -16,8 +16,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/hookline/hookline/internal/config"
+	"github.com/hookline/hookline/internal/seal"
 	"github.com/hookline/hookline/internal/server"
 	"github.com/hookline/hookline/internal/signature"
 	"github.com/hookline/hookline/internal/store"
@@ -49,11 +51,12 @@ type source struct {
 }
 
 // fill writes a source into a fresh SQLite data directory whose live
-// endpoint is receiverURL, and closes it.
-func fill(t *testing.T, dir, receiverURL string) source {
+// endpoint is receiverURL, with endpoint secrets encrypted with key (nil:
+// none), and closes it.
+func fill(t *testing.T, dir, receiverURL string, key *seal.Key) source {
 	t.Helper()
 	ctx := t.Context()
-	st, err := sqlite.Open(ctx, dir, nil)
+	st, err := sqlite.OpenWith(ctx, dir, sqlite.Options{Secrets: key})
 	if err != nil {
 		t.Fatalf("sqlite.Open: %v", err)
 	}
@@ -155,7 +158,7 @@ func TestFromSQLite(t *testing.T) {
 	hs, reqs := receiver()
 	defer hs.Close()
 	dir := t.TempDir()
-	src := fill(t, dir, hs.URL)
+	src := fill(t, dir, hs.URL, nil)
 	ctx := t.Context()
 
 	var out bytes.Buffer
@@ -204,7 +207,65 @@ func TestFromSQLite(t *testing.T) {
 	}
 	checkCopied(t, pg, src)
 
-	checkServerDelivers(t, pgURL, src, reqs)
+	checkServerDelivers(t, pgURL, src, reqs, nil)
+}
+
+// TestFromSQLiteEncrypted copies a data directory whose endpoint secrets
+// are encrypted: with the key, PostgreSQL gets them encrypted with it
+// (never in plain text), they read back the same, and a server on
+// PostgreSQL with the key signs with the copied secret; without the key
+// the copy is refused before anything is written.
+func TestFromSQLiteEncrypted(t *testing.T) {
+	pgURL := pgSchema(t)
+	hs, reqs := receiver()
+	defer hs.Close()
+	dir := t.TempDir()
+	raw := bytes.Repeat([]byte{3}, seal.KeySize)
+	key, err := seal.NewKey(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := fill(t, dir, hs.URL, key)
+	ctx := t.Context()
+
+	_, err = storecopy.FromSQLite(ctx, "sqlite://"+dir, pgURL, storecopy.Options{}, nil)
+	if !errors.Is(err, store.ErrEncryptionKey) {
+		t.Fatalf("FromSQLite without the key = %v, want ErrEncryptionKey", err)
+	}
+	if _, err := storecopy.FromSQLite(ctx, "sqlite://"+dir, pgURL, storecopy.Options{Secrets: key}, nil); err != nil {
+		t.Fatalf("FromSQLite with the key: %v", err)
+	}
+
+	conn, err := pgx.Connect(ctx, pgURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	rows, err := conn.Query(ctx, `SELECT secret || ' ' || coalesce(headers, '') || ' ' || coalesce(old_secrets, '') FROM endpoints`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || len(stored) != len(src.endpoints) {
+		t.Fatalf("endpoints in PostgreSQL = %d, %v; want %d", len(stored), err, len(src.endpoints))
+	}
+	for _, cols := range stored {
+		for _, plain := range []string{src.endpoints[0].Secret, src.endpoints[0].OldSecrets[0].Key, src.endpoints[0].Headers["X-Api-Key"] + `"`} {
+			if strings.Contains(cols, plain) {
+				t.Errorf("PostgreSQL stores %q in plain text: %s", plain, cols)
+			}
+		}
+		if !strings.HasPrefix(cols, seal.Prefix) {
+			t.Errorf("PostgreSQL stores an endpoint secret as %q, want it sealed", cols)
+		}
+	}
+	pg, err := postgres.OpenWith(ctx, pgURL, postgres.Options{Secrets: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pg.Close() })
+	checkCopied(t, pg, src)
+	checkServerDelivers(t, pgURL, src, reqs, raw)
 }
 
 // checkCopied compares every copied field in the PostgreSQL store pg.
@@ -249,9 +310,10 @@ func checkCopied(t *testing.T, pg store.Store, src source) {
 // checkServerDelivers starts a real server on the PostgreSQL database and
 // waits until the receiver has both pending messages, signed with the
 // copied secret, and the disabled endpoint nothing.
-func checkServerDelivers(t *testing.T, pgURL string, src source, reqs <-chan request) {
+func checkServerDelivers(t *testing.T, pgURL string, src source, reqs <-chan request, key []byte) {
 	t.Helper()
 	cfg := config.Default()
+	cfg.EncryptionKey = key
 	cfg.Addr = "127.0.0.1:0"
 	cfg.DataDir = t.TempDir()
 	cfg.DatabaseURL = pgURL
