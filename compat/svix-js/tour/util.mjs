@@ -20,6 +20,9 @@ export const names = (list) => list.map((x) => x.name);
 // ids are the IDs of a list of objects.
 export const ids = (list) => list.map((x) => x.id);
 
+// present drops the IDs of messages whose creation failed (and said so).
+export const present = (list) => list.filter(Boolean);
+
 // sorted returns a sorted copy, for comparing sets given as arrays.
 export const sorted = (list) => [...(list ?? [])].sort();
 
