@@ -103,7 +103,7 @@ func (in *appIn) apply(app *webhook.App) {
 func (a *API) appList(w http.ResponseWriter, r *http.Request) error {
 	var probs problems
 	// Svix lists applications oldest first unless told otherwise.
-	pq := parsePage(r, store.Ascending, &probs)
+	pq := parsePage(r, store.Ascending, idIterator(webhook.PrefixApp), &probs)
 	return writeList(w, r, probs, pq, func(ctx context.Context) ([]webhook.App, error) {
 		return a.store.AppList(ctx, store.AppListParams{Page: pq.fetchPage()})
 	}, func(app webhook.App) string { return app.ID }, func(app webhook.App) appOut { return renderApp(app, shapeOf(r)) })

@@ -99,7 +99,7 @@ func (a *API) attemptListByMessageEndpoint(w http.ResponseWriter, r *http.Reques
 // attemptQuery reads the page and the filters every attempt list takes.
 func attemptQuery(r *http.Request, appID string, probs *problems) (timeList, store.AttemptListParams) {
 	q := r.URL.Query()
-	tl := parseTimeList(r, probs)
+	tl := parseTimeList(r, idIterator(webhook.PrefixAttempt), probs)
 	return tl, store.AttemptListParams{
 		AppID:      appID,
 		Page:       tl.pq.fetchPage(),
@@ -165,7 +165,7 @@ func (a *API) messageEndpointList(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	var probs problems
-	pq := parsePage(r, store.Descending, &probs)
+	pq := parsePage(r, store.Descending, idIterator(webhook.PrefixEndpoint), &probs)
 	pq.forwardOnly = true
 	return writeList(w, r, probs, pq, func(ctx context.Context) ([]store.DeliveryWithEndpoint, error) {
 		msg, err := a.message(r, app.ID)
@@ -189,7 +189,7 @@ func (a *API) endpointMessageList(w http.ResponseWriter, r *http.Request) error 
 	}
 	var probs problems
 	q := r.URL.Query()
-	tl := parseTimeList(r, &probs)
+	tl := parseTimeList(r, idIterator(webhook.PrefixMessage), &probs)
 	p := store.DeliveryListByEndpointParams{
 		AppID:       app.ID,
 		Page:        tl.pq.fetchPage(),

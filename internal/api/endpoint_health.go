@@ -113,7 +113,7 @@ func (a *API) endpointHealth(w http.ResponseWriter, r *http.Request) error {
 // endpoint list is (newest first, limit up to 250, iterators).
 func (a *API) appHealth(w http.ResponseWriter, r *http.Request) error {
 	var probs problems
-	pq := parsePage(r, store.Descending, &probs)
+	pq := parsePage(r, store.Descending, idIterator(webhook.PrefixEndpoint), &probs)
 	return writeList(w, r, probs, pq, func(ctx context.Context) ([]endpointWithHealth, error) {
 		app, err := a.app(r)
 		if err != nil {

@@ -243,7 +243,7 @@ func normalizeSecret(s string) string {
 func (a *API) endpointList(w http.ResponseWriter, r *http.Request) error {
 	var probs problems
 	// Svix lists endpoints newest first unless told otherwise.
-	pq := parsePage(r, store.Descending, &probs)
+	pq := parsePage(r, store.Descending, idIterator(webhook.PrefixEndpoint), &probs)
 	return writeList(w, r, probs, pq, func(ctx context.Context) ([]webhook.Endpoint, error) {
 		// The app is looked up after the query is checked, as before.
 		app, err := a.app(r)

@@ -162,7 +162,7 @@ func compileSchema(raw json.RawMessage) error {
 
 func (a *API) eventTypeList(w http.ResponseWriter, r *http.Request) error {
 	var probs problems
-	pq := parsePage(r, store.Ascending, &probs)
+	pq := parsePage(r, store.Ascending, nameIterator, &probs)
 	includeArchived := parseBoolQuery(r, "include_archived", &probs)
 	withContent := parseBoolQuery(r, "with_content", &probs)
 	return writeList(w, r, probs, pq, func(ctx context.Context) ([]webhook.EventType, error) {

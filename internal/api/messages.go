@@ -143,7 +143,7 @@ func (a *API) messageList(w http.ResponseWriter, r *http.Request) error {
 	}
 	var probs problems
 	q := r.URL.Query()
-	tl := parseTimeList(r, &probs)
+	tl := parseTimeList(r, idIterator(webhook.PrefixMessage), &probs)
 	p := store.MessageListParams{
 		AppID:       app.ID,
 		Page:        tl.pq.fetchPage(),

@@ -24,9 +24,9 @@ type timeList struct {
 	until time.Time // before: created before; zero: open
 }
 
-func parseTimeList(r *http.Request, probs *problems) timeList {
+func parseTimeList(r *http.Request, kind iteratorKind, probs *problems) timeList {
 	tl := timeList{
-		pq:    parsePage(r, store.Descending, probs),
+		pq:    parsePage(r, store.Descending, kind, probs),
 		since: parseTimeQuery(r, "after", probs),
 		until: parseTimeQuery(r, "before", probs),
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
 )
 
 // Svix's pagination limits: 50 by default, more than 250 is refused.
@@ -39,10 +40,27 @@ type pageQuery struct {
 	forwardOnly bool
 }
 
+// iteratorKind is what a list's iterators name: the ID of one kind of
+// object, or an event type's name.
+type iteratorKind struct {
+	valid func(key string) bool
+	what  string
+}
+
+// idIterator is the kind of a list paged by IDs with prefix p.
+func idIterator(p webhook.Prefix) iteratorKind {
+	return iteratorKind{valid: func(s string) bool { return webhook.ValidID(p, s) }, what: "an ID starting with " + string(p)}
+}
+
+// nameIterator is the kind of the event type list, paged by name.
+var nameIterator = iteratorKind{valid: webhook.ValidUID, what: "an event type name"}
+
 // parsePage reads limit, iterator and order. defaultOrder is the resource's
-// natural direction (descending for messages and attempts). Problems are
-// added to probs.
-func parsePage(r *http.Request, defaultOrder store.Order, probs *problems) pageQuery {
+// natural direction (descending for messages and attempts); kind is what
+// its iterators name. Problems are added to probs: an iterator that is not
+// one of kind (with or without the leading "-" of a prevIterator) is one,
+// as in Svix, rather than an empty or a full page.
+func parsePage(r *http.Request, defaultOrder store.Order, kind iteratorKind, probs *problems) pageQuery {
 	q := r.URL.Query()
 	pq := pageQuery{page: store.Page{Limit: defaultLimit, Order: defaultOrder}}
 	if s := q.Get("limit"); s != "" {
@@ -66,11 +84,15 @@ func parsePage(r *http.Request, defaultOrder store.Order, probs *problems) pageQ
 		probs.addQuery("order", "order must be ascending or descending")
 	}
 	if it := q.Get("iterator"); it != "" {
-		if before, ok := strings.CutPrefix(it, "-"); ok {
-			pq.page.Before = before
+		key, prev := strings.CutPrefix(it, "-")
+		switch {
+		case !kind.valid(key):
+			probs.addQuery("iterator", "iterator must be a value this list returned as iterator or prevIterator: "+kind.what+", after a '-' for a prevIterator")
+		case prev:
+			pq.page.Before = key
 			pq.prev = true
-		} else {
-			pq.page.After = it
+		default:
+			pq.page.After = key
 		}
 	}
 	return pq

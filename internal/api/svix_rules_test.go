@@ -1,6 +1,13 @@
 package api
 
-import "testing"
+import (
+	"encoding/json"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/hookline/hookline/internal/webhook"
+)
 
 // The behaviour differences with Svix's server found by running clients
 // written from its end-to-end tests, each pinned by a test of its own.
@@ -30,4 +37,72 @@ func TestUIDWithItsKindsIDPrefixIsRefused(t *testing.T) {
 		{name: "upper case", method: "POST", path: "/api/v1/app", body: `{"name":"x","uid":"APP_1"}`, want: 201},
 		{name: "eventId with another prefix", method: "POST", path: "/api/v1/app/acme/msg", body: `{"eventType":"user.created","payload":{},"eventId":"app_1"}`, want: 202},
 	})
+}
+
+// TestMalformedIteratorIsA422 walks every list among the GET routes of
+// routes.go (a route is a list when it answers {data, iterator, done}):
+// an iterator that is not one the list could have returned, with or
+// without the "-" of a prevIterator, is a 422 naming query.iterator, as
+// in Svix, not an empty or a full page; the list's own iterators work.
+func TestMalformedIteratorIsA422(t *testing.T) {
+	t.Parallel()
+	f := newMsgFixture(t)
+	ep := f.endpoint("main", nil)
+	if rec := f.do("POST", "/api/v1/event-type", `{"name":"user.created","description":"d"}`); rec.Code != 201 {
+		t.Fatalf("create event type = %d %s", rec.Code, rec.Body)
+	}
+	msgID := f.send(`{"eventType":"user.created","payload":{}}`)
+	at := f.attempt(msgID, ep, 200, "ok", webhook.TriggerScheduled)
+	fill := strings.NewReplacer("{app_id}", f.app.ID, "{endpoint_id}", ep.ID, "{msg_id}", msgID,
+		"{attempt_id}", at.ID, "{event_type_name}", "user.created")
+
+	_, patterns := routeTable(t)
+	lists := 0
+	for _, p := range patterns {
+		path, ok := strings.CutPrefix(p, "GET ")
+		if !ok {
+			continue
+		}
+		path = fill.Replace(path)
+		rec := f.do("GET", path, "")
+		var page struct {
+			Data     []json.RawMessage `json:"data"`
+			Iterator *string           `json:"iterator"`
+			Done     *bool             `json:"done"`
+		}
+		if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &page) != nil || page.Done == nil {
+			continue // not a list
+		}
+		lists++
+		if page.Iterator == nil {
+			t.Errorf("GET %s: a list with %d items has no iterator", path, len(page.Data))
+			continue
+		}
+		it := *page.Iterator
+		for _, good := range []string{it, "-" + it} {
+			if rec := f.do("GET", path+"?iterator="+url.QueryEscape(good), ""); rec.Code != 200 {
+				t.Errorf("GET %s?iterator=%s = %d %s, want 200", path, good, rec.Code, rec.Body)
+			}
+		}
+		bad := []string{"BAD-$$$ITERATOR", "-BAD-$$$ITERATOR", "has space", "-"}
+		if _, isID := webhook.IDTime(it); isID {
+			other := msgID
+			if strings.HasPrefix(it, string(webhook.PrefixMessage)) {
+				other = ep.ID
+			}
+			bad = append(bad, "--"+it, it[:len(it)-1], it+"0", other, "-"+other, strings.TrimPrefix(it, it[:strings.IndexByte(it, '_')+1]))
+		} else {
+			bad = append(bad, strings.Repeat("a", 257))
+		}
+		for _, b := range bad {
+			rec := f.do("GET", path+"?iterator="+url.QueryEscape(b), "")
+			if rec.Code != 422 || !hasErrLoc(decodeMap(t, rec.Body.Bytes()), []string{"query", "iterator"}) {
+				t.Errorf("GET %s?iterator=%s = %d %s, want 422 at query.iterator", path, b, rec.Code, rec.Body)
+			}
+		}
+	}
+	t.Logf("%d lists checked", lists)
+	if lists < 9 {
+		t.Errorf("found %d lists among the GET routes, want every list (at least 9)", lists)
+	}
 }
