@@ -38,7 +38,9 @@ func (a *API) endpointStats(w http.ResponseWriter, r *http.Request) error {
 	if err := probs.err(); err != nil {
 		return err
 	}
-	now := a.now()
+	// The unrounded clock: a caller's "now", sent with more precision
+	// than the millisecond the API keeps, is not in the future.
+	now := a.clock().UTC()
 	if until.IsZero() {
 		until = now
 	}

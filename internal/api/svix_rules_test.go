@@ -2,9 +2,11 @@ package api
 
 import (
 	"encoding/json"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -104,5 +106,42 @@ func TestMalformedIteratorIsA422(t *testing.T) {
 	t.Logf("%d lists checked", lists)
 	if lists < 9 {
 		t.Errorf("found %d lists among the GET routes, want every list (at least 9)", lists)
+	}
+}
+
+// TestStatsUntilNowIsNotInTheFuture asks for an endpoint's stats with
+// until set to the caller's "now", which has more precision than the
+// millisecond the API keeps: it is not refused as in the future, because
+// the check reads the unrounded clock, as Svix's does; a nanosecond later
+// still is.
+func TestStatsUntilNowIsNotInTheFuture(t *testing.T) {
+	t.Parallel()
+	f := newCoreFixture(t)
+	f.must(201, "POST", "/api/v1/app", `{"name":"Acme","uid":"acme"}`)
+	f.must(201, "POST", "/api/v1/app/acme/endpoint", `{"url":"https://example.com","uid":"main"}`)
+	now := time.Date(2026, 3, 2, 9, 30, 15, 123_456_789, time.UTC)
+	a, err := New(Config{Store: f.store, Engine: f.engine, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := a.Handler()
+	for _, tc := range []struct {
+		until time.Time
+		want  int
+	}{
+		{now, 200},
+		{now.Add(-time.Nanosecond), 200},
+		{now.Truncate(time.Microsecond), 200},
+		{now.Add(time.Nanosecond), 400},
+		{now.Add(time.Millisecond), 400},
+	} {
+		path := "/api/v1/app/acme/endpoint/main/stats?until=" + url.QueryEscape(tc.until.Format(time.RFC3339Nano))
+		req := httptest.NewRequest("GET", path, nil)
+		req.Header.Set("Authorization", "Bearer "+f.admin)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != tc.want {
+			t.Errorf("GET %s at %s = %d %s, want %d", path, now.Format(time.RFC3339Nano), rec.Code, rec.Body, tc.want)
+		}
 	}
 }
