@@ -2,8 +2,10 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -142,6 +144,75 @@ func TestStatsUntilNowIsNotInTheFuture(t *testing.T) {
 		h.ServeHTTP(rec, req)
 		if rec.Code != tc.want {
 			t.Errorf("GET %s at %s = %d %s, want %d", path, now.Format(time.RFC3339Nano), rec.Code, rec.Body, tc.want)
+		}
+	}
+}
+
+// TestNewestFirstListsKeepCreationOrderWithinAMillisecond creates apps,
+// endpoints and messages through an API whose clock stands still, so all
+// share one millisecond: the newest-first lists (endpoints, messages, an
+// endpoint's attempted messages) still list them newest first, and the
+// oldest-first app list oldest first, page after page.
+func TestNewestFirstListsKeepCreationOrderWithinAMillisecond(t *testing.T) {
+	t.Parallel()
+	f := newCoreFixture(t)
+	frozen := time.Date(2026, 3, 2, 9, 30, 15, 0, time.UTC)
+	a, err := New(Config{Store: f.store, Engine: f.engine, Now: func() time.Time { return frozen }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := a.Handler()
+	call := func(method, path, body string) map[string]any {
+		t.Helper()
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+f.admin)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code >= 300 {
+			t.Fatalf("%s %s = %d %s", method, path, rec.Code, rec.Body)
+		}
+		return decodeMap(t, rec.Body.Bytes())
+	}
+	const n = 12
+	var apps, eps, msgs []string
+	for i := range n {
+		apps = append(apps, call("POST", "/api/v1/app", fmt.Sprintf(`{"name":"a%d"}`, i))["id"].(string))
+	}
+	for i := range n {
+		eps = append(eps, call("POST", "/api/v1/app/"+apps[0]+"/endpoint", fmt.Sprintf(`{"url":"https://example.com/%d"}`, i))["id"].(string))
+	}
+	for range n {
+		msgs = append(msgs, call("POST", "/api/v1/app/"+apps[0]+"/msg", `{"eventType":"user.created","payload":{}}`)["id"].(string))
+	}
+	newestFirst := func(ids []string) []string { out := slices.Clone(ids); slices.Reverse(out); return out }
+	// walk reads a whole list five items a page and returns the IDs.
+	walk := func(path string) []string {
+		var got []string
+		it := ""
+		for range n {
+			page := call("GET", path+"?limit=5"+it, "")
+			for _, d := range page["data"].([]any) {
+				got = append(got, d.(map[string]any)["id"].(string))
+			}
+			if page["done"] == true {
+				return got
+			}
+			it = "&iterator=" + page["iterator"].(string)
+		}
+		t.Fatalf("GET %s did not end", path)
+		return nil
+	}
+	for _, tc := range []struct {
+		path string
+		want []string
+	}{
+		{"/api/v1/app", apps},
+		{"/api/v1/app/" + apps[0] + "/endpoint", newestFirst(eps)},
+		{"/api/v1/app/" + apps[0] + "/msg", newestFirst(msgs)},
+		{"/api/v1/app/" + apps[0] + "/endpoint/" + eps[0] + "/msg", newestFirst(msgs)},
+	} {
+		if got := walk(tc.path); !slices.Equal(got, tc.want) {
+			t.Errorf("GET %s lists %v, want %v", tc.path, got, tc.want)
 		}
 	}
 }

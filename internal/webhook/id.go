@@ -3,6 +3,7 @@ package webhook
 import (
 	"crypto/rand"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -40,18 +41,92 @@ const (
 // fixed-width encodings as strings compares the numbers they encode.
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
-// NewID returns a new ID of kind p created at t. Its random part comes from
-// crypto/rand, so IDs are unguessable as well as unique. IDs created in the
-// same millisecond are in no particular order. Times before 1970 or after
-// the year 10889 are clamped to those ends.
+// NewID returns a new ID of kind p created at t. Times before 1970 or
+// after the year 10889 are clamped to those ends.
+//
+// The first ID of a millisecond has a random part from crypto/rand; each
+// later one made by this process in the same millisecond adds a random
+// step of 1 to 2^32 to the one before, so IDs of one millisecond sort in
+// the order they were made (a list that is newest first stays so for rows
+// created together) and are still unique and hard to guess. Across
+// processes, IDs of one millisecond are in no particular order.
 func NewID(p Prefix, t time.Time) string {
 	var raw [idBytes]byte
 	putMillis(&raw, t)
+	ids.next(millisOf(&raw), (*[idRandomBytes]byte)(raw[idTimeBytes:]))
+	return encodeID(p, &raw)
+}
+
+// idClock is the state that orders the IDs of one millisecond: the last
+// random part given out for each of the few latest milliseconds (more
+// than one, as goroutines that read the clock in one millisecond may make
+// their IDs after another made one in the next).
+type idClock struct {
+	mu     sync.Mutex
+	uses   uint64
+	recent [4]struct {
+		ms   int64
+		used uint64 // c.uses when last used: the least recent is replaced
+		last [idRandomBytes]byte
+	}
+}
+
+var ids idClock
+
+// next fills out with the random part of the next ID of millisecond ms.
+func (c *idClock) next(ms int64, out *[idRandomBytes]byte) {
+	var step [4]byte
 	// crypto/rand.Read never returns an error (Go 1.24+): it crashes the
 	// program if the OS cannot supply randomness rather than let anyone
 	// run on predictable IDs and tokens.
-	_, _ = rand.Read(raw[idTimeBytes:])
-	return encodeID(p, &raw)
+	_, _ = rand.Read(step[:])
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.uses++
+	oldest := 0
+	for i := range c.recent {
+		e := &c.recent[i]
+		if e.used != 0 && e.ms == ms {
+			e.used = c.uses
+			if addStep(&e.last, step) {
+				*out = e.last
+				return
+			}
+			// The random part overflowed (odds below 2^-80): start
+			// afresh, unordered within this millisecond.
+			oldest = i
+			break
+		}
+		if e.used < c.recent[oldest].used {
+			oldest = i
+		}
+	}
+	e := &c.recent[oldest]
+	e.ms, e.used = ms, c.uses
+	_, _ = rand.Read(e.last[:])
+	// The top bit starts clear, so 2^111 steps fit before an overflow.
+	e.last[0] &= 0x7f
+	*out = e.last
+}
+
+// addStep adds 1 + the big-endian step to the big-endian number b,
+// reporting false if it overflowed.
+func addStep(b *[idRandomBytes]byte, step [4]byte) bool {
+	carry := uint64(step[0])<<24 | uint64(step[1])<<16 | uint64(step[2])<<8 | uint64(step[3]) + 1
+	for i := len(b) - 1; i >= 0 && carry > 0; i-- {
+		sum := uint64(b[i]) + carry
+		b[i] = byte(sum)
+		carry = sum >> 8
+	}
+	return carry == 0
+}
+
+func millisOf(raw *[idBytes]byte) int64 {
+	var ms int64
+	for _, b := range raw[:idTimeBytes] {
+		ms = ms<<8 | int64(b)
+	}
+	return ms
 }
 
 // BoundaryID returns the smallest ID of kind p for time t: the one whose
@@ -77,11 +152,7 @@ func IDTime(id string) (time.Time, bool) {
 	if !ok {
 		return time.Time{}, false
 	}
-	var ms int64
-	for _, b := range raw[:idTimeBytes] {
-		ms = ms<<8 | int64(b)
-	}
-	return time.UnixMilli(ms).UTC(), true
+	return time.UnixMilli(millisOf(&raw)).UTC(), true
 }
 
 // ValidID reports whether s is an ID of kind p: the prefix followed by 27

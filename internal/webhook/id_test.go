@@ -229,3 +229,80 @@ func BenchmarkIDTime(b *testing.B) {
 		}
 	}
 }
+
+// TestNewIDOrderedWithinAMillisecond: IDs made by one process in one
+// millisecond sort in the order they were made, also when the
+// milliseconds of concurrent callers interleave, and stay unique.
+func TestNewIDOrderedWithinAMillisecond(t *testing.T) {
+	at := time.Date(2026, 3, 1, 12, 0, 0, 500_000, time.UTC)
+	prev := ""
+	for i := range 100_000 {
+		id := NewID(PrefixMessage, at)
+		if id <= prev {
+			t.Fatalf("NewID #%d in one millisecond = %q, not after the one before, %q", i, id, prev)
+		}
+		if got, _ := IDTime(id); !got.Equal(at.Truncate(time.Millisecond)) {
+			t.Fatalf("IDTime(%q) = %v, want %v", id, got, at.Truncate(time.Millisecond))
+		}
+		prev = id
+	}
+
+	// Three milliseconds whose IDs are made interleaved.
+	last := map[int]string{}
+	for i := range 3000 {
+		ms := i % 3
+		id := NewID(PrefixAttempt, at.Add(time.Duration(ms)*time.Millisecond))
+		if id <= last[ms] {
+			t.Fatalf("interleaved: NewID #%d for millisecond +%d = %q, not after %q", i, ms, id, last[ms])
+		}
+		last[ms] = id
+	}
+	if !(last[0] < last[1] && last[1] < last[2]) {
+		t.Errorf("interleaved: the last IDs %q, %q, %q do not sort by millisecond", last[0], last[1], last[2])
+	}
+}
+
+func TestNewIDConcurrentUnique(t *testing.T) {
+	at := time.Now()
+	const workers, each = 8, 2000
+	out := make(chan []string, workers)
+	for range workers {
+		go func() {
+			var got []string
+			for range each {
+				got = append(got, NewID(PrefixEndpoint, at))
+			}
+			out <- got
+		}()
+	}
+	seen := map[string]bool{}
+	for range workers {
+		got := <-out
+		if !slices.IsSorted(got) {
+			t.Errorf("one goroutine's IDs of one millisecond are not in the order it made them")
+		}
+		for _, id := range got {
+			if seen[id] {
+				t.Fatalf("NewID repeated %q across goroutines", id)
+			}
+			seen[id] = true
+		}
+	}
+}
+
+func TestAddStepCarries(t *testing.T) {
+	var b [idRandomBytes]byte
+	for i := range b {
+		b[i] = 0xff
+	}
+	b[0] = 0x00
+	if !addStep(&b, [4]byte{}) || b[0] != 0x01 || b[len(b)-1] != 0x00 {
+		t.Errorf("addStep(0x00ff..ff, 0) = %x, want 0x0100..00", b)
+	}
+	for i := range b {
+		b[i] = 0xff
+	}
+	if addStep(&b, [4]byte{}) {
+		t.Errorf("addStep(ff..ff, 0) reported no overflow")
+	}
+}
