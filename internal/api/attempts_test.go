@@ -295,9 +295,8 @@ func TestMessageResend(t *testing.T) {
 	}{
 		{app + "/msg/" + w.m1 + "/endpoint/" + w.ep1.ID + "/resend", http.StatusAccepted},
 		{app + "/msg/evt-1/endpoint/ep-two/resend", http.StatusAccepted},
-		// Never routed there: Svix answers 404; store/sqlite's DeliveryResend
-		// creates the delivery, so Hookline resends.
-		{app + "/msg/" + w.m2 + "/endpoint/ep-two/resend", http.StatusAccepted},
+		// Never routed there: nothing to send again, a 404.
+		{app + "/msg/" + w.m2 + "/endpoint/ep-two/resend", http.StatusNotFound},
 		{app + "/msg/" + w.m1 + "/endpoint/ep_missing/resend", http.StatusNotFound},
 		{app + "/msg/msg_missing/endpoint/" + w.ep1.ID + "/resend", http.StatusNotFound},
 	}
@@ -311,7 +310,7 @@ func TestMessageResend(t *testing.T) {
 			t.Errorf("POST %s body = %q, want {}", tt.path, rec.Body)
 		}
 	}
-	want := []string{w.m1 + " " + w.ep1.ID, w.m1 + " " + w.ep2.ID, w.m2 + " " + w.ep2.ID}
+	want := []string{w.m1 + " " + w.ep1.ID, w.m1 + " " + w.ep2.ID}
 	if !slices.Equal(w.engine.resends, want) {
 		t.Errorf("engine resends = %v, want %v", w.engine.resends, want)
 	}
@@ -322,7 +321,7 @@ func TestMessageResend(t *testing.T) {
 			t.Errorf("POST %s with Idempotency-Key = %d %s", path, rec.Code, rec.Body)
 		}
 	}
-	if len(w.engine.resends) != 4 {
+	if len(w.engine.resends) != 3 {
 		t.Errorf("engine resends after an idempotent repeat = %v, want one more", w.engine.resends)
 	}
 }

@@ -153,10 +153,13 @@ type Store interface {
 	// however the mix of new messages and outcomes runs.
 	WriteBatch(ctx context.Context, items []MessageCreate, outcomes []Outcome) (itemErrs []error, applied []bool, err error)
 	// DeliveryResend makes a finished or waiting delivery due now with a new
-	// lease for the caller, counting as a manual trigger.
+	// lease for the caller, counting as a manual trigger. ErrNotFound when
+	// the message was never routed to the endpoint: there is no delivery
+	// to send again.
 	DeliveryResend(ctx context.Context, p DeliveryResendParams) (Claim, error)
 	// DeliveryRecover makes an endpoint's failed deliveries created in
-	// [Since, Until) due now again. It returns how many.
+	// [Since, Until) due now again, their next attempt a manual trigger
+	// (Claim.Trigger), whichever node claims them. It returns how many.
 	DeliveryRecover(ctx context.Context, p DeliveryRecoverParams) (int, error)
 	// DeliveryWakeEndpoint makes an endpoint's waiting deliveries (pending
 	// or retrying, not leased, due later than now) due now, and returns how
@@ -390,7 +393,9 @@ type Claim struct {
 	Delivery webhook.Delivery
 	Message  webhook.Message
 	Lease    Lease
-	Trigger  webhook.TriggerType
+	// Trigger is why the attempt is made: Manual after a resend or a
+	// recovery (until an attempt is recorded), else Scheduled.
+	Trigger webhook.TriggerType
 }
 
 // Outcome is the result of one attempt, recorded under Lease.Token.

@@ -41,23 +41,25 @@ const claimSQL = `WITH due AS (
 	), claimed AS (
 		UPDATE deliveries d SET lease_owner = $1, lease_expires_at = $2, lease_token = d.lease_token + 1
 		FROM due WHERE d.msg_id = due.msg_id AND d.endpoint_id = due.endpoint_id
-		RETURNING ` + sqlbuild.DeliveryColumns + `, d.lease_token
+		RETURNING ` + sqlbuild.DeliveryColumns + `, d.lease_token, d.trigger_type
 	)
 	SELECT d.msg_id, d.endpoint_id, d.app_id, d.status, d.attempts, d.next_attempt_at, d.created_at, d.updated_at,
-		d.lease_token, ` + `m.id, m.app_id, m.event_type, m.event_id, m.channels, m.payload, m.created_at
+		d.lease_token, d.trigger_type, ` + `m.id, m.app_id, m.event_type, m.event_id, m.channels, m.payload, m.created_at
 	FROM claimed d JOIN messages m ON m.id = d.msg_id`
 
-// scanClaim scans a delivery, its lease token and its message.
-func scanClaim(sc sqlbuild.Scanner, lease store.Lease, trigger webhook.TriggerType) (store.Claim, error) {
+// scanClaim scans a delivery, its lease token, the trigger of its next
+// attempt and its message.
+func scanClaim(sc sqlbuild.Scanner, lease store.Lease) (store.Claim, error) {
 	var r sqlbuild.DeliveryRow
 	var token int64
-	m, err := dialect.ScanMessage(sqlbuild.PrefixScanner{Scanner: sc, Prefix: append(r.Dest(), &token)})
+	var trigger int32
+	m, err := dialect.ScanMessage(sqlbuild.PrefixScanner{Scanner: sc, Prefix: append(r.Dest(), &token, &trigger)})
 	if err != nil {
 		return store.Claim{}, err
 	}
 	lease.Token = token
 	lease.ExpiresAt = sqlbuild.FromMillis(sqlbuild.Millis(lease.ExpiresAt))
-	return store.Claim{Delivery: r.Delivery(), Message: m, Lease: lease, Trigger: trigger}, nil
+	return store.Claim{Delivery: r.Delivery(), Message: m, Lease: lease, Trigger: webhook.TriggerType(trigger)}, nil
 }
 
 // DeliveryClaim leases due deliveries to p.Lease.Owner, each with a fresh
@@ -68,7 +70,7 @@ func (s *Store) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) 
 	}
 	lease := store.Lease{Owner: p.Lease.Owner, ExpiresAt: p.Lease.ExpiresAt}
 	return queryList(ctx, s, "claim deliveries", sqlbuild.Query{SQL: claimSQL, Args: []any{p.Lease.Owner, sqlbuild.Millis(p.Lease.ExpiresAt), sqlbuild.Millis(p.Now), p.Limit}},
-		func(sc sqlbuild.Scanner) (store.Claim, error) { return scanClaim(sc, lease, webhook.TriggerScheduled) })
+		func(sc sqlbuild.Scanner) (store.Claim, error) { return scanClaim(sc, lease) })
 }
 
 // insertAttemptSQL keeps an attempt unless its message is gone (the app
@@ -82,9 +84,10 @@ const insertAttemptSQL = `INSERT INTO attempts (` + sqlbuild.AttemptColumns + `)
 	ON CONFLICT (id) DO NOTHING`
 
 // recordDeliverySQL applies an outcome only under the current lease token:
-// a sender whose lease was taken over (expired, resent) is fenced off.
+// a sender whose lease was taken over (expired, resent) is fenced off. The
+// attempt made, the next one (a retry) is a scheduled one.
 const recordDeliverySQL = `UPDATE deliveries SET status = $1, attempts = attempts + 1, next_attempt_at = $2,
-	lease_owner = NULL, lease_expires_at = NULL, updated_at = $3
+	lease_owner = NULL, lease_expires_at = NULL, updated_at = $3, trigger_type = 0
 	WHERE msg_id = $4 AND endpoint_id = $5 AND lease_token = $6`
 
 // postponeDeliverySQL moves a leased delivery's next attempt without an
@@ -177,35 +180,32 @@ func recordOutcomes(ctx context.Context, tx pgx.Tx, outcomes []store.Outcome, ap
 }
 
 // resendSQL makes the delivery of message $5 to endpoint $6 due now under a
-// fresh lease for the caller, creating it when the message never went to
-// that endpoint (an endpoint added later, or filtered out at the time), and
-// returns it with its message. A successful delivery keeps its status
-// until the resend's outcome is recorded; a failed one is Pending again.
+// fresh lease for the caller, as a manual attempt, and returns it with its
+// message. Only a delivery that exists is resent: a message never routed
+// to the endpoint (filtered out, or sent before the endpoint existed) has
+// nothing to send again. A successful delivery keeps its status until the
+// resend's outcome is recorded; a failed one is Pending again.
 const resendSQL = `WITH r AS (
-		INSERT INTO deliveries AS d (msg_id, endpoint_id, app_id, status, attempts, next_attempt_at,
-			lease_owner, lease_token, lease_expires_at, created_at, updated_at)
-		SELECT m.id, e.id, m.app_id, 1, 0, $1::bigint, $2::text, 1, $3::bigint, m.created_at, $1::bigint
-		FROM messages m JOIN endpoints e ON e.app_id = m.app_id
-		WHERE m.app_id = $4 AND m.id = $5 AND e.id = $6
-		ON CONFLICT (msg_id, endpoint_id) DO UPDATE SET
+		UPDATE deliveries d SET
 			status = CASE WHEN d.status = 0 THEN 0 ELSE 1 END,
-			next_attempt_at = excluded.next_attempt_at, lease_owner = excluded.lease_owner,
-			lease_token = d.lease_token + 1, lease_expires_at = excluded.lease_expires_at,
-			updated_at = excluded.updated_at
-		RETURNING ` + sqlbuild.DeliveryColumns + `, d.lease_token
+			next_attempt_at = $1, lease_owner = $2, lease_token = d.lease_token + 1, lease_expires_at = $3,
+			updated_at = $1, trigger_type = 1
+		WHERE d.app_id = $4 AND d.msg_id = $5 AND d.endpoint_id = $6
+		RETURNING ` + sqlbuild.DeliveryColumns + `, d.lease_token, d.trigger_type
 	)
 	SELECT d.msg_id, d.endpoint_id, d.app_id, d.status, d.attempts, d.next_attempt_at, d.created_at, d.updated_at,
-		d.lease_token, m.id, m.app_id, m.event_type, m.event_id, m.channels, m.payload, m.created_at
+		d.lease_token, d.trigger_type, m.id, m.app_id, m.event_type, m.event_id, m.channels, m.payload, m.created_at
 	FROM r d JOIN messages m ON m.id = d.msg_id`
 
 // DeliveryResend leases the delivery of a message to an endpoint to the
-// caller, due now, as a manual trigger; store.ErrNotFound if the app has no
-// such message or endpoint.
+// caller, due now, as a manual trigger; store.ErrNotFound if the app has
+// no such delivery (no such message or endpoint, or the message was never
+// routed to the endpoint).
 func (s *Store) DeliveryResend(ctx context.Context, p store.DeliveryResendParams) (store.Claim, error) {
 	lease := store.Lease{Owner: p.Lease.Owner, ExpiresAt: p.Lease.ExpiresAt}
 	c, err := queryRow(ctx, s, resendSQL,
 		[]any{sqlbuild.Millis(p.Now), p.Lease.Owner, sqlbuild.Millis(p.Lease.ExpiresAt), p.AppID, p.MsgID, p.EndpointID},
-		func(sc sqlbuild.Scanner) (store.Claim, error) { return scanClaim(sc, lease, webhook.TriggerManual) })
+		func(sc sqlbuild.Scanner) (store.Claim, error) { return scanClaim(sc, lease) })
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, fmt.Errorf("resend %s to %s: %w", p.MsgID, p.EndpointID, store.ErrNotFound)
 	}
@@ -216,8 +216,9 @@ func (s *Store) DeliveryResend(ctx context.Context, p store.DeliveryResendParams
 }
 
 // DeliveryRecover makes an endpoint's failed deliveries created in
-// [Since, Until) Pending and due now. Their attempt counts stay: they are
-// history, and the engine decides what a recovered delivery's schedule is.
+// [Since, Until) Pending and due now, their next attempt a manual one.
+// Their attempt counts stay: they are history, and the engine decides what
+// a recovered delivery's schedule is.
 func (s *Store) DeliveryRecover(ctx context.Context, p store.DeliveryRecoverParams) (int, error) {
 	until := p.Until
 	if until.IsZero() {
@@ -239,7 +240,7 @@ func (s *Store) DeliveryRecover(ctx context.Context, p store.DeliveryRecoverPara
 		b.Where("endpoint_id = ?", p.EndpointID)
 		b.Where("status = 2")
 		b.TimeRange("created_at", p.Since, until)
-		tag, err := tx.Exec(ctx, b.SQL(`UPDATE deliveries SET status = 1, next_attempt_at = `+now+`, updated_at = `+now, ""), b.Args()...)
+		tag, err := tx.Exec(ctx, b.SQL(`UPDATE deliveries SET status = 1, next_attempt_at = `+now+`, updated_at = `+now+`, trigger_type = 1`, ""), b.Args()...)
 		if err != nil {
 			return wrapErr("recover deliveries", err)
 		}

@@ -40,7 +40,7 @@ const claimSQL = `UPDATE deliveries SET lease_owner = ?1, lease_expires_at = ?2,
 		WHERE d.status IN (1, 3) AND d.next_attempt_at <= ?3
 			AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= ?3) AND e.disabled = 0
 		ORDER BY d.next_attempt_at LIMIT %d)
-	RETURNING msg_id, endpoint_id, app_id, status, attempts, next_attempt_at, created_at, updated_at, lease_token`
+	RETURNING msg_id, endpoint_id, app_id, status, attempts, next_attempt_at, created_at, updated_at, lease_token, trigger_type`
 
 // maxClaimStmts bounds the prepared claim statements: pollers use one or
 // two limits, and an odd limit can go unprepared.
@@ -96,14 +96,14 @@ func (s *Store) DeliveryClaim(ctx context.Context, p store.DeliveryClaimParams) 
 		defer rows.Close()
 		for rows.Next() {
 			var r sqlbuild.DeliveryRow
-			var token int64
-			if err := rows.Scan(append(r.Dest(), &token)...); err != nil {
+			var token, trigger int64
+			if err := rows.Scan(append(r.Dest(), &token, &trigger)...); err != nil {
 				return wrapErr("claim deliveries", err)
 			}
 			claims = append(claims, store.Claim{
 				Delivery: r.Delivery(),
 				Lease:    store.Lease{Owner: p.Lease.Owner, Token: token, ExpiresAt: sqlbuild.FromMillis(sqlbuild.Millis(p.Lease.ExpiresAt))},
-				Trigger:  webhook.TriggerScheduled,
+				Trigger:  webhook.TriggerType(trigger),
 			})
 		}
 		if err := rows.Err(); err != nil {
@@ -159,9 +159,10 @@ func (s *Store) attachMessages(ctx context.Context, query *sql.Stmt, claims []st
 }
 
 // recordDeliverySQL applies an outcome only under the current lease token:
-// a sender whose lease was taken over (expired, resent) is fenced off.
+// a sender whose lease was taken over (expired, resent) is fenced off. The
+// attempt made, the next one (a retry) is a scheduled one.
 const recordDeliverySQL = `UPDATE deliveries SET status = ?1, attempts = attempts + 1, next_attempt_at = ?2,
-	lease_owner = NULL, lease_expires_at = NULL, updated_at = ?3
+	lease_owner = NULL, lease_expires_at = NULL, updated_at = ?3, trigger_type = 0
 	WHERE msg_id = ?4 AND endpoint_id = ?5 AND lease_token = ?6`
 
 // postponeDeliverySQL moves a leased delivery's next attempt without an
@@ -248,25 +249,22 @@ func (s *Store) recordOutcomes(ctx context.Context, tx *sql.Tx, outcomes []store
 }
 
 // resendSQL makes the delivery of message ?5 to endpoint ?6 due now under a
-// fresh lease for the caller, creating it when the message never went to
-// that endpoint (an endpoint added later, or filtered out at the time). A
+// fresh lease for the caller, as a manual attempt. Only a delivery that
+// exists is resent: a message never routed to the endpoint (filtered out,
+// or sent before the endpoint existed) has nothing to send again. A
 // successful delivery keeps its status until the resend's outcome is
 // recorded; a failed one is Pending again.
-const resendSQL = `INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempts, next_attempt_at,
-		lease_owner, lease_token, lease_expires_at, created_at, updated_at)
-	SELECT m.id, e.id, m.app_id, 1, 0, ?1, ?2, 1, ?3, m.created_at, ?1
-	FROM messages m JOIN endpoints e ON e.app_id = m.app_id
-	WHERE m.app_id = ?4 AND m.id = ?5 AND e.id = ?6
-	ON CONFLICT (msg_id, endpoint_id) DO UPDATE SET
+const resendSQL = `UPDATE deliveries SET
 		status = CASE WHEN status = 0 THEN 0 ELSE 1 END,
-		next_attempt_at = excluded.next_attempt_at, lease_owner = excluded.lease_owner,
-		lease_token = lease_token + 1, lease_expires_at = excluded.lease_expires_at,
-		updated_at = excluded.updated_at
+		next_attempt_at = ?1, lease_owner = ?2, lease_token = lease_token + 1, lease_expires_at = ?3,
+		updated_at = ?1, trigger_type = 1
+	WHERE app_id = ?4 AND msg_id = ?5 AND endpoint_id = ?6
 	RETURNING msg_id, endpoint_id, app_id, status, attempts, next_attempt_at, created_at, updated_at, lease_token`
 
 // DeliveryResend leases the delivery of a message to an endpoint to the
-// caller, due now, as a manual trigger; store.ErrNotFound if the app has no
-// such message or endpoint.
+// caller, due now, as a manual trigger; store.ErrNotFound if the app has
+// no such delivery (no such message or endpoint, or the message was never
+// routed to the endpoint).
 func (s *Store) DeliveryResend(ctx context.Context, p store.DeliveryResendParams) (store.Claim, error) {
 	var c store.Claim
 	err := s.write(ctx, "resend delivery", func(tx *sql.Tx) error {
@@ -298,8 +296,9 @@ func (s *Store) DeliveryResend(ctx context.Context, p store.DeliveryResendParams
 }
 
 // DeliveryRecover makes an endpoint's failed deliveries created in
-// [Since, Until) Pending and due now. Their attempt counts stay: they are
-// history, and the engine decides what a recovered delivery's schedule is.
+// [Since, Until) Pending and due now, their next attempt a manual one.
+// Their attempt counts stay: they are history, and the engine decides what
+// a recovered delivery's schedule is.
 func (s *Store) DeliveryRecover(ctx context.Context, p store.DeliveryRecoverParams) (int, error) {
 	until := p.Until
 	if until.IsZero() {
@@ -321,7 +320,7 @@ func (s *Store) DeliveryRecover(ctx context.Context, p store.DeliveryRecoverPara
 		b.Where("status = 2")
 		b.TimeRange("created_at", p.Since, until)
 		now := sqlbuild.Millis(p.Now)
-		res, err := tx.ExecContext(ctx, b.SQL(`UPDATE deliveries SET status = 1, next_attempt_at = ?, updated_at = ?`, ""),
+		res, err := tx.ExecContext(ctx, b.SQL(`UPDATE deliveries SET status = 1, next_attempt_at = ?, updated_at = ?, trigger_type = 1`, ""),
 			append([]any{now, now}, b.Args()...)...)
 		if err != nil {
 			return wrapErr("recover deliveries", err)

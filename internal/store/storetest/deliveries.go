@@ -487,14 +487,21 @@ func testDeliveries(t *testing.T, open Opener) {
 			}
 		}
 
+		// An endpoint the message was never routed to has no delivery
+		// to send again, and gets none.
+		unrouted := f.endpoint(a.ID)
 		for _, p := range []store.DeliveryResendParams{
 			{AppID: a.ID, MsgID: f.missing(webhook.PrefixMessage), EndpointID: ep.ID},
 			{AppID: a.ID, MsgID: done.Message.ID, EndpointID: f.missing(webhook.PrefixEndpoint)},
 			{AppID: other.ID, MsgID: done.Message.ID, EndpointID: ep.ID},
+			{AppID: a.ID, MsgID: done.Message.ID, EndpointID: unrouted.ID},
 		} {
 			p.Now, p.Lease = now, lease
 			_, err := f.s.DeliveryResend(f.ctx, p)
 			wantErr(t, fmt.Sprintf("DeliveryResend(app %s, %s, %s)", p.AppID, p.MsgID, p.EndpointID), err, store.ErrNotFound)
+		}
+		if d, ok := f.findDelivery(a.ID, done.Message.ID, unrouted.ID); ok {
+			t.Errorf("DeliveryResend to an endpoint never routed to made a delivery: %s", fmtDelivery(d))
 		}
 	})
 
@@ -513,6 +520,12 @@ func testDeliveries(t *testing.T, open Opener) {
 		// Due now, but leased to the resender: a poller must not send it too.
 		if cs := f.claim("node-c", now.Add(time.Second), 10); len(cs) != 0 {
 			t.Errorf("DeliveryClaim during the resend's lease = %v, want none", claimKeys(cs))
+		}
+		// The resender died: whoever claims it once the lease lapsed still
+		// makes the manual attempt.
+		cs := f.claim("node-c", now.Add(leaseTTL+time.Second), 10)
+		if len(cs) != 1 || cs[0].Trigger != webhook.TriggerManual {
+			t.Errorf("DeliveryClaim after the resend's lease lapsed = %v, want the delivery as a manual trigger", cs)
 		}
 	})
 
@@ -542,8 +555,23 @@ func testDeliveries(t *testing.T, open Opener) {
 		if err != nil || n != 1 {
 			t.Errorf("DeliveryRecover([t0-1h, t0+1h)) = %d, %v; want 1", n, err)
 		}
-		if got, want := claimKeys(f.claim("node-b", now, 10)), deliveryKeys(inWindow); !slices.Equal(got, want) {
+		claimed := f.claim("node-b", now, 10)
+		if got, want := claimKeys(claimed), deliveryKeys(inWindow); !slices.Equal(got, want) {
 			t.Errorf("DeliveryClaim after DeliveryRecover = %v, want only %v", got, want)
+		}
+		// A recovery is a manual trigger, as resend is; once its attempt
+		// is recorded, the retries it schedules are scheduled ones.
+		for _, c := range claimed {
+			if c.Trigger != webhook.TriggerManual {
+				t.Errorf("recovered delivery %s/%s claimed as trigger %v, want Manual", c.Delivery.MsgID, c.Delivery.EndpointID, c.Trigger)
+			}
+			retry := now.Add(time.Minute)
+			f.record(f.outcome(c.Delivery, c.Lease.Token, webhook.StatusSending, &retry, now))
+		}
+		for _, c := range f.claim("node-b", now.Add(2*time.Minute), 10) {
+			if c.Trigger != webhook.TriggerScheduled {
+				t.Errorf("retry of recovered delivery %s/%s claimed as trigger %v, want Scheduled", c.Delivery.MsgID, c.Delivery.EndpointID, c.Trigger)
+			}
 		}
 		for _, mc := range []store.MessageCreate{old, atUntil, otherEp} {
 			d := mc.Deliveries[0]

@@ -234,17 +234,26 @@ func (f *fixture) message(appID, eventType string, at time.Time, eps ...webhook.
 // delivery reads back the delivery of msgID to endpointID.
 func (f *fixture) delivery(appID, msgID, endpointID string) webhook.Delivery {
 	f.t.Helper()
+	d, ok := f.findDelivery(appID, msgID, endpointID)
+	if !ok {
+		f.t.Fatalf("DeliveryListByMessage(%q) has no delivery to %q", msgID, endpointID)
+	}
+	return d
+}
+
+// findDelivery reads back the delivery of msgID to endpointID, if any.
+func (f *fixture) findDelivery(appID, msgID, endpointID string) (webhook.Delivery, bool) {
+	f.t.Helper()
 	ds, err := f.s.DeliveryListByMessage(f.ctx, store.DeliveryListByMessageParams{
 		AppID: appID, MsgID: msgID, Page: store.Page{Limit: 250, Order: store.Ascending},
 	})
 	f.must(err, fmt.Sprintf("DeliveryListByMessage(%q)", msgID))
 	for _, d := range ds {
 		if d.Delivery.EndpointID == endpointID {
-			return d.Delivery
+			return d.Delivery, true
 		}
 	}
-	f.t.Fatalf("DeliveryListByMessage(%q) has no delivery to %q", msgID, endpointID)
-	return webhook.Delivery{}
+	return webhook.Delivery{}, false
 }
 
 // outcome builds the result of one attempt at d made at time at, recorded
