@@ -104,16 +104,19 @@ func renderEndpoint(ep webhook.Endpoint, sh shape) endpointOut {
 	return out
 }
 
-// validate checks every field, normalising filterTypes and channels (sets
-// in Svix: duplicates dropped) and the secret's prefix.
+// validate checks every field, normalising the URL (as Svix serializes
+// it), filterTypes and channels (sets in Svix: duplicates dropped) and the
+// secret's prefix.
 func (in *endpointIn) validate(ctx context.Context, s store.Store, p *problems) error {
 	var filterName, rateName string
 	in.FilterTypes, filterName = alias(p, in.FilterTypes, in.EventTypes, "filterTypes", "eventTypes")
 	in.RateLimit, rateName = alias(p, in.RateLimit, in.ThrottleRate, "rateLimit", "throttleRate")
 	if in.URL == nil {
 		p.add("field required", "url")
-	} else if err := webhook.ValidateEndpointURL(*in.URL); err != nil {
+	} else if u, err := webhook.NormalizeEndpointURL(*in.URL); err != nil {
 		p.add(err.Error(), "url")
+	} else {
+		*in.URL = u
 	}
 	if in.Description != nil {
 		checkNoControl(p, *in.Description, "description")
@@ -365,8 +368,10 @@ func (a *API) endpointPatch(w http.ResponseWriter, r *http.Request) error {
 	in.FilterTypes, filterName = aliasOpt(&probs, in.FilterTypes, in.EventTypes, "filterTypes", "eventTypes")
 	in.RateLimit, rateName = aliasOpt(&probs, in.RateLimit, in.ThrottleRate, "rateLimit", "throttleRate")
 	if in.URL.notNull(&probs, "url") {
-		if err := webhook.ValidateEndpointURL(in.URL.Value); err != nil {
+		if u, err := webhook.NormalizeEndpointURL(in.URL.Value); err != nil {
 			probs.add(err.Error(), "url")
+		} else {
+			in.URL.Value = u
 		}
 	}
 	if in.Description.notNull(&probs, "description") {

@@ -216,3 +216,27 @@ func TestNewestFirstListsKeepCreationOrderWithinAMillisecond(t *testing.T) {
 		}
 	}
 }
+
+// TestEndpointURLIsCheckedAndServedAsSvixDoes: an endpoint URL with port
+// 99999, or any other the URL Standard refuses, is a 422 at body.url on
+// create, replace and patch; an accepted one is stored and answered as
+// Svix serializes it.
+func TestEndpointURLIsCheckedAndServedAsSvixDoes(t *testing.T) {
+	t.Parallel()
+	f, _, _ := endpointFixture(t)
+	ep := "/api/v1/app/acme/endpoint"
+	f.run([]scenario{
+		{name: "port 99999", method: "POST", path: ep, body: `{"url":"https://example.com:99999/hook"}`, want: 422, errLoc: []string{"body", "url"}},
+		{name: "host ends in a number", method: "POST", path: ep, body: `{"url":"https://example.123/"}`, want: 422, errLoc: []string{"body", "url"}},
+		{name: "bad IPv4", method: "POST", path: ep, body: `{"url":"http://10.0.0.256/"}`, want: 422, errLoc: []string{"body", "url"}},
+		{name: "no host", method: "POST", path: ep, body: `{"url":"https:///"}`, want: 422, errLoc: []string{"body", "url"}},
+		{name: "create", method: "POST", path: ep, body: `{"url":"HTTPS://Example.COM:443","uid":"main"}`, want: 201,
+			fields: map[string]any{"url": "https://example.com/"}},
+		{name: "read back", method: "GET", path: ep + "/main", want: 200, fields: map[string]any{"url": "https://example.com/"}},
+		{name: "patch port 99999", method: "PATCH", path: ep + "/main", body: `{"url":"http://example.com:99999"}`, want: 422, errLoc: []string{"body", "url"}},
+		{name: "put port 65536", method: "PUT", path: ep + "/main", body: `{"url":"http://example.com:65536"}`, want: 422, errLoc: []string{"body", "url"}},
+		{name: "unchanged", method: "GET", path: ep + "/main", want: 200, fields: map[string]any{"url": "https://example.com/"}},
+		{name: "patch", method: "PATCH", path: ep + "/main", body: `{"url":"http://Example.com:80/a/../b"}`, want: 200, fields: map[string]any{"url": "http://example.com/b"}},
+		{name: "put", method: "PUT", path: ep + "/main", body: `{"url":"http://0x7f.1:8080","uid":"main"}`, want: 200, fields: map[string]any{"url": "http://127.0.0.1:8080/"}},
+	})
+}

@@ -227,7 +227,7 @@ func TestFailingDeliveriesUpdateHealth(t *testing.T) {
 			Done bool `json:"done"`
 		}
 		if err := json.Unmarshal(body, &list); status != http.StatusOK || err != nil || len(list.Data) != 1 ||
-			list.Data[0].ID != eps[0].Id || list.Data[0].Status != "connected" || list.Data[0].URL != rcv.URL || !list.Done {
+			list.Data[0].ID != eps[0].Id || list.Data[0].Status != "connected" || list.Data[0].URL != rcv.URL+"/" || !list.Done {
 			t.Errorf("GET app health = %d %s, want the one endpoint, connected", status, body)
 		}
 	})

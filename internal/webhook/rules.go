@@ -1,10 +1,6 @@
 package webhook
 
-import (
-	"fmt"
-	"net/url"
-	"strings"
-)
+import "strings"
 
 // Limits shared by the API and the engine, from the Svix API v1 schema.
 const (
@@ -54,30 +50,4 @@ func ValidChannel(s string) bool {
 		}
 	}
 	return true
-}
-
-// ValidateEndpointURL checks that raw is an absolute http or https URL with
-// a host. Whether the host may be dialled is the SSRF guard's decision at
-// send time, after DNS, not this function's.
-func ValidateEndpointURL(raw string) error {
-	if raw == "" {
-		return fmt.Errorf("url is required")
-	}
-	if len(raw) > MaxURLLength {
-		return fmt.Errorf("url is longer than %d characters", MaxURLLength)
-	}
-	if strings.ContainsAny(raw, " \t\r\n") {
-		return fmt.Errorf("url must not contain whitespace")
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return fmt.Errorf("url does not parse")
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("url scheme must be http or https")
-	}
-	if u.Hostname() == "" {
-		return fmt.Errorf("url must have a host")
-	}
-	return nil
 }
