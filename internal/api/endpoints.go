@@ -217,7 +217,7 @@ func checkChannels(p *problems, channels []string) {
 	}
 	for i, c := range channels {
 		if !webhook.ValidChannel(c) {
-			p.add(fmt.Sprintf("channels must be 1-%d characters of a-z, A-Z, 0-9, '-', '_', '.' and ':'", webhook.MaxChannelLength), "channels", fmt.Sprint(i))
+			p.add(fmt.Sprintf("channels must be 1-%d characters of a-z, A-Z, 0-9, '-', '_' and '.'", webhook.MaxChannelLength), "channels", fmt.Sprint(i))
 		}
 	}
 }

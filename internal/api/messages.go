@@ -81,7 +81,7 @@ func (in *messageIn) validate(probs *problems) (eventType, eventID string, chann
 		channels = dedupe(*in.Channels)
 		for i, c := range channels {
 			if !webhook.ValidChannel(c) {
-				probs.add("channel must be 1-128 characters of a-z, A-Z, 0-9, '-', '_', '.' and ':'", "channels", strconv.Itoa(i))
+				probs.add("channel must be 1-128 characters of a-z, A-Z, 0-9, '-', '_' and '.'", "channels", strconv.Itoa(i))
 			}
 		}
 		if len(channels) < 1 || len(channels) > maxMessageChannels {

@@ -69,7 +69,7 @@ func queryEventTypes(q url.Values, probs *problems) []string {
 func queryChannel(q url.Values, probs *problems) string {
 	c := q.Get("channel")
 	if c != "" && !webhook.ValidChannel(c) {
-		probs.addQuery("channel", "channel must be 1-128 characters of a-z, A-Z, 0-9, '-', '_', '.' and ':'")
+		probs.addQuery("channel", "channel must be 1-128 characters of a-z, A-Z, 0-9, '-', '_' and '.'")
 		return ""
 	}
 	return c

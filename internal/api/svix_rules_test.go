@@ -240,3 +240,20 @@ func TestEndpointURLIsCheckedAndServedAsSvixDoes(t *testing.T) {
 		{name: "put", method: "PUT", path: ep + "/main", body: `{"url":"http://0x7f.1:8080","uid":"main"}`, want: 200, fields: map[string]any{"url": "http://127.0.0.1:8080/"}},
 	})
 }
+
+// TestChannelsFollowSvixsPattern: a channel is 1-128 of [a-zA-Z0-9-_.],
+// Svix's EventChannel, on messages, endpoints and the channel filter; a
+// ':' (which Hookline took before) is refused like any other character.
+func TestChannelsFollowSvixsPattern(t *testing.T) {
+	t.Parallel()
+	f, _, _ := endpointFixture(t)
+	long := strings.Repeat("c", 128)
+	f.run([]scenario{
+		{name: "message", method: "POST", path: "/api/v1/app/acme/msg", body: `{"eventType":"user.created","payload":{},"channels":["project:1"]}`, want: 422, errLoc: []string{"body", "channels", "0"}},
+		{name: "endpoint", method: "POST", path: "/api/v1/app/acme/endpoint", body: `{"url":"https://example.com","channels":["a:b"]}`, want: 422, errLoc: []string{"body", "channels", "0"}},
+		{name: "filter", method: "GET", path: "/api/v1/app/acme/msg?channel=a:b", want: 422, errLoc: []string{"query", "channel"}},
+		{name: "129", method: "POST", path: "/api/v1/app/acme/msg", body: `{"eventType":"user.created","payload":{},"channels":["` + long + `c"]}`, want: 422, errLoc: []string{"body", "channels", "0"}},
+		{name: "128 of every allowed kind", method: "POST", path: "/api/v1/app/acme/msg", body: `{"eventType":"user.created","payload":{},"channels":["` + long + `","aZ09-_."]}`, want: 202},
+		{name: "endpoint ok", method: "POST", path: "/api/v1/app/acme/endpoint", body: `{"url":"https://example.com","channels":["project_1.x-y"]}`, want: 201},
+	})
+}

@@ -39,15 +39,8 @@ func uidByte(c byte) bool {
 }
 
 // ValidChannel reports whether s is a valid channel name: 1-128 of
-// [a-zA-Z0-9-_.:], as Svix requires.
+// [a-zA-Z0-9-_.], as Svix's schema requires (EventChannel: its server
+// checks the uid pattern, which has no ':' either).
 func ValidChannel(s string) bool {
-	if len(s) == 0 || len(s) > MaxChannelLength {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !uidByte(s[i]) && s[i] != ':' {
-			return false
-		}
-	}
-	return true
+	return len(s) <= MaxChannelLength && ValidUID(s)
 }
