@@ -29,7 +29,7 @@ func TestApps(t *testing.T) {
 		{name: "portal token lists apps", token: portal, method: "GET", path: "/api/v1/app", want: 403},
 		{name: "portal token creates app", token: portal, method: "POST", path: "/api/v1/app", body: `{"name":"x"}`, want: 403},
 		{name: "portal token reads own app", token: portal, method: "GET", path: "/api/v1/app/acme", want: 200, fields: map[string]any{"id": id}},
-		{name: "portal token reads other app", token: portal, method: "GET", path: "/api/v1/app/" + otherID, want: 403},
+		{name: "portal token reads other app", token: portal, method: "GET", path: "/api/v1/app/" + otherID, want: 404},
 		{name: "portal token deletes own app", token: portal, method: "DELETE", path: "/api/v1/app/" + id, want: 403},
 
 		{name: "get by uid", method: "GET", path: "/api/v1/app/acme", want: 200, fields: map[string]any{

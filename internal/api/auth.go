@@ -97,8 +97,10 @@ func (a *API) app(r *http.Request) (webhook.App, error) {
 	if err != nil {
 		return webhook.App{}, err
 	}
+	// Another app is not found, as in Svix: a tenant learns nothing of
+	// which other apps exist.
 	if p := principalFrom(r.Context()); !p.admin() && p.appID != app.ID {
-		return webhook.App{}, errForbidden()
+		return webhook.App{}, errNotFound()
 	}
 	return app, nil
 }

@@ -36,7 +36,7 @@ func TestPortalAccess(t *testing.T) {
 	f.run([]scenario{
 		{name: "portal token reads its app", token: portal, method: "GET", path: "/api/v1/app/acme", want: 200},
 		{name: "portal token lists its endpoints", token: portal, method: "GET", path: "/api/v1/app/acme/endpoint", want: 200},
-		{name: "portal token on another app", token: portal, method: "GET", path: "/api/v1/app/other/endpoint", want: 403},
+		{name: "portal token on another app", token: portal, method: "GET", path: "/api/v1/app/other/endpoint", want: 404},
 		{name: "portal token mints tokens", token: portal, method: "POST", path: "/api/v1/auth/app-portal-access/acme", body: `{}`, want: 403},
 		{name: "admin cannot log out", method: "POST", path: "/api/v1/auth/logout", want: 400},
 		{name: "logout", token: portal, method: "POST", path: "/api/v1/auth/logout", want: 204},

@@ -32,7 +32,7 @@ func TestDeliveryOptions(t *testing.T) {
 		{name: "fresh endpoint shows the server's defaults", method: "GET", path: opts, want: 200, fields: defaults},
 		{name: "by endpoint ID too", method: "GET", path: "/api/v1/app/" + appID + "/endpoint/" + epID + "/delivery-options", want: 200, fields: defaults},
 		{name: "no token", token: noToken, method: "GET", path: opts, want: 401},
-		{name: "other app's token", token: otherPortal, method: "PUT", path: opts, body: `{"format":"form"}`, want: 403},
+		{name: "other app's token", token: otherPortal, method: "PUT", path: opts, body: `{"format":"form"}`, want: 404},
 		{name: "unknown endpoint", method: "GET", path: "/api/v1/app/acme/endpoint/ep_nope/delivery-options", want: 404, fields: map[string]any{"code": "not_found"}},
 		{name: "unknown app", method: "PUT", path: "/api/v1/app/nope/endpoint/main/delivery-options", body: `{"format":"form"}`, want: 404},
 		{name: "endpoint of another app", method: "GET", path: "/api/v1/app/other/endpoint/main/delivery-options", want: 404},

@@ -46,8 +46,8 @@ func TestEndpointHealth(t *testing.T) {
 		{name: "disabled wins", method: "GET", path: fmt.Sprintf("%s/endpoint/%s/health", base, off), want: 200,
 			fields: map[string]any{"status": "disabled", "lastStatusCode": 200}},
 		{name: "missing endpoint", method: "GET", path: base + "/endpoint/ep_missing/health", want: 404, fields: map[string]any{"code": "not_found"}},
-		{name: "other app's token", token: otherPortal, method: "GET", path: base + "/endpoint/ok/health", want: 403},
-		{name: "other app's token, list", token: otherPortal, method: "GET", path: base + "/health", want: 403},
+		{name: "other app's token", token: otherPortal, method: "GET", path: base + "/endpoint/ok/health", want: 404},
+		{name: "other app's token, list", token: otherPortal, method: "GET", path: base + "/health", want: 404},
 		{name: "bad limit", method: "GET", path: base + "/health?limit=0", want: 422, errLoc: []string{"query", "limit"}},
 	})
 

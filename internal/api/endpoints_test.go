@@ -35,8 +35,8 @@ func TestEndpoints(t *testing.T) {
 	var epID string
 	f.run([]scenario{
 		{name: "no token", token: noToken, method: "GET", path: base, want: 401},
-		{name: "other app's portal token", token: otherPortal, method: "GET", path: base, want: 403},
-		{name: "other app's portal token creates", token: otherPortal, method: "POST", path: base, body: `{"url":"https://example.com"}`, want: 403},
+		{name: "other app's portal token", token: otherPortal, method: "GET", path: base, want: 404},
+		{name: "other app's portal token creates", token: otherPortal, method: "POST", path: base, body: `{"url":"https://example.com"}`, want: 404},
 
 		{name: "create minimal", method: "POST", path: base, body: `{"url":"https://example.com/hook"}`, want: 201,
 			fields: map[string]any{"url": "https://example.com/hook", "version": 1, "description": "", "disabled": false, "metadata": map[string]string{},
@@ -127,7 +127,7 @@ func TestEndpoints(t *testing.T) {
 	f.run([]scenario{
 		{name: "delete", method: "DELETE", path: base + "/ep-new", want: 204},
 		{name: "deleted", method: "GET", path: base + "/ep-new", want: 404},
-		{name: "delete as other portal", token: otherPortal, method: "DELETE", path: base + "/" + epID, want: 403},
+		{name: "delete as other portal", token: otherPortal, method: "DELETE", path: base + "/" + epID, want: 404},
 	})
 	if got := f.engine.changedCount(); got != changed+6 {
 		t.Errorf("EndpointsChanged calls after 2 puts, 3 patches and a delete = %d, want %d", got-changed, 6)

@@ -41,7 +41,7 @@ func errBadRequest(code, detail string) *Error {
 }
 
 func errUnauthorized() *Error {
-	return &Error{Status: http.StatusUnauthorized, Code: "authentication_failed", Detail: "Incorrect authentication credentials."}
+	return &Error{Status: http.StatusUnauthorized, Code: "authentication_failed", Detail: "Invalid token"}
 }
 
 func errForbidden() *Error {

@@ -346,7 +346,7 @@ func TestMessageAppScope(t *testing.T) {
 	for _, tt := range []struct {
 		app    string
 		status int
-	}{{other.ID, http.StatusAccepted}, {other.UID, http.StatusAccepted}, {f.app.ID, http.StatusForbidden}, {"app_missing", http.StatusNotFound}} {
+	}{{other.ID, http.StatusAccepted}, {other.UID, http.StatusAccepted}, {f.app.ID, http.StatusNotFound}, {"app_missing", http.StatusNotFound}} {
 		req := httptest.NewRequestWithContext(f.ctx, "POST", "/api/v1/app/"+tt.app+"/msg", strings.NewReader(`{"eventType":"a","payload":{}}`))
 		req.Header.Set("Authorization", "Bearer "+plain)
 		rec := httptest.NewRecorder()

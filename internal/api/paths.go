@@ -8,7 +8,7 @@ import (
 
 // The resolvers of a route's path (and body) that handlers start with.
 // The app* ones look up {app_id} first, so a token of another app is
-// refused (403) before anything else of the request is read.
+// not found (404, as in Svix) before anything else of the request is read.
 
 // endpoint resolves {endpoint_id} (an ID or a UID) within app.
 func (a *API) endpoint(r *http.Request, app webhook.App) (webhook.Endpoint, error) {

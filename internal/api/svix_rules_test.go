@@ -257,3 +257,30 @@ func TestChannelsFollowSvixsPattern(t *testing.T) {
 		{name: "endpoint ok", method: "POST", path: "/api/v1/app/acme/endpoint", body: `{"url":"https://example.com","channels":["project_1.x-y"]}`, want: 201},
 	})
 }
+
+// TestAnotherAppIsNotFoundForAnAppToken: an app-portal token naming
+// another app gets the very answer a missing app gets, a 404, as in
+// Svix, so a tenant cannot tell which other apps exist; server-wide
+// routes stay a 403. A bad token is a 401 "Invalid token", Svix's words.
+func TestAnotherAppIsNotFoundForAnAppToken(t *testing.T) {
+	t.Parallel()
+	f, appID, otherID := endpointFixture(t)
+	portal := f.token(appID)
+	for _, path := range []string{"/api/v1/app/" + otherID, "/api/v1/app/other", "/api/v1/app/other/endpoint", "/api/v1/app/other/msg"} {
+		missing := strings.Replace(path, otherID, "app_0000000000000000000000000000", 1)
+		missing = strings.Replace(missing, "/other", "/nope", 1)
+		got, want := f.do(portal, "GET", path, ""), f.do(portal, "GET", missing, "")
+		if got.Code != 404 || got.Body.String() != want.Body.String() {
+			t.Errorf("GET %s with another app's token = %d %s, want the 404 of a missing app: %d %s", path, got.Code, got.Body, want.Code, want.Body)
+		}
+	}
+	f.run([]scenario{
+		{name: "own app", token: portal, method: "GET", path: "/api/v1/app/acme/endpoint", want: 200},
+		{name: "another app's endpoint create", token: portal, method: "POST", path: "/api/v1/app/other/endpoint", body: `{"url":"https://example.com"}`, want: 404},
+		{name: "app list", token: portal, method: "GET", path: "/api/v1/app", want: 403},
+		{name: "bad token", token: "hk_nope", method: "GET", path: "/api/v1/app", want: 401,
+			fields: map[string]any{"code": "authentication_failed", "detail": "Invalid token"}},
+		{name: "no token", token: noToken, method: "GET", path: "/api/v1/app", want: 401,
+			fields: map[string]any{"code": "authentication_failed", "detail": "Invalid token"}},
+	})
+}
