@@ -157,16 +157,15 @@ func (a *API) attemptExpungeContent(w http.ResponseWriter, r *http.Request) erro
 
 // messageEndpointList is GET /api/v1/app/{app_id}/msg/{msg_id}/endpoint,
 // Svix's "attempted destinations": the endpoints a message is delivered
-// to, with each delivery's status, by endpoint ID descending. Like Svix,
-// it walks forward only: no prevIterator.
+// to, with each delivery's status, by endpoint ID ascending (oldest
+// endpoint first), as Svix's list_attempted_destinations orders them.
 func (a *API) messageEndpointList(w http.ResponseWriter, r *http.Request) error {
 	app, err := a.app(r)
 	if err != nil {
 		return err
 	}
 	var probs problems
-	pq := parsePage(r, store.Descending, idIterator(webhook.PrefixEndpoint), &probs)
-	pq.forwardOnly = true
+	pq := parsePage(r, store.Ascending, idIterator(webhook.PrefixEndpoint), &probs)
 	return writeList(w, r, probs, pq, func(ctx context.Context) ([]store.DeliveryWithEndpoint, error) {
 		msg, err := a.message(r, app.ID)
 		if err != nil {

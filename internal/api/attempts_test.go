@@ -217,11 +217,11 @@ func TestAttemptedDestinationsAndMessages(t *testing.T) {
 	rec := w.do("GET", app+"/msg/evt-1/endpoint", "")
 	var dests svix.ListResponseMessageEndpointOut
 	decodeStrict(t, rec.Body.Bytes(), &dests)
-	if len(dests.Data) != 2 || dests.PrevIterator != nil || !dests.Done {
-		t.Fatalf("GET msg/endpoint = %s, want 2 endpoints, done, no prevIterator", rec.Body)
+	if len(dests.Data) != 2 || dests.PrevIterator == nil || *dests.PrevIterator != "-"+w.ep1.ID || !dests.Done {
+		t.Fatalf("GET msg/endpoint = %s, want 2 endpoints, done, prevIterator -ep1", rec.Body)
 	}
-	// By endpoint ID, descending: ep2 was created after ep1.
-	d2, d1 := dests.Data[0], dests.Data[1]
+	// By endpoint ID, ascending, as Svix lists them: ep2 was created after ep1.
+	d1, d2 := dests.Data[0], dests.Data[1]
 	if d2.Id != w.ep2.ID || d2.Status != svix.MessageStatus(webhook.StatusSending) || d2.NextAttempt == nil || d2.Uid == nil || *d2.Uid != "ep-two" ||
 		!slices.Equal(d2.FilterTypes, []string{"user.created"}) || !slices.Equal(d2.Channels, []string{"ch"}) ||
 		d2.RateLimit == nil || *d2.RateLimit != 7 || d2.Url != w.ep2.URL || d2.Version != 1 || d2.Description != "ep ep-two" {
@@ -232,13 +232,19 @@ func TestAttemptedDestinationsAndMessages(t *testing.T) {
 	}
 	rec = w.do("GET", app+"/msg/"+w.m1+"/endpoint?limit=1", "")
 	decodeStrict(t, rec.Body.Bytes(), &dests)
-	if len(dests.Data) != 1 || dests.Done || dests.Data[0].Id != w.ep2.ID {
-		t.Errorf("GET msg/endpoint?limit=1 = %s, want ep2, not done", rec.Body)
+	if len(dests.Data) != 1 || dests.Done || dests.Data[0].Id != w.ep1.ID {
+		t.Errorf("GET msg/endpoint?limit=1 = %s, want ep1, not done", rec.Body)
 	}
-	rec = w.do("GET", app+"/msg/"+w.m1+"/endpoint?limit=1&iterator="+w.ep2.ID, "")
+	rec = w.do("GET", app+"/msg/"+w.m1+"/endpoint?limit=1&iterator="+w.ep1.ID, "")
 	decodeStrict(t, rec.Body.Bytes(), &dests)
-	if len(dests.Data) != 1 || !dests.Done || dests.Data[0].Id != w.ep1.ID {
-		t.Errorf("GET msg/endpoint page 2 = %s, want ep1, done", rec.Body)
+	if len(dests.Data) != 1 || !dests.Done || dests.Data[0].Id != w.ep2.ID {
+		t.Errorf("GET msg/endpoint page 2 = %s, want ep2, done", rec.Body)
+	}
+	// And back, as Svix's test_list_attempted_destinations walks it.
+	rec = w.do("GET", app+"/msg/"+w.m1+"/endpoint?limit=1&iterator=-"+w.ep2.ID, "")
+	decodeStrict(t, rec.Body.Bytes(), &dests)
+	if len(dests.Data) != 1 || dests.Data[0].Id != w.ep1.ID {
+		t.Errorf("GET msg/endpoint back from ep2 = %s, want ep1", rec.Body)
 	}
 
 	tests := []struct {

@@ -36,8 +36,6 @@ type pageQuery struct {
 	// (read ascending, shown newest first, as a walk back from `after`
 	// would), not the newest. Set by parseTimeList.
 	oldestFirst bool
-	// forwardOnly: the list walks forward only, with no prevIterator.
-	forwardOnly bool
 }
 
 // iteratorKind is what a list's iterators name: the ID of one kind of
@@ -152,10 +150,7 @@ func listResponse[In, Out any](pq pageQuery, rows []In, key func(In) string, ren
 	if len(rows) > 0 {
 		last := key(rows[len(rows)-1])
 		first := "-" + key(rows[0])
-		out.Iterator = &last
-		if !pq.forwardOnly {
-			out.PrevIterator = &first
-		}
+		out.Iterator, out.PrevIterator = &last, &first
 	}
 	return out
 }
