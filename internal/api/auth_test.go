@@ -33,3 +33,22 @@ func TestBearerSchemeIsCaseInsensitive(t *testing.T) {
 		}
 	}
 }
+
+// TestLogoutWithLowerCaseBearer logs an app-portal token out under the
+// scheme spelled "bearer": the token is refused at once, its cached
+// lookup forgotten as for "Bearer".
+func TestLogoutWithLowerCaseBearer(t *testing.T) {
+	t.Parallel()
+	f := newCoreFixture(t)
+	appID := f.must(201, "POST", "/api/v1/app", `{"name":"Acme","uid":"acme"}`)["id"].(string)
+	portal := f.token(appID)
+	if rec := f.do(portal, "GET", "/api/v1/app/acme", ""); rec.Code != 200 {
+		t.Fatalf("GET with the portal token = %d %s", rec.Code, rec.Body)
+	}
+	if rec := f.do(noToken, "POST", "/api/v1/auth/logout", "", "Authorization", "bearer "+portal); rec.Code != 204 {
+		t.Fatalf("logout with 'bearer' = %d %s, want 204", rec.Code, rec.Body)
+	}
+	if rec := f.do(portal, "GET", "/api/v1/app/acme", ""); rec.Code != 401 {
+		t.Errorf("GET with the logged-out token = %d %s, want 401", rec.Code, rec.Body)
+	}
+}

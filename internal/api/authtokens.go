@@ -116,8 +116,8 @@ func (a *API) authLogout(w http.ResponseWriter, r *http.Request) error {
 	if _, err := a.store.TokenRevoke(r.Context(), store.TokenRevokeParams{ID: p.tokenID}); err != nil {
 		return err
 	}
-	plain, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	a.tokens.forget(webhook.HashToken(strings.TrimSpace(plain)))
+	plain, _ := bearerToken(r.Header.Get("Authorization"))
+	a.tokens.forget(webhook.HashToken(plain))
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
