@@ -131,7 +131,7 @@ func ScanEndpointSecrets(sc Scanner) (EndpointSecrets, error) {
 // plainCond holds for an endpoint with a column stored in plain text
 // (NULL is neither plain nor sealed: NOT LIKE is NULL, which is false).
 // The prefix has no LIKE wildcard in it.
-var plainCond = "(secret NOT LIKE '" + seal.Prefix + "%' OR headers NOT LIKE '" + seal.Prefix + "%' OR old_secrets NOT LIKE '" + seal.Prefix + "%')"
+const plainCond = "(secret NOT LIKE '" + seal.Prefix + "%' OR headers NOT LIKE '" + seal.Prefix + "%' OR old_secrets NOT LIKE '" + seal.Prefix + "%')"
 
 // EndpointSecretsPlain reads up to limit endpoints after the ID after
 // that have a plain secret column, by ID; scan with ScanEndpointSecrets.
