@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"strings"
 	"syscall"
 	"time"
 
@@ -138,6 +139,10 @@ func (c *Client) transportError(parent context.Context, err error, timeout time.
 		return newAttemptError("host unreachable", err)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return newAttemptError("connection closed before a response", err)
+	case strings.Contains(err.Error(), "server response headers exceeded"):
+		// net/http has no sentinel for it: "net/http: server response
+		// headers exceeded %d bytes; aborted".
+		return newAttemptError(c.headersMsg, err)
 	}
 	var certErr *tls.CertificateVerificationError
 	if errors.As(err, &certErr) {

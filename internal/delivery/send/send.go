@@ -28,6 +28,14 @@ const (
 	DefaultMaxResponseBytes = 20000
 	DefaultUserAgent        = "Hookline"
 
+	// DefaultMaxResponseHeaderBytes bounds a response's status line and
+	// headers, 1xx responses included. The transport's own default is
+	// 10 MiB, all of it parsed into memory for every attempt: a receiver
+	// answering with megabytes of headers made each attempt hold that
+	// much. Receivers answer a webhook with a few hundred bytes of
+	// headers; proxies and cookies take them to a few KiB.
+	DefaultMaxResponseHeaderBytes = 32 << 10
+
 	// defaultMaxIdleConnsPerHost is generous because one busy endpoint can
 	// take thousands of sends per second; the stdlib default of 2 would make
 	// almost every send dial anew. It is per host, and many endpoints may
@@ -50,6 +58,10 @@ type Config struct {
 	// MaxResponseBytes is how many response body bytes are kept; no more are
 	// ever read. Default 20000.
 	MaxResponseBytes int
+	// MaxResponseHeaderBytes is the most header bytes read for a response,
+	// 1xx responses included; a response with more fails the attempt.
+	// Default 32 KiB.
+	MaxResponseHeaderBytes int
 	// MaxConnsPerHost caps connections per endpoint host. Default 0: no cap.
 	MaxConnsPerHost int
 	// MaxIdleConnsPerHost is the keep-alive pool size per host. Default 1024,
@@ -81,6 +93,7 @@ type Client struct {
 	now        func() time.Time
 	bufPool    sync.Pool // *[]byte of cap maxBody, scratch for response bodies
 	timeoutMsg string    // "timeout after 15s", built once
+	headersMsg string    // "response headers exceed 32768 bytes", built once
 }
 
 // NewClient checks cfg, fills its defaults and builds the pooled client.
@@ -90,6 +103,9 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	if cfg.MaxResponseBytes < 0 {
 		return nil, fmt.Errorf("new send client: negative max response bytes %d", cfg.MaxResponseBytes)
+	}
+	if cfg.MaxResponseHeaderBytes < 0 {
+		return nil, fmt.Errorf("new send client: negative max response header bytes %d", cfg.MaxResponseHeaderBytes)
 	}
 	if cfg.MaxConnsPerHost < 0 {
 		return nil, fmt.Errorf("new send client: negative max conns per host %d", cfg.MaxConnsPerHost)
@@ -105,6 +121,9 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	if cfg.MaxResponseBytes == 0 {
 		cfg.MaxResponseBytes = DefaultMaxResponseBytes
+	}
+	if cfg.MaxResponseHeaderBytes == 0 {
+		cfg.MaxResponseHeaderBytes = DefaultMaxResponseHeaderBytes
 	}
 	if cfg.MaxIdleConnsPerHost == 0 {
 		cfg.MaxIdleConnsPerHost = defaultMaxIdleConnsPerHost
@@ -149,6 +168,12 @@ func NewClient(cfg Config) (*Client, error) {
 		MaxConnsPerHost:       cfg.MaxConnsPerHost,
 		IdleConnTimeout:       cfg.IdleConnTimeout,
 		ExpectContinueTimeout: 0,
+		// What a receiver sends is bounded whatever it sends: the headers
+		// (and any 1xx responses before them, which the transport counts
+		// against the same limit) here, the body by readBody, a trailer by
+		// the transport (4 KiB), a chunk-size line too (4 KiB), a trickle
+		// by the attempt's timeout.
+		MaxResponseHeaderBytes: int64(cfg.MaxResponseHeaderBytes),
 		// We keep the raw first bytes of the response; asking for gzip
 		// would spend CPU on the hot path to decompress text we truncate.
 		DisableCompression: true,
@@ -161,6 +186,7 @@ func NewClient(cfg Config) (*Client, error) {
 		userAgent:  []string{cfg.UserAgent},
 		now:        cfg.Now,
 		timeoutMsg: "timeout after " + cfg.Timeout.String(),
+		headersMsg: fmt.Sprintf("response headers exceed %d bytes", cfg.MaxResponseHeaderBytes),
 	}
 	c.bufPool.New = func() any {
 		b := make([]byte, c.maxBody)
