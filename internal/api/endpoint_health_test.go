@@ -48,7 +48,7 @@ func TestEndpointHealth(t *testing.T) {
 		{name: "missing endpoint", method: "GET", path: base + "/endpoint/ep_missing/health", want: 404, fields: map[string]any{"code": "not_found"}},
 		{name: "other app's token", token: otherPortal, method: "GET", path: base + "/endpoint/ok/health", want: 404},
 		{name: "other app's token, list", token: otherPortal, method: "GET", path: base + "/health", want: 404},
-		{name: "bad limit", method: "GET", path: base + "/health?limit=0", want: 422, errLoc: []string{"query", "limit"}},
+		{name: "bad limit", method: "GET", path: base + "/health?limit=-1", want: 422, errLoc: []string{"query", "limit"}},
 	})
 
 	// The list: newest endpoint first, each with the fields a dashboard's

@@ -319,7 +319,7 @@ func TestMessageList(t *testing.T) {
 		query string
 		loc   string
 	}{
-		{"?limit=0", "limit"},
+		{"?limit=-1", "limit"},
 		{"?limit=251", "limit"},
 		{"?channel=a%20b", "channel"},
 		{"?event_types=a,,b", "event_types"},

@@ -62,10 +62,12 @@ func parsePage(r *http.Request, defaultOrder store.Order, kind iteratorKind, pro
 	q := r.URL.Query()
 	pq := pageQuery{page: store.Page{Limit: defaultLimit, Order: defaultOrder}}
 	if s := q.Get("limit"); s != "" {
+		// 0 is allowed, as Svix's spec has it (minimum 0): an empty page
+		// whose done says whether there is anything.
 		n, err := strconv.Atoi(s)
 		switch {
-		case err != nil || n < 1:
-			probs.addQuery("limit", "limit must be a positive integer")
+		case err != nil || n < 0:
+			probs.addQuery("limit", "limit must be an integer from 0 to 250")
 		case n > maxLimit:
 			probs.addQuery("limit", "Given limit must not exceed 250")
 		default:

@@ -284,3 +284,73 @@ func TestAnotherAppIsNotFoundForAnAppToken(t *testing.T) {
 			fields: map[string]any{"code": "authentication_failed", "detail": "Invalid token"}},
 	})
 }
+
+// TestSvixEndToEndCases replays the refusals and answers that Svix's own
+// end-to-end tests (server/svix-server/tests/it of svix-webhooks v1.99.1)
+// assert, request for request, named after the test each comes from.
+func TestSvixEndToEndCases(t *testing.T) {
+	t.Parallel()
+	f, _, _ := endpointFixture(t)
+	ep := "/api/v1/app/acme/endpoint"
+	f.must(201, "POST", ep, `{"url":"https://example.com","uid":"main"}`)
+	now := f.now() // the fixture's clock, a millisecond a reading
+	weeks3 := now.Add(-21 * 24 * time.Hour).Format(time.RFC3339)
+	days29 := now.Add(-29 * 24 * time.Hour).Format(time.RFC3339)
+	var sc []scenario
+	// e2e_endpoint.rs test_endpoint_headers_manipulation.
+	for _, bad := range []string{"content-length", "some:thing", "some\\u0000thing", "svix-foo", "x-svix-foo", "x-amzn-foo"} {
+		sc = append(sc, scenario{name: "headers_manipulation " + bad, method: "PUT", path: ep + "/main/headers",
+			body: `{"headers":{"` + bad + `":"123"}}`, want: 422})
+	}
+	sc = append(sc, []scenario{
+		{name: "headers_manipulation patch on no headers", method: "PATCH", path: ep + "/main/headers", body: `{"headers":{"x-test-3":"4","x-test-2":null}}`, want: 204},
+		{name: "headers_manipulation read", method: "GET", path: ep + "/main/headers", want: 200, fields: map[string]any{"headers": map[string]string{"x-test-3": "4"}}},
+		{name: "headers_manipulation sensitive", method: "PUT", path: ep + "/main/headers", body: `{"headers":{"x-test-1":"1","authorization":"secret"}}`, want: 204},
+		{name: "headers_manipulation redacted", method: "GET", path: ep + "/main/headers", want: 200,
+			fields: map[string]any{"headers": map[string]string{"x-test-1": "1"}, "sensitive": []string{"authorization"}}},
+		// test_endpoint_filter_events, test_endpoint_filter_channels.
+		{name: "filter_events empty", method: "POST", path: ep, body: `{"url":"http://www.example.com","version":1,"filterTypes":[]}`, want: 422},
+		{name: "filter_events missing type", method: "POST", path: ep, body: `{"url":"http://www.example.com","version":1,"filterTypes":["et1"]}`, want: 422},
+		{name: "filter_channels empty", method: "POST", path: ep, body: `{"url":"http://www.example.com","version":1,"channels":[]}`, want: 422},
+		// test_create: the URL comes back serialized, version 1 by default.
+		{name: "create", method: "POST", path: ep, body: `{"url":"http://example.com"}`, want: 201,
+			fields: map[string]any{"url": "http://example.com/", "version": 1, "disabled": false, "uid": absent, "rateLimit": absent}},
+		// test_recovery_should_fail_if_start_time_too_old.
+		{name: "recovery too old", method: "POST", path: ep + "/main/recover", body: `{"since":"` + weeks3 + `"}`, want: 422, errLoc: []string{"body", "since"}},
+		// test_endpoint_stats.
+		{name: "stats 29 days", method: "GET", path: ep + "/main/stats?since=" + url.QueryEscape(days29), want: 400},
+		// test_invalid_endpoint_secret.
+		{name: "secret too short", method: "POST", path: ep, body: `{"url":"https://example.com","secret":"whsec_bm90LXZhbGlkCg=="}`, want: 422, errLoc: []string{"body", "secret"}},
+		// e2e_event_type.rs test_schema.
+		{name: "bad schema", method: "POST", path: "/api/v1/event-type", body: `{"name":"bad-schema","description":"I have a bad schema","schemas":{"1":{"readOnly":15}}}`, want: 422},
+		// common_test_list (every list): limits and a bad iterator.
+		{name: "list limit 251", method: "GET", path: "/api/v1/app?limit=251", want: 422, errLoc: []string{"query", "limit"}},
+		{name: "list bad iterator", method: "GET", path: "/api/v1/app?limit=6&iterator=BAD-$$$ITERATOR", want: 422, errLoc: []string{"query", "iterator"}},
+		// e2e_application.rs test_get_or_create.
+		{name: "get_if_exists creates", method: "POST", path: "/api/v1/app?get_if_exists=true", body: `{"name":"x","uid":"fresh"}`, want: 201},
+		{name: "get_if_exists gets", method: "POST", path: "/api/v1/app?get_if_exists=true", body: `{"name":"y","uid":"fresh"}`, want: 200, fields: map[string]any{"name": "x"}},
+		{name: "create conflicts", method: "POST", path: "/api/v1/app", body: `{"name":"y","uid":"fresh"}`, want: 409},
+		// e2e_message.rs test_message_conflict.
+		{name: "message", method: "POST", path: "/api/v1/app/acme/msg", body: `{"eventType":"user.signup","payload":{"test":"value"},"payloadRetentionPeriod":5,"eventId":"test1"}`, want: 202},
+		{name: "message conflict", method: "POST", path: "/api/v1/app/acme/msg", body: `{"eventType":"user.signup","payload":{"test":"value"},"payloadRetentionPeriod":5,"eventId":"test1"}`, want: 409},
+		// e2e_health.rs.
+		{name: "ping", token: noToken, method: "GET", path: "/api/v1/health/ping/", want: 204},
+		{name: "ping head", token: noToken, method: "HEAD", path: "/api/v1/health/ping", want: 204},
+	}...)
+	f.run(sc)
+}
+
+// TestLimitZeroIsAnEmptyPage: limit=0 is allowed, as Svix's spec says
+// (minimum 0): no items, and done says whether any exist.
+func TestLimitZeroIsAnEmptyPage(t *testing.T) {
+	t.Parallel()
+	f := newCoreFixture(t)
+	f.run([]scenario{
+		{name: "nothing yet", method: "GET", path: "/api/v1/app?limit=0", want: 200, fields: map[string]any{"data": []any{}, "done": true, "iterator": nil}},
+	})
+	f.must(201, "POST", "/api/v1/app", `{"name":"Acme"}`)
+	f.run([]scenario{
+		{name: "something", method: "GET", path: "/api/v1/app?limit=0", want: 200, fields: map[string]any{"data": []any{}, "done": false, "iterator": nil}},
+		{name: "negative", method: "GET", path: "/api/v1/app?limit=-1", want: 422, errLoc: []string{"query", "limit"}},
+	})
+}
