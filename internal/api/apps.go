@@ -92,6 +92,49 @@ func (in *appIn) validate(p *problems) {
 	checkMetadata(p, in.Metadata, "metadata")
 }
 
+// validateNested checks in as the application object a body holds at
+// field (MessageIn's and AppPortalAccessIn's inline application).
+func (in *appIn) validateNested(p *problems, field string) {
+	var sub problems
+	in.validate(&sub)
+	p.nest(field, sub)
+}
+
+// appOrCreate resolves {app_id}, or, when it names no app and the body
+// gave an inline application (in), creates that app, as Svix's message
+// create and app-portal-access do (message.rs, create_message_inner): the
+// application's uid must be set and equal {app_id}; an app the path does
+// name is used as it is, whatever in says. Only an admin may create one.
+// in has been validated.
+func (a *API) appOrCreate(r *http.Request, in *appIn) (webhook.App, error) {
+	app, err := a.app(r)
+	if in == nil || !errors.Is(err, store.ErrNotFound) || !principalFrom(r.Context()).admin() {
+		return app, err
+	}
+	var probs problems
+	switch pathID := r.PathValue("app_id"); {
+	case in.UID == nil:
+		probs.add("Application UID not set in body", "application", "uid")
+		probs[0].Type = "application_uid_missing"
+	case *in.UID != pathID:
+		probs.add("Application UID in the path and body must match", "application", "uid")
+		probs[0].Type = "application_uid_mismatch"
+	}
+	if err := probs.err(); err != nil {
+		return app, err
+	}
+	now := a.now()
+	app = webhook.App{ID: webhook.NewID(webhook.PrefixApp, now), CreatedAt: now, UpdatedAt: now}
+	in.apply(&app)
+	defer a.apps.forget()
+	err = a.store.AppCreate(r.Context(), store.AppCreateParams{App: app})
+	if errors.Is(err, store.ErrConflict) {
+		// Created meanwhile by another request with the same uid: use it.
+		return a.store.AppGet(r.Context(), *in.UID)
+	}
+	return app, err
+}
+
 // apply sets app's fields from in (PUT replaces every field).
 func (in *appIn) apply(app *webhook.App) {
 	app.Name = *in.Name

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"slices"
 
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
@@ -99,6 +100,7 @@ func (a *API) attemptListByMessageEndpoint(w http.ResponseWriter, r *http.Reques
 // attemptQuery reads the page and the filters every attempt list takes.
 func attemptQuery(r *http.Request, appID string, probs *problems) (timeList, store.AttemptListParams) {
 	q := r.URL.Query()
+	expandedStatuses(q, probs)
 	tl := parseTimeList(r, idIterator(webhook.PrefixAttempt), probs)
 	return tl, store.AttemptListParams{
 		AppID:      appID,
@@ -108,26 +110,73 @@ func attemptQuery(r *http.Request, appID string, probs *problems) (timeList, sto
 		Until:      tl.until,
 		EventTypes: queryEventTypes(q, probs),
 		Channel:    queryChannel(q, probs),
+		Tag:        queryTag(q, probs),
 	}
 }
 
 // writeAttempts answers an attempt list. resolve completes the filters
 // with what the path names (message, endpoint), once the query is known
 // to be good.
+//
+// with_msg=true (the SDKs' option) puts each attempt's message in msg,
+// without its payload ("{}"), as Svix documents: "message payloads are
+// never included in the response, regardless of this flag".
 func (a *API) writeAttempts(w http.ResponseWriter, r *http.Request, probs problems, tl timeList, withContent bool,
 	resolve func(ctx context.Context) (store.AttemptListParams, error)) error {
+	withMsg := queryBool(r.URL.Query(), "with_msg", false, &probs)
+	sh := shapeOf(r)
+	var msgs map[string]*webhook.Message
 	return writeList(w, r, probs, tl.pq, func(ctx context.Context) ([]webhook.Attempt, error) {
 		p, err := resolve(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return a.store.AttemptList(ctx, p)
+		ats, err := a.store.AttemptList(ctx, p)
+		if err != nil || !withMsg {
+			return ats, err
+		}
+		msgs, err = a.attemptMessages(ctx, p.AppID, ats)
+		return ats, err
 	}, func(at webhook.Attempt) string { return at.ID },
-		func(at webhook.Attempt) attemptOut { return newAttemptOut(at, withContent, shapeOf(r)) })
+		func(at webhook.Attempt) attemptOut {
+			out := newAttemptOut(at, withContent, sh)
+			if m := msgs[at.MsgID]; m != nil {
+				mo := newMessageOut(m, false)
+				out.Msg = &mo
+			}
+			return out
+		})
+}
+
+// attemptMessages reads the messages of attempts, by ID, in one query.
+func (a *API) attemptMessages(ctx context.Context, appID string, ats []webhook.Attempt) (map[string]*webhook.Message, error) {
+	var ids []string
+	for _, at := range ats {
+		if !slices.Contains(ids, at.MsgID) {
+			ids = append(ids, at.MsgID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	ms, err := a.store.MessageList(ctx, store.MessageListParams{AppID: appID, IDs: ids, Page: store.Page{Limit: len(ids)}})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*webhook.Message, len(ms))
+	for i := range ms {
+		out[ms[i].ID] = &ms[i]
+	}
+	return out, nil
 }
 
 // attemptGet is GET /api/v1/app/{app_id}/msg/{msg_id}/attempt/{attempt_id}.
 func (a *API) attemptGet(w http.ResponseWriter, r *http.Request) error {
+	var probs problems
+	expandedStatuses(r.URL.Query(), &probs)
+	if err := probs.err(); err != nil {
+		return err
+	}
 	app, msg, err := a.appMessage(r)
 	if err != nil {
 		return err
@@ -188,12 +237,14 @@ func (a *API) endpointMessageList(w http.ResponseWriter, r *http.Request) error 
 	}
 	var probs problems
 	q := r.URL.Query()
+	expandedStatuses(q, &probs)
 	tl := parseTimeList(r, idIterator(webhook.PrefixMessage), &probs)
 	p := store.DeliveryListByEndpointParams{
 		AppID:       app.ID,
 		Page:        tl.pq.fetchPage(),
 		Status:      queryStatus(q, &probs),
 		Channel:     queryChannel(q, &probs),
+		Tag:         queryTag(q, &probs),
 		EventTypes:  queryEventTypes(q, &probs),
 		Since:       tl.since,
 		Until:       tl.until,

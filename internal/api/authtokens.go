@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -19,12 +20,20 @@ const (
 	portalTokenDefault = portalTokenMax
 )
 
-// appPortalAccessIn is Svix's AppPortalAccessIn. featureFlags and
-// readOnly are accepted and not yet enforced.
+// appPortalAccessIn is Svix's AppPortalAccessIn with the SDKs' fields.
+// application creates the app when the path names none (appOrCreate).
+// featureFlags are accepted: Hookline hides no event type from a portal
+// token, so every flag is granted already. A portal token can do all a
+// token of its app can, so readOnly true and capabilities (a subset of
+// that) are refused rather than taken and not enforced, and so is
+// sessionId, which Hookline does not keep.
 type appPortalAccessIn struct {
-	Expiry       *int64   `json:"expiry"`
-	FeatureFlags []string `json:"featureFlags"`
-	ReadOnly     *bool    `json:"readOnly"`
+	Expiry       *int64          `json:"expiry"`
+	FeatureFlags []string        `json:"featureFlags"`
+	ReadOnly     *bool           `json:"readOnly"`
+	Application  *appIn          `json:"application"`
+	Capabilities json.RawMessage `json:"capabilities"`
+	SessionID    json.RawMessage `json:"sessionId"`
 }
 
 // accessOut is Svix's AppPortalAccessOut and DashboardAccessOut, which
@@ -58,14 +67,23 @@ func (a *API) authAppPortalAccess(w http.ResponseWriter, r *http.Request) error 
 			probs.add("invalid feature flag", "featureFlags", strconv.Itoa(i))
 		}
 	}
+	if in.ReadOnly != nil && *in.ReadOnly {
+		probs.add("readOnly is not supported by Hookline: a portal token can change its app's endpoints", "readOnly")
+		probs[len(probs)-1].Type = "value_error.not_supported"
+	}
+	refuseSet(&probs, in.Capabilities, "capabilities", "a portal token has every capability of its app")
+	refuseSet(&probs, in.SessionID, "sessionId", "tokens carry no session; expire-all expires them all")
+	if in.Application != nil {
+		in.Application.validateNested(&probs, "application")
+	}
 	if err := probs.err(); err != nil {
 		return err
 	}
-	return a.portalAccess(w, r, ttl)
+	return a.portalAccess(w, r, ttl, in.Application)
 }
 
 func (a *API) authDashboardAccess(w http.ResponseWriter, r *http.Request) error {
-	return a.portalAccess(w, r, portalTokenDefault)
+	return a.portalAccess(w, r, portalTokenDefault, nil)
 }
 
 // portalAccess creates a token for {app_id}'s portal, valid for ttl, and
@@ -75,8 +93,11 @@ func (a *API) authDashboardAccess(w http.ResponseWriter, r *http.Request) error 
 // The response is not kept for Idempotency-Key replays: that would store
 // the token in plain text beside its hash. A repeated request gets a new
 // token; both work.
-func (a *API) portalAccess(w http.ResponseWriter, r *http.Request, ttl time.Duration) error {
-	app, err := a.app(r)
+//
+// An app the path does not name is created from application when it is
+// given (appOrCreate).
+func (a *API) portalAccess(w http.ResponseWriter, r *http.Request, ttl time.Duration, application *appIn) error {
+	app, err := a.appOrCreate(r, application)
 	if err != nil {
 		return err
 	}

@@ -78,6 +78,15 @@ func (p *problems) add(msg string, loc ...string) {
 	*p = append(*p, ValidationItem{Loc: append([]string{"body"}, loc...), Msg: msg, Type: "value_error"})
 }
 
+// nest adds sub's problems, found in an object the body holds at field,
+// as problems of the body: ["body", "uid"] becomes ["body", field, "uid"].
+func (p *problems) nest(field string, sub problems) {
+	for _, it := range sub {
+		it.Loc = append([]string{it.Loc[0], field}, it.Loc[1:]...)
+		*p = append(*p, it)
+	}
+}
+
 // addQuery records a bad query parameter.
 func (p *problems) addQuery(name, msg string) {
 	*p = append(*p, ValidationItem{Loc: []string{"query", name}, Msg: msg, Type: "value_error"})

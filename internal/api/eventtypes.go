@@ -23,22 +23,49 @@ type eventTypeIn struct {
 	eventTypeUpdate
 }
 
+// featureFlags is the SDKs' newer, plural featureFlag: Hookline keeps one
+// flag per event type, so it takes a list of at most one (featureFlag
+// answers it). groupName, also in the SDKs' models, is refused when set:
+// Hookline does not group event types.
 type eventTypeUpdate struct {
-	Description *string         `json:"description"`
-	Archived    bool            `json:"archived"`
-	Deprecated  bool            `json:"deprecated"`
-	Schemas     json.RawMessage `json:"schemas"`
-	FeatureFlag *string         `json:"featureFlag"`
+	Description  *string         `json:"description"`
+	Archived     bool            `json:"archived"`
+	Deprecated   bool            `json:"deprecated"`
+	Schemas      json.RawMessage `json:"schemas"`
+	FeatureFlag  *string         `json:"featureFlag"`
+	FeatureFlags *[]string       `json:"featureFlags"`
+	GroupName    json.RawMessage `json:"groupName"`
 }
+
+// echoFields are EventTypeOut's read-only fields (fields.go).
+func (*eventTypeUpdate) echoFields() []string { return []string{"createdAt", "updatedAt"} }
 
 // eventTypePatch is Svix's EventTypePatch.
 type eventTypePatch struct {
-	Description Optional[string]          `json:"description"`
-	Archived    Optional[bool]            `json:"archived"`
-	Deprecated  Optional[bool]            `json:"deprecated"`
-	Schemas     Optional[json.RawMessage] `json:"schemas"`
-	FeatureFlag Optional[string]          `json:"featureFlag"`
+	Description  Optional[string]          `json:"description"`
+	Archived     Optional[bool]            `json:"archived"`
+	Deprecated   Optional[bool]            `json:"deprecated"`
+	Schemas      Optional[json.RawMessage] `json:"schemas"`
+	FeatureFlag  Optional[string]          `json:"featureFlag"`
+	FeatureFlags Optional[[]string]        `json:"featureFlags"`
+	GroupName    json.RawMessage           `json:"groupName"`
 }
+
+func (*eventTypePatch) echoFields() []string { return []string{"name", "createdAt", "updatedAt"} }
+
+// firstFlag reads featureFlags as the one flag Hookline keeps: "" for an
+// empty list; more than one is a problem.
+func firstFlag(p *problems, flags []string) string {
+	if len(flags) > 1 {
+		p.add("Hookline keeps one feature flag per event type: give featureFlags at most one", "featureFlags")
+	}
+	if len(flags) == 0 {
+		return ""
+	}
+	return flags[0]
+}
+
+const sameFlagMsg = "featureFlags and featureFlag are one field (featureFlag is the deprecated name); give one, or both alike"
 
 // eventTypeOut is Svix's EventTypeOut.
 type eventTypeOut struct {
@@ -74,6 +101,15 @@ func nullRaw(raw json.RawMessage) json.RawMessage {
 }
 
 func (in *eventTypeUpdate) validate(p *problems) {
+	if in.FeatureFlags != nil {
+		switch flag := firstFlag(p, *in.FeatureFlags); {
+		case in.FeatureFlag == nil && flag != "":
+			in.FeatureFlag = &flag
+		case in.FeatureFlag != nil && *in.FeatureFlag != flag:
+			p.add(sameFlagMsg, "featureFlags")
+		}
+	}
+	refuseSet(p, in.GroupName, "groupName", "event types are not grouped")
 	if in.Description == nil {
 		p.add("field required", "description")
 	} else {
@@ -295,6 +331,20 @@ func (a *API) eventTypePatch(w http.ResponseWriter, r *http.Request) error {
 	}
 	in.Archived.notNull(&probs, "archived")
 	in.Deprecated.notNull(&probs, "deprecated")
+	if in.FeatureFlags.Set {
+		flag := Optional[string]{Set: true, Null: true}
+		if in.FeatureFlags.valued() {
+			flag.Value = firstFlag(&probs, in.FeatureFlags.Value)
+			flag.Null = flag.Value == ""
+		}
+		switch {
+		case !in.FeatureFlag.Set:
+			in.FeatureFlag = flag
+		case in.FeatureFlag.Null != flag.Null || in.FeatureFlag.Value != flag.Value:
+			probs.add(sameFlagMsg, "featureFlags")
+		}
+	}
+	refuseSet(&probs, in.GroupName, "groupName", "event types are not grouped")
 	if in.FeatureFlag.valued() {
 		checkLimited(&probs, in.FeatureFlag.Value, "featureFlag")
 	}

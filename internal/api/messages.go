@@ -1,9 +1,12 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 
@@ -21,18 +24,24 @@ const (
 	maxPayloadRetentionDays = 90
 )
 
-// messageIn is Svix's MessageIn. The payload keeps the bytes received
-// (ownedRaw), so key order, number forms and escapes reach the store and
-// the receivers untouched. "data" is Svix's alias for "payload".
-// "application" (create the app on the fly) is not part of the server's
-// API and is ignored, as are unknown fields.
+// messageIn is Svix's MessageIn, with the fields of the SDKs' MessageIn.
+// The payload keeps the bytes received (ownedRaw), so key order, number
+// forms and escapes reach the store and the receivers untouched. "data" is
+// Svix's alias for "payload". application creates the app when the path
+// names none (appOrCreate). deliverAt and transformationsParams are
+// refused when set: Hookline delivers at once and has no transformations.
 type messageIn struct {
-	EventType              *string   `json:"eventType"`
-	EventID                *string   `json:"eventId"`
-	Payload                ownedRaw  `json:"payload"`
-	Data                   ownedRaw  `json:"data"`
-	Channels               *[]string `json:"channels"`
-	PayloadRetentionPeriod *int64    `json:"payloadRetentionPeriod"`
+	EventType              *string         `json:"eventType"`
+	EventID                *string         `json:"eventId"`
+	Payload                ownedRaw        `json:"payload"`
+	Data                   ownedRaw        `json:"data"`
+	Channels               *[]string       `json:"channels"`
+	Tags                   *[]string       `json:"tags"`
+	PayloadRetentionPeriod *int64          `json:"payloadRetentionPeriod"`
+	PayloadRetentionHours  *int64          `json:"payloadRetentionHours"`
+	Application            *appIn          `json:"application"`
+	DeliverAt              json.RawMessage `json:"deliverAt"`
+	TransformationsParams  json.RawMessage `json:"transformationsParams"`
 }
 
 // ownedRaw is json.RawMessage without its copy: it keeps the value as a
@@ -53,7 +62,7 @@ func (m *ownedRaw) UnmarshalJSON(b []byte) error {
 
 // validate checks every field, adding every problem to probs, and returns
 // the message's parts.
-func (in *messageIn) validate(probs *problems) (eventType, eventID string, channels []string, payload []byte) {
+func (in *messageIn) validate(probs *problems) (eventType, eventID string, channels, tags []string, payload []byte) {
 	switch {
 	case in.EventType == nil:
 		probs.add("field required", "eventType")
@@ -68,8 +77,11 @@ func (in *messageIn) validate(probs *problems) (eventType, eventID string, chann
 		eventID = *in.EventID
 	}
 	payload = in.Payload
-	if payload == nil {
+	switch {
+	case payload == nil:
 		payload = in.Data
+	case in.Data != nil && !bytes.Equal(in.Data, in.Payload):
+		probs.add("data is another name of payload; give one of them", "data")
 	}
 	switch {
 	case payload == nil:
@@ -88,19 +100,90 @@ func (in *messageIn) validate(probs *problems) (eventType, eventID string, chann
 			probs.add("Channels must have at least 1 and at most 5 items, or be set to null.", "channels")
 		}
 	}
+	if in.Tags != nil {
+		tags = dedupe(*in.Tags)
+		checkTags(probs, tags)
+	}
 	if p := in.PayloadRetentionPeriod; p != nil && (*p < minPayloadRetentionDays || *p > maxPayloadRetentionDays) {
 		probs.add("payloadRetentionPeriod must be between 5 and 90", "payloadRetentionPeriod")
 	}
-	return eventType, eventID, channels, payload
+	if h := in.PayloadRetentionHours; h != nil {
+		switch {
+		case in.PayloadRetentionPeriod != nil:
+			probs.add("payloadRetentionHours and payloadRetentionPeriod are mutually exclusive", "payloadRetentionHours")
+		case *h < 1 || *h > maxPayloadRetentionDays*24:
+			probs.add("payloadRetentionHours must be between 1 and 2160", "payloadRetentionHours")
+		}
+	}
+	if in.Application != nil {
+		in.Application.validateNested(probs, "application")
+	}
+	refuseSet(probs, in.DeliverAt, "deliverAt", "Hookline sends a message as soon as it is committed")
+	refuseSet(probs, in.TransformationsParams, "transformationsParams", "Hookline has no transformations")
+	return eventType, eventID, channels, tags, payload
+}
+
+// Svix's message tags (the SDKs' MessageIn.tags): at most 5, each 1-128
+// characters of a-z, A-Z, 0-9, '-', '_', '.', '/', '\' and '#'.
+const (
+	maxMessageTags = 5
+	maxTagLength   = 128
+)
+
+func validTag(s string) bool {
+	if s == "" || len(s) > maxTagLength {
+		return false
+	}
+	for i := range len(s) {
+		switch c := s[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c == '-', c == '_', c == '.', c == '/', c == '\\', c == '#':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func checkTags(p *problems, tags []string) {
+	if len(tags) > maxMessageTags {
+		p.add("tags must have at most 5 items", "tags")
+	}
+	for i, t := range tags {
+		if !validTag(t) {
+			p.add(`tags must be 1-128 characters of a-z, A-Z, 0-9, '-', '_', '.', '/', '\\' and '#'`, "tags", strconv.Itoa(i))
+		}
+	}
+}
+
+// expandedStatuses reads expanded_statuses, which the SDKs send as true by
+// default: with it Svix shows canceled deliveries as Canceled (4), without
+// as Success (0). Hookline never cancels a delivery, so both answer the
+// same; the value is checked all the same.
+func expandedStatuses(q url.Values, probs *problems) {
+	queryBool(q, "expanded_statuses", false, probs)
+}
+
+// queryTag reads the tag filter of message and attempt lists; empty when
+// absent.
+func queryTag(q url.Values, probs *problems) string {
+	t := q.Get("tag")
+	if t != "" && !validTag(t) {
+		probs.addQuery("tag", `tag must be 1-128 characters of a-z, A-Z, 0-9, '-', '_', '.', '/', '\\' and '#'`)
+		return ""
+	}
+	return t
 }
 
 // messageCreate is POST /api/v1/app/{app_id}/msg, the hot path: one body
 // read, one decode, one store commit (grouped with others by the engine),
 // one encoded answer. The message is answered 202 only once committed.
 func (a *API) messageCreate(w http.ResponseWriter, r *http.Request) error {
-	app, err := a.app(r)
-	if err != nil {
-		return err
+	// An app the path does not name may be created from the body's
+	// application, once the body is read and checked.
+	app, appErr := a.app(r)
+	if appErr != nil && !errors.Is(appErr, store.ErrNotFound) {
+		return appErr
 	}
 	var probs problems
 	withContent := withContent(r, &probs)
@@ -112,9 +195,14 @@ func (a *API) messageCreate(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBytes(body, &in); err != nil {
 		return err
 	}
-	eventType, eventID, channels, payload := in.validate(&probs)
+	eventType, eventID, channels, tags, payload := in.validate(&probs)
 	if err := probs.err(); err != nil {
 		return err
+	}
+	if appErr != nil {
+		if app, err = a.appOrCreate(r, in.Application); err != nil {
+			return err
+		}
 	}
 	now := a.now()
 	msg := webhook.Message{
@@ -123,6 +211,7 @@ func (a *API) messageCreate(w http.ResponseWriter, r *http.Request) error {
 		EventType: eventType,
 		EventID:   eventID,
 		Channels:  channels,
+		Tags:      tags,
 		Payload:   payload,
 		CreatedAt: now,
 	}
@@ -151,6 +240,7 @@ func (a *API) messageList(w http.ResponseWriter, r *http.Request) error {
 		Until:       tl.until,
 		EventTypes:  queryEventTypes(q, &probs),
 		Channel:     queryChannel(q, &probs),
+		Tag:         queryTag(q, &probs),
 		WithContent: queryBool(q, "with_content", true, &probs),
 	}
 	return writeList(w, r, probs, tl.pq, func(ctx context.Context) ([]webhook.Message, error) {

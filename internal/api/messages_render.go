@@ -61,16 +61,8 @@ func appendMessageFields(b []byte, m *webhook.Message, payload []byte) []byte {
 		b = append(b, `,"eventId":`...)
 		b = appendString(b, m.EventID)
 	}
-	if len(m.Channels) > 0 {
-		b = append(b, `,"channels":[`...)
-		for i, c := range m.Channels {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendString(b, c)
-		}
-		b = append(b, ']')
-	}
+	b = appendList(b, `,"channels":[`, m.Channels)
+	b = appendList(b, `,"tags":[`, m.Tags)
 	b = append(b, `,"payload":`...)
 	b = append(b, payload...)
 	b = append(b, `,"timestamp":`...)
@@ -164,6 +156,7 @@ type attemptOut struct {
 	ResponseStatusCode int                   `json:"responseStatusCode"`
 	Status             webhook.MessageStatus `json:"status"`
 	StatusText         string                `json:"statusText,omitempty"`
+	Msg                *messageOut           `json:"msg,omitempty"`
 	Timestamp          Time                  `json:"timestamp"`
 	TriggerType        webhook.TriggerType   `json:"triggerType"`
 	URL                string                `json:"url"`
@@ -192,6 +185,22 @@ func newAttemptOut(at webhook.Attempt, withContent bool, sh shape) attemptOut {
 		out.StatusText = statusText(at.Status)
 	}
 	return out
+}
+
+// appendList appends member (`,"name":[`) and the strings of list, unless
+// list is empty: MessageOut omits an unset list.
+func appendList(b []byte, member string, list []string) []byte {
+	if len(list) == 0 {
+		return b
+	}
+	b = append(b, member...)
+	for i, s := range list {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, s)
+	}
+	return append(b, ']')
 }
 
 // appendString appends s as a JSON string. IDs, event types and channels

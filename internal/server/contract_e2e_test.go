@@ -218,3 +218,137 @@ func TestPatchHeadersDeleteHeaders(t *testing.T) {
 		}
 	})
 }
+
+// TestInlineApplication: message create and app-portal-access with an inline application
+// create the app when the path's uid names none, as Svix does (its uid must be the
+// path's); an app the path names is used as it is.
+func TestInlineApplication(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, db serverOption) {
+		s := startServer(t, db)
+		ctx := context.Background()
+		msg, err := s.Client.Message.Create(ctx, "inline-app", svix.MessageIn{
+			EventType: "a.b", Payload: map[string]any{"x": 1},
+			Application: &svix.ApplicationIn{Name: "Inline", Uid: ptr("inline-app"), ThrottleRate: ptr(uint16(9))},
+		}, nil)
+		if err != nil {
+			t.Fatalf("Message.Create with an inline application: %v", err)
+		}
+		app, err := s.Client.Application.Get(ctx, "inline-app")
+		if err != nil || app.Name != "Inline" || app.RateLimit == nil || *app.RateLimit != 9 {
+			t.Fatalf("the inline app = %+v, %v; want it created, named Inline, rate 9", app, err)
+		}
+		if got, err := s.Client.Message.Get(ctx, app.Id, msg.Id, nil); err != nil || got.Id != msg.Id {
+			t.Errorf("Message.Get in the new app = %v, %v", got, err)
+		}
+		// Now the app exists: the inline application is ignored, name and all.
+		if _, err := s.Client.Message.Create(ctx, "inline-app", svix.MessageIn{EventType: "a.b", Payload: map[string]any{},
+			Application: &svix.ApplicationIn{Name: "Other name", Uid: ptr("inline-app")}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if again, _ := s.Client.Application.Get(ctx, "inline-app"); again.Name != "Inline" {
+			t.Errorf("an existing app was renamed by an inline application: %q", again.Name)
+		}
+		apps, _ := s.Client.Application.List(ctx, nil)
+		if len(apps.Data) != 1 {
+			t.Errorf("%d apps, want 1", len(apps.Data))
+		}
+
+		portal, err := s.Client.Authentication.AppPortalAccess(ctx, "portal-app", svix.AppPortalAccessIn{
+			Application: &svix.ApplicationIn{Name: "Portal", Uid: ptr("portal-app")},
+		}, nil)
+		if err != nil {
+			t.Fatalf("AppPortalAccess with an inline application: %v", err)
+		}
+		papp, err := s.Client.Application.Get(ctx, "portal-app")
+		if err != nil || papp.Name != "Portal" {
+			t.Fatalf("the portal's inline app = %+v, %v", papp, err)
+		}
+		if eps, err := s.clientFor(t, portal.Token).Endpoint.List(ctx, "portal-app", nil); err != nil || len(eps.Data) != 0 {
+			t.Errorf("the new portal token lists its app's endpoints: %v, %v", eps, err)
+		}
+
+		for _, tc := range []struct{ path, body, typ string }{
+			{"/api/v1/app/none-1/msg", `{"eventType":"a.b","payload":{},"application":{"name":"N"}}`, "application_uid_missing"},
+			{"/api/v1/app/none-1/msg", `{"eventType":"a.b","payload":{},"application":{"name":"N","uid":"none-2"}}`, "application_uid_mismatch"},
+			{"/api/v1/auth/app-portal-access/none-1", `{"application":{"name":"N","uid":"none-2"}}`, "application_uid_mismatch"},
+			{"/api/v1/app/none-1/msg", `{"eventType":"a.b","payload":{},"application":{"name":"","uid":"none-1"}}`, "value_error"},
+		} {
+			code, b := s.do(t, "POST", tc.path, s.Token, []byte(tc.body))
+			if code != http.StatusUnprocessableEntity || !strings.Contains(string(b), `"application"`) || !strings.Contains(string(b), tc.typ) {
+				t.Errorf("POST %s %s = %d %s, want 422 %s at application", tc.path, tc.body, code, b, tc.typ)
+			}
+		}
+		if code, b := s.do(t, "POST", "/api/v1/app/none-1/msg", s.Token, []byte(`{"eventType":"a.b","payload":{}}`)); code != http.StatusNotFound {
+			t.Errorf("message to an unknown app without an application = %d %s, want 404", code, b)
+		}
+		if _, err := s.Client.Application.Get(ctx, "none-1"); statusOf(err) != http.StatusNotFound {
+			t.Errorf("a refused inline application created the app: %v", err)
+		}
+	})
+}
+
+// TestTagsAndWithMsg: a message's tags are kept and answered, the tag filter keeps the
+// messages and attempts that carry it, and with_msg puts each attempt's message (without
+// its payload) beside it.
+func TestTagsAndWithMsg(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, db serverOption) {
+		s := startServer(t, db)
+		ctx := context.Background()
+		rcv := newReceiver(t)
+		app, eps := setup(t, s, &svix.EndpointIn{Url: rcv.URL})
+		ep := eps[0]
+		tagged, err := s.Client.Message.Create(ctx, app.Id, svix.MessageIn{EventType: "a.b", Payload: map[string]any{"n": 1}, Tags: []string{"vip", "order/42"}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tagged.Tags) != 2 || tagged.Tags[0] != "vip" {
+			t.Errorf("Message.Create answered tags %v, want [vip order/42]", tagged.Tags)
+		}
+		plain, err := s.Client.Message.Create(ctx, app.Id, svix.MessageIn{EventType: "a.b", Payload: map[string]any{"n": 2}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rcv.waitFor(t, 2, 10*time.Second)
+		if got, _ := s.Client.Message.Get(ctx, app.Id, tagged.Id, nil); len(got.Tags) != 2 {
+			t.Errorf("Message.Get tags = %v", got.Tags)
+		}
+		list, err := s.Client.Message.List(ctx, app.Id, &svix.MessageListOptions{Tag: ptr("order/42")})
+		if err != nil || len(list.Data) != 1 || list.Data[0].Id != tagged.Id {
+			t.Errorf("Message.List tag=order/42 = %+v, %v; want the tagged message only", list, err)
+		}
+		var atts *svix.ListResponseMessageAttemptOut
+		eventually(t, 5*time.Second, "two attempts", func() bool {
+			atts, err = s.Client.MessageAttempt.ListByEndpoint(ctx, app.Id, ep.Id, nil)
+			return err == nil && len(atts.Data) == 2
+		})
+		byTag, err := s.Client.MessageAttempt.ListByEndpoint(ctx, app.Id, ep.Id, &svix.MessageAttemptListByEndpointOptions{Tag: ptr("vip"), WithMsg: ptr(true)})
+		if err != nil || len(byTag.Data) != 1 || byTag.Data[0].MsgId != tagged.Id {
+			t.Fatalf("attempts tag=vip = %+v, %v; want the tagged message's one", byTag, err)
+		}
+		m := byTag.Data[0].Msg
+		if m == nil || m.Id != tagged.Id || m.EventType != "a.b" || len(m.Tags) != 2 || len(m.Payload) != 0 {
+			t.Errorf("with_msg: msg = %+v, want the tagged message without its payload", m)
+		}
+		if a := atts.Data[0]; a.Msg != nil {
+			t.Errorf("without with_msg, attempt %s carries msg %+v", a.Id, a.Msg)
+		}
+		byMsgTag, err := s.Client.MessageAttempt.ListByMsg(ctx, app.Id, plain.Id, &svix.MessageAttemptListByMsgOptions{Tag: ptr("vip")})
+		if err != nil || len(byMsgTag.Data) != 0 {
+			t.Errorf("attempts of the untagged message, tag=vip = %+v, %v; want none", byMsgTag, err)
+		}
+		attempted, err := s.Client.MessageAttempt.ListAttemptedMessages(ctx, app.Id, ep.Id, &svix.MessageAttemptListAttemptedMessagesOptions{Tag: ptr("vip")})
+		if err != nil || len(attempted.Data) != 1 || attempted.Data[0].Id != tagged.Id || len(attempted.Data[0].Tags) != 2 {
+			t.Errorf("attempted messages tag=vip = %+v, %v", attempted, err)
+		}
+		for _, q := range []string{"/msg?tag=bad%20tag", "/attempt/endpoint/" + ep.Id + "?with_msg=maybe"} {
+			if code, b := s.do(t, "GET", "/api/v1/app/"+app.Id+q, s.Token, nil); code != http.StatusUnprocessableEntity {
+				t.Errorf("GET %s = %d %s, want 422", q, code, b)
+			}
+		}
+		if code, b := s.do(t, "POST", "/api/v1/app/"+app.Id+"/msg", s.Token, []byte(`{"eventType":"a.b","payload":{},"tags":["a","b","c","d","e","f"]}`)); code != http.StatusUnprocessableEntity {
+			t.Errorf("six tags = %d %s, want 422", code, b)
+		}
+	})
+}

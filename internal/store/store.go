@@ -344,6 +344,8 @@ type MessageListParams struct {
 	Until       time.Time // created before; zero: open
 	EventTypes  []string  // empty: all
 	Channel     string    // empty: all
+	Tag         string    // empty: all; else messages with this tag
+	IDs         []string  // empty: all; else these messages only
 	WithContent bool      // false: Payload left nil to save I/O
 }
 
@@ -373,6 +375,7 @@ type DeliveryListByEndpointParams struct {
 	Page        Page
 	Status      *webhook.MessageStatus
 	Channel     string
+	Tag         string // empty: all; else messages with this tag
 	EventTypes  []string
 	Since       time.Time
 	Until       time.Time
@@ -451,4 +454,5 @@ type AttemptListParams struct {
 	Until           time.Time
 	EventTypes      []string
 	Channel         string
+	Tag             string // empty: all; else attempts of messages with this tag
 }

@@ -71,7 +71,8 @@ type Message struct {
 	EventType string
 	EventID   string // empty when unset; unique per app when set
 	Channels  []string
-	Payload   []byte // nil once the content was expunged or expired
+	Tags      []string // free-form labels that message and attempt lists filter by
+	Payload   []byte   // nil once the content was expunged or expired
 	CreatedAt time.Time
 }
 

@@ -33,7 +33,7 @@ func (s *Store) MessageImport(ctx context.Context, items []store.MessageImport) 
 		for _, it := range items {
 			m := &it.Message
 			b.Queue(insertMessageSQL, m.ID, m.AppID, m.EventType, sqlbuild.NullString(m.EventID), m.Channels, m.Payload,
-				sqlbuild.Millis(m.CreatedAt))
+				sqlbuild.Millis(m.CreatedAt), m.Tags)
 			stmts = append(stmts, stmt{m.ID, ""})
 			for _, d := range it.Deliveries {
 				b.Queue(importDeliverySQL, m.ID, int(d.Status), d.Attempts, sqlbuild.NullMillis(d.NextAttemptAt),

@@ -27,7 +27,7 @@ func (d Dialect) messageColumns(withContent bool) string {
 	if withContent {
 		return MessageColumns
 	}
-	return `id, app_id, event_type, event_id, channels, ` + d.NullBytes + `, created_at`
+	return `id, app_id, event_type, event_id, channels, ` + d.NullBytes + `, created_at, tags`
 }
 
 // AppList pages apps by ID; scan with ScanApp.
@@ -101,6 +101,10 @@ func (d Dialect) MessageList(p store.MessageListParams) Query {
 	if p.Channel != "" {
 		b.Where(d.HasChannel("channels"), p.Channel)
 	}
+	if p.Tag != "" {
+		b.Where(d.HasChannel("tags"), p.Tag)
+	}
+	b.In("id", p.IDs)
 	return b.query(`SELECT `+d.messageColumns(p.WithContent)+` FROM messages`, "id", p.Page)
 }
 
@@ -126,11 +130,14 @@ func (d Dialect) AttemptList(p store.AttemptListParams) Query {
 	b.TimeRange("a.created_at", p.Since, p.Until)
 	from := ` FROM attempts a`
 	// The message is joined only when a filter needs it.
-	if len(p.EventTypes) > 0 || p.Channel != "" {
+	if len(p.EventTypes) > 0 || p.Channel != "" || p.Tag != "" {
 		from += ` JOIN messages m ON m.id = a.msg_id`
 		b.In("m.event_type", p.EventTypes)
 		if p.Channel != "" {
 			b.Where(d.HasChannel("m.channels"), p.Channel)
+		}
+		if p.Tag != "" {
+			b.Where(d.HasChannel("m.tags"), p.Tag)
 		}
 	}
 	return b.query(`SELECT `+Qualified("a.", AttemptColumns)+from, "a.id", p.Page)
@@ -169,6 +176,9 @@ func (d Dialect) DeliveryListByEndpoint(p store.DeliveryListByEndpointParams) Qu
 	b.In("m.event_type", p.EventTypes)
 	if p.Channel != "" {
 		b.Where(d.HasChannel("m.channels"), p.Channel)
+	}
+	if p.Tag != "" {
+		b.Where(d.HasChannel("m.tags"), p.Tag)
 	}
 	b.TimeRange("m.created_at", p.Since, p.Until)
 	return b.query(`SELECT `+DeliveryColumns+`, `+Qualified("m.", d.messageColumns(p.WithContent))+

@@ -30,7 +30,7 @@ const (
 	EventTypeColumns = `name, description, archived, deprecated, feature_flag, schemas, created_at, updated_at`
 	EndpointColumns  = `id, app_id, uid, url, description, version, disabled, rate_limit, filter_types,
 	channels, metadata, headers, secret, old_secrets, created_at, updated_at, delivery_options`
-	MessageColumns = `id, app_id, event_type, event_id, channels, payload, created_at`
+	MessageColumns = `id, app_id, event_type, event_id, channels, payload, created_at, tags`
 	AttemptColumns = `id, msg_id, endpoint_id, app_id, url, status, response_status_code, response,
 	response_duration_ms, trigger_type, created_at`
 	DeliveryColumns = `d.msg_id, d.endpoint_id, d.app_id, d.status, d.attempts, d.next_attempt_at, d.created_at, d.updated_at`
@@ -151,7 +151,7 @@ func (d Dialect) ScanMessage(sc Scanner) (webhook.Message, error) {
 		eventID sql.NullString
 		created int64
 	)
-	if err := sc.Scan(&m.ID, &m.AppID, &m.EventType, &eventID, d.ListDest(&m.Channels), &m.Payload, &created); err != nil {
+	if err := sc.Scan(&m.ID, &m.AppID, &m.EventType, &eventID, d.ListDest(&m.Channels), &m.Payload, &created, d.ListDest(&m.Tags)); err != nil {
 		return m, err
 	}
 	m.EventID = eventID.String

@@ -13,7 +13,7 @@ import (
 	"github.com/hookline/hookline/internal/webhook"
 )
 
-const insertMessageSQL = `INSERT INTO messages (` + sqlbuild.MessageColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?)`
+const insertMessageSQL = `INSERT INTO messages (` + sqlbuild.MessageColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 
 // insertDeliverySQL writes one delivery, Pending and due at ?2, leased to
 // the ingesting node. It selects from endpoints so that an endpoint deleted
@@ -142,8 +142,12 @@ func (st batchStmts) insert(ctx context.Context, it *store.MessageCreate) (itemE
 	if err != nil {
 		return fmt.Errorf("insert message %s: %w", m.ID, err), nil
 	}
+	tags, err := sqlbuild.ListJSON(m.Tags)
+	if err != nil {
+		return fmt.Errorf("insert message %s: %w", m.ID, err), nil
+	}
 	created := sqlbuild.Millis(m.CreatedAt)
-	_, err = st.message.ExecContext(ctx, m.ID, m.AppID, m.EventType, sqlbuild.NullString(m.EventID), chans, m.Payload, created)
+	_, err = st.message.ExecContext(ctx, m.ID, m.AppID, m.EventType, sqlbuild.NullString(m.EventID), chans, m.Payload, created, tags)
 	switch {
 	case isUnique(err):
 		return fmt.Errorf("insert message %s: %w", m.ID, store.ErrConflict), nil

@@ -42,6 +42,7 @@ func testMessages(t *testing.T, open Opener) {
 		mc := f.newMessage(a.ID, "user.created", f.t0, ep)
 		mc.Message.EventID = "evt-42"
 		mc.Message.Channels = []string{"project:1", "eu"}
+		mc.Message.Tags = []string{"vip", "order/42"}
 		f.ingest(mc)
 
 		for _, key := range []string{mc.Message.ID, "evt-42"} {
@@ -209,6 +210,9 @@ func testMessages(t *testing.T, open Opener) {
 		m2 := mk("user.deleted", []string{"b"}, f.at(time.Minute))
 		m3 := mk("user.created", []string{"a", "b"}, f.at(2*time.Minute))
 		m4 := mk("invoice.paid", nil, f.at(3*time.Minute))
+		tagged := f.newMessage(a.ID, "invoice.paid", f.at(4*time.Minute), ep)
+		tagged.Message.Tags = []string{"b", "vip"}
+		f.ingest(tagged)
 		f.message(other.ID, "user.created", f.t0)
 		id := func(mcs ...store.MessageCreate) []string {
 			var ids []string
@@ -224,11 +228,15 @@ func testMessages(t *testing.T, open Opener) {
 			want []string
 		}{
 			// The zero Order is Descending: newest first.
-			{"all", store.MessageListParams{}, id(m4, m3, m2, m1)},
+			{"all", store.MessageListParams{}, id(tagged, m4, m3, m2, m1)},
 			{"one type", store.MessageListParams{EventTypes: []string{"user.created"}}, id(m3, m1)},
-			{"two types", store.MessageListParams{EventTypes: []string{"user.created", "invoice.paid"}}, id(m4, m3, m1)},
+			{"two types", store.MessageListParams{EventTypes: []string{"user.created", "invoice.paid"}}, id(tagged, m4, m3, m1)},
 			{"channel", store.MessageListParams{Channel: "b"}, id(m3, m2)},
-			{"since (inclusive)", store.MessageListParams{Since: f.at(time.Minute)}, id(m4, m3, m2)},
+			// A tag is not a channel, nor a channel a tag.
+			{"tag", store.MessageListParams{Tag: "b"}, id(tagged)},
+			{"tag none", store.MessageListParams{Tag: "a"}, nil},
+			{"ids", store.MessageListParams{IDs: id(m1, tagged, m3)}, id(tagged, m3, m1)},
+			{"since (inclusive)", store.MessageListParams{Since: f.at(time.Minute)}, id(tagged, m4, m3, m2)},
 			{"until (exclusive)", store.MessageListParams{Until: f.at(2 * time.Minute)}, id(m2, m1)},
 			{"all filters", store.MessageListParams{Since: f.at(time.Minute), Until: f.at(3 * time.Minute), EventTypes: []string{"user.created"}, Channel: "a"}, id(m3)},
 		} {
@@ -243,7 +251,7 @@ func testMessages(t *testing.T, open Opener) {
 		for _, withContent := range []bool{false, true} {
 			ms, err := f.s.MessageList(f.ctx, store.MessageListParams{AppID: a.ID, Page: store.Page{Limit: 10, Order: store.Ascending}, WithContent: withContent})
 			f.must(err, "MessageList")
-			want := []webhook.Message{m1.Message, m2.Message, m3.Message, m4.Message}
+			want := []webhook.Message{m1.Message, m2.Message, m3.Message, m4.Message, tagged.Message}
 			if !withContent {
 				for i := range want {
 					want[i].Payload = nil
