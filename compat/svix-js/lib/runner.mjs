@@ -261,6 +261,12 @@ export class Tour {
 		this.record({ name, ok: problems.length === 0, problems, thrown: null, exchanges: [], kind: "check" });
 	}
 
+	// lastOk says whether the last call or check passed: a wait for what a
+	// failed call should have started would only run out.
+	get lastOk() {
+		return this.results.at(-1)?.ok === true;
+	}
+
 	get failures() {
 		return this.results.filter((r) => !r.ok);
 	}
