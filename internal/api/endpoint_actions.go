@@ -145,12 +145,12 @@ func parseBodyTime(p *problems, s *string, required bool, loc string) time.Time 
 		}
 		return time.Time{}
 	}
-	t, err := time.Parse(time.RFC3339Nano, *s)
+	t, err := parseTime(*s)
 	if err != nil {
 		p.add("must be an RFC 3339 date-time", loc)
 		return time.Time{}
 	}
-	return t.UTC()
+	return t
 }
 
 // eventExampleIn is Svix's EventExampleIn.

@@ -163,10 +163,46 @@ func parseTimeQuery(r *http.Request, name string, probs *problems) time.Time {
 	if s == "" {
 		return time.Time{}
 	}
-	t, err := time.Parse(time.RFC3339Nano, s)
+	t, err := parseTime(s)
 	if err != nil {
 		probs.addQuery(name, "must be an RFC 3339 date-time")
 		return time.Time{}
 	}
-	return t.UTC()
+	return t
+}
+
+// parseTime reads a date-time as Svix's server does (chrono's DateTime
+// FromStr, a relaxed RFC 3339): a 'T', 't' or space between date and
+// time, spaces before the zone, and the zone as Z, z, UTC, +hh:mm or
+// +hhmm. So the form chrono prints, "2026-03-01 12:00:00.123 UTC", which
+// Svix's own tests send, is read too. The result is in UTC.
+func parseTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), nil
+	}
+	b := []byte(s)
+	if len(b) > 10 && (b[10] == ' ' || b[10] == 't') {
+		b[10] = 'T'
+	}
+	rest := strings.TrimRight(string(b), " ")
+	// The zone: the last "Z"/"UTC" or sign, with the spaces before it.
+	zone := ""
+	switch {
+	case strings.HasSuffix(rest, "UTC"), strings.HasSuffix(rest, "utc"):
+		rest, zone = rest[:len(rest)-3], "Z"
+	case strings.HasSuffix(rest, "z"), strings.HasSuffix(rest, "Z"):
+		rest, zone = rest[:len(rest)-1], "Z"
+	default:
+		if i := strings.LastIndexAny(rest, "+-"); i > 10 {
+			rest, zone = rest[:i], rest[i:]
+			if len(zone) == 5 { // +hhmm
+				zone = zone[:3] + ":" + zone[3:]
+			}
+		}
+	}
+	t, err := time.Parse(time.RFC3339Nano, strings.TrimRight(rest, " ")+zone)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return t.UTC(), nil
 }

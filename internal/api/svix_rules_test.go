@@ -333,6 +333,11 @@ func TestSvixEndToEndCases(t *testing.T) {
 		// e2e_message.rs test_message_conflict.
 		{name: "message", method: "POST", path: "/api/v1/app/acme/msg", body: `{"eventType":"user.signup","payload":{"test":"value"},"payloadRetentionPeriod":5,"eventId":"test1"}`, want: 202},
 		{name: "message conflict", method: "POST", path: "/api/v1/app/acme/msg", body: `{"eventType":"user.signup","payload":{"test":"value"},"payloadRetentionPeriod":5,"eventId":"test1"}`, want: 409},
+		// e2e_attempt.rs test_combined_before_after_filtering: times as
+		// chrono prints them.
+		{name: "combined_before_after", method: "GET", path: "/api/v1/app/acme/attempt/endpoint/main?limit=10&before=" +
+			url.QueryEscape(now.Format("2006-01-02 15:04:05.999999999 UTC")) + "&after=" + url.QueryEscape(now.Add(-time.Hour).Format("2006-01-02 15:04:05.999999999 UTC")),
+			want: 200, fields: map[string]any{"done": true}},
 		// e2e_health.rs.
 		{name: "ping", token: noToken, method: "GET", path: "/api/v1/health/ping/", want: 204},
 		{name: "ping head", token: noToken, method: "HEAD", path: "/api/v1/health/ping", want: 204},
