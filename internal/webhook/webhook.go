@@ -113,6 +113,10 @@ type Delivery struct {
 	UpdatedAt     time.Time
 }
 
+// ExpungedResponse is what an attempt's response reads once its content
+// was expunged, as in Svix.
+const ExpungedResponse = "EXPUNGED"
+
 // Attempt is one HTTP request made for a delivery, with what came back.
 type Attempt struct {
 	ID                 string

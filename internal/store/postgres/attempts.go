@@ -32,10 +32,11 @@ func (s *Store) AttemptList(ctx context.Context, p store.AttemptListParams) ([]w
 	return queryList(ctx, s, "list attempts", dialect.AttemptList(p), sqlbuild.ScanAttempt)
 }
 
-// AttemptExpungeContent blanks an attempt's response body.
+// AttemptExpungeContent replaces an attempt's response body with
+// webhook.ExpungedResponse.
 func (s *Store) AttemptExpungeContent(ctx context.Context, appID, msgID, attemptID string) error {
-	tag, err := s.exec(ctx, `UPDATE attempts SET response = ''::bytea WHERE id = $1 AND app_id = $2 AND msg_id = $3`,
-		attemptID, appID, msgID)
+	tag, err := s.exec(ctx, `UPDATE attempts SET response = $4::bytea WHERE id = $1 AND app_id = $2 AND msg_id = $3`,
+		attemptID, appID, msgID, []byte(webhook.ExpungedResponse))
 	if err != nil {
 		return wrapErr("expunge attempt", err)
 	}

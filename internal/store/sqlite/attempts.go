@@ -49,11 +49,12 @@ func (s *Store) AttemptList(ctx context.Context, p store.AttemptListParams) ([]w
 	return queryList(ctx, s.r, "list attempts", dialect.AttemptList(p), sqlbuild.ScanAttempt)
 }
 
-// AttemptExpungeContent blanks an attempt's response body.
+// AttemptExpungeContent replaces an attempt's response body with
+// webhook.ExpungedResponse.
 func (s *Store) AttemptExpungeContent(ctx context.Context, appID, msgID, attemptID string) error {
 	return s.write(ctx, "expunge attempt", func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE attempts SET response = '' WHERE id = ? AND app_id = ? AND msg_id = ?`,
-			attemptID, appID, msgID)
+		res, err := tx.ExecContext(ctx, `UPDATE attempts SET response = ? WHERE id = ? AND app_id = ? AND msg_id = ?`,
+			webhook.ExpungedResponse, attemptID, appID, msgID)
 		if err != nil {
 			return wrapErr("expunge attempt", err)
 		}

@@ -129,7 +129,7 @@ func testAttempts(t *testing.T, open Opener) {
 		got, err := f.s.AttemptGet(f.ctx, a.ID, r[0].MsgID, r[0].ID)
 		f.must(err, "AttemptGet after AttemptExpungeContent")
 		want := r[0]
-		want.Response = ""
+		want.Response = webhook.ExpungedResponse
 		if diff := cmp.Diff(want, got, diffOpts()); diff != "" {
 			t.Errorf("AttemptGet after AttemptExpungeContent mismatch (-want +got):\n%s", diff)
 		}
