@@ -183,15 +183,19 @@ func compileSchema(raw json.RawMessage) error {
 	if _, ok := doc.(map[string]any); !ok {
 		return errors.New("a JSON Schema must be an object")
 	}
+	if err := checkSchemaSize(doc); err != nil {
+		return err
+	}
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft7)
 	c.UseLoader(refuseLoader{})
+	c.UseRegexpEngine(newPatternEngine().compile)
 	if err := c.AddResource(schemaLocation, doc); err != nil {
 		return fmt.Errorf("invalid JSON Schema: %v", err)
 	}
 	if _, err := c.Compile(schemaLocation); err != nil {
 		msg := strings.ReplaceAll(err.Error(), schemaLocation, "schema")
-		return fmt.Errorf("invalid JSON Schema: %s", msg)
+		return fmt.Errorf("invalid JSON Schema: %s", cutLines(msg, maxSchemaErrorText))
 	}
 	return nil
 }

@@ -174,3 +174,50 @@ func TestTemplateBlowupFailsAttemptsAcrossRestart(t *testing.T) {
 		t.Errorf("GET app after the restart = %d, want 200", status)
 	}
 }
+
+// TestSchemaBlowupsAnswer422 sends JSON Schemas that the compiler took
+// minutes and gigabytes over to generate-example, which any token may
+// call, and to event-type create: each answers 422 naming the limit
+// within the same second, and the server goes on serving.
+func TestSchemaBlowupsAnswer422(t *testing.T) {
+	s := startServer(t)
+	rcv := newReceiver(t)
+	appID, _, token := tenant(t, s, rcv.URL+"/hook")
+	props := func(n int, sub func(i int) string) string {
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = fmt.Sprintf(`"p%d":%s`, i, sub(i))
+		}
+		return `{"properties":{` + strings.Join(parts, ",") + `}}`
+	}
+	tests := []struct{ name, schema, reason string }{
+		{"300 patterns of 400,000 instructions (82 s, 6.7 GB)", props(300, func(i int) string {
+			return fmt.Sprintf(`{"pattern":"%s%d"}`, strings.Repeat("a{1000}", 400), i)
+		}), "too large: a pattern may compile to at most 5000 instructions"},
+		{"5,000 nested items (105 s, 250 GB allocated)", strings.Repeat(`{"items":`, 5000) + `{}` + strings.Repeat(`}`, 5000), "nest at most 32 levels"},
+		{"60,000 boolean subschemas", props(60_000, func(int) string { return "true" }), "at most 4000 objects, arrays and booleans"},
+		{"1,600 chains of anyOf 8 deep", props(1600, func(int) string { return strings.Repeat(`{"anyOf":[`, 8) + `{}` + strings.Repeat(`]}`, 8) }), "at most 4000 objects"},
+	}
+	base, haveRSS := peakRSS(true)
+	for _, tt := range tests {
+		start := time.Now()
+		status, out := s.do(t, "POST", "/api/v1/event-type/schema/generate-example", token, []byte(`{"schema":`+tt.schema+`}`))
+		if status != http.StatusUnprocessableEntity || !strings.Contains(string(out), tt.reason) || len(out) > 4000 {
+			t.Errorf("%s: generate-example = %d %.300s (%d bytes); want a short 422 with %q", tt.name, status, out, len(out), tt.reason)
+		}
+		status, out = s.do(t, "POST", "/api/v1/event-type", s.Token, []byte(`{"name":"big.schema","description":"x","schemas":{"1":`+tt.schema+`}}`))
+		if status != http.StatusUnprocessableEntity || !strings.Contains(string(out), tt.reason) {
+			t.Errorf("%s: event-type create = %d %.300s; want 422 with %q", tt.name, status, out, tt.reason)
+		}
+		t.Logf("%s: %d KiB of schema refused twice in %v", tt.name, len(tt.schema)>>10, time.Since(start).Round(time.Millisecond))
+		if status, _ := s.do(t, "GET", "/api/v1/app/"+appID, token, nil); status != http.StatusOK {
+			t.Fatalf("after %s: GET app = %d, want 200", tt.name, status)
+		}
+	}
+	if peak, ok := peakRSS(false); haveRSS && ok {
+		t.Logf("peak RSS %d MiB before, %d MiB after", base>>20, peak>>20)
+		if growth := peak - base; growth > 256<<20 {
+			t.Errorf("peak RSS grew by %d MiB, want under 256 MiB", growth>>20)
+		}
+	}
+}
