@@ -30,6 +30,9 @@ type Engine interface {
 	Resend(ctx context.Context, appID, msgID, endpointID string) error
 	// Recover re-queues an endpoint's failed deliveries in a time window.
 	Recover(ctx context.Context, p store.DeliveryRecoverParams) (int, error)
+	// ReplayMissing gives an endpoint the deliveries it lacks of its
+	// app's messages in a time window, due now.
+	ReplayMissing(ctx context.Context, p store.DeliveryReplayParams) (int, error)
 	// EndpointsChanged tells the routing index that an app's endpoints
 	// were created, changed or deleted.
 	EndpointsChanged(appID string)

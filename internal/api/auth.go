@@ -173,6 +173,17 @@ func (c *tokenCache) markUsed(ctx context.Context, s store.Store, id string, now
 	}()
 }
 
+// forgetApp drops the cached tokens of an app, whose expiry just changed.
+func (c *tokenCache) forgetApp(appID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, e := range c.entries {
+		if e.tok.AppID == appID {
+			delete(c.entries, k)
+		}
+	}
+}
+
 func (c *tokenCache) forget(hash []byte) {
 	c.mu.Lock()
 	delete(c.entries, string(hash))

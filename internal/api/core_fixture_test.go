@@ -89,6 +89,10 @@ func (e *coreEngine) Recover(ctx context.Context, p store.DeliveryRecoverParams)
 	return e.store.DeliveryRecover(ctx, p)
 }
 
+func (e *coreEngine) ReplayMissing(ctx context.Context, p store.DeliveryReplayParams) (int, error) {
+	return e.store.DeliveryReplay(ctx, p)
+}
+
 func (e *coreEngine) EndpointsChanged(appID string) {
 	e.mu.Lock()
 	e.changed = append(e.changed, appID)

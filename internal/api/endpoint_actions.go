@@ -79,13 +79,26 @@ type recoverIn struct {
 	Until *string `json:"until"`
 }
 
-// recoverOut is Svix's RecoverOut; updatedAt (when the task last changed)
-// is left out for legacy clients, which do not know it.
-type recoverOut struct {
+// taskOut is Svix's RecoverOut, and ReplayOut and ExpungeAllContentsOut,
+// which have the same fields: a background task's ID, status and kind.
+// updatedAt (when the task last changed) is left out for legacy clients,
+// which do not know it.
+type taskOut struct {
 	ID        string `json:"id"`
 	Status    string `json:"status"`
 	Task      string `json:"task"`
 	UpdatedAt *Time  `json:"updatedAt,omitempty"`
+}
+
+// newTaskOut names a task of kind task, in status, at now. Hookline keeps
+// no task rows: the work is done, or queued for the delivery engine, by
+// the time it answers.
+func newTaskOut(r *http.Request, task, status string, now time.Time) taskOut {
+	out := taskOut{ID: webhook.NewID(taskPrefix, now), Status: status, Task: task}
+	if shapeOf(r) == shapeNewest {
+		out.UpdatedAt = timePtr(&now)
+	}
+	return out
 }
 
 // taskPrefix starts background task IDs, as Svix's do.
@@ -125,15 +138,7 @@ func (a *API) endpointRecover(w http.ResponseWriter, r *http.Request) error {
 	}); err != nil {
 		return err
 	}
-	out := recoverOut{
-		ID:     webhook.NewID(taskPrefix, now),
-		Status: "running",
-		Task:   "endpoint.recover",
-	}
-	if shapeOf(r) == shapeNewest {
-		out.UpdatedAt = timePtr(&now)
-	}
-	writeJSON(w, http.StatusAccepted, out)
+	writeJSON(w, http.StatusAccepted, newTaskOut(r, "endpoint.recover", "running", now))
 	return nil
 }
 

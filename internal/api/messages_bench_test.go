@@ -29,6 +29,9 @@ func (nopEngine) Resend(context.Context, string, string, string) error {
 func (nopEngine) Recover(context.Context, store.DeliveryRecoverParams) (int, error) {
 	return 0, nil
 }
+func (nopEngine) ReplayMissing(context.Context, store.DeliveryReplayParams) (int, error) {
+	return 0, nil
+}
 func (nopEngine) EndpointsChanged(string) {}
 func (nopEngine) Ping(context.Context, string, string) (delivery.PingResult, error) {
 	return delivery.PingResult{}, nil

@@ -45,6 +45,7 @@ func (a *API) routes(mux registrar) {
 	mux.HandleFunc("PATCH /api/v1/app/{app_id}/endpoint/{endpoint_id}/headers", a.auth(appScoped, a.endpointHeadersPatch))
 	mux.HandleFunc("GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/msg", a.auth(appScoped, a.endpointMessageList))
 	mux.HandleFunc("POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/recover", post(appScoped, a.endpointRecover))
+	mux.HandleFunc("POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/replay-missing", post(appScoped, a.endpointReplayMissing))
 	mux.HandleFunc("GET /api/v1/app/{app_id}/endpoint/{endpoint_id}/secret", a.auth(appScoped, a.endpointSecretGet))
 	mux.HandleFunc("POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/secret/rotate", post(appScoped, a.endpointSecretRotate))
 	mux.HandleFunc("POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/send-example", post(appScoped, a.endpointSendExample))
@@ -53,6 +54,8 @@ func (a *API) routes(mux registrar) {
 	// Messages.
 	mux.HandleFunc("GET /api/v1/app/{app_id}/msg", a.auth(appScoped, a.messageList))
 	mux.HandleFunc("POST /api/v1/app/{app_id}/msg", post(appScoped, a.messageCreate))
+	mux.HandleFunc("POST /api/v1/app/{app_id}/msg/expunge-all-contents", post(adminOnly, a.messageExpungeAllContents))
+	mux.HandleFunc("POST /api/v1/app/{app_id}/msg/precheck/active", post(appScoped, a.messagePrecheck))
 	mux.HandleFunc("GET /api/v1/app/{app_id}/msg/{msg_id}", a.auth(appScoped, a.messageGet))
 	mux.HandleFunc("GET /api/v1/app/{app_id}/msg/{msg_id}/attempt", a.auth(appScoped, a.attemptListByMessageDeprecated))
 	mux.HandleFunc("GET /api/v1/app/{app_id}/msg/{msg_id}/attempt/{attempt_id}", a.auth(appScoped, a.attemptGet))
@@ -65,6 +68,7 @@ func (a *API) routes(mux registrar) {
 	// Authentication.
 	mux.HandleFunc("POST /api/v1/auth/app-portal-access/{app_id}", post(adminOnly, a.authAppPortalAccess))
 	mux.HandleFunc("POST /api/v1/auth/dashboard-access/{app_id}", post(adminOnly, a.authDashboardAccess))
+	mux.HandleFunc("POST /api/v1/auth/app/{app_id}/expire-all", post(adminOnly, a.authExpireAll))
 	mux.HandleFunc("POST /api/v1/auth/logout", a.auth(anyToken, a.authLogout))
 
 	// Event types.

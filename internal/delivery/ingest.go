@@ -95,6 +95,24 @@ func (e *Engine) Recover(ctx context.Context, p store.DeliveryRecoverParams) (in
 	return n, nil
 }
 
+// ReplayMissing gives an endpoint the deliveries it lacks of its app's
+// messages in a window (store.DeliveryReplay) and wakes the poller, as
+// Recover does. It implements api.Engine.
+func (e *Engine) ReplayMissing(ctx context.Context, p store.DeliveryReplayParams) (int, error) {
+	if p.Now.IsZero() {
+		p.Now = e.now()
+	}
+	n, err := e.store.DeliveryReplay(ctx, p)
+	if err != nil {
+		return 0, fmt.Errorf("replay missing: %w", err)
+	}
+	if n > 0 {
+		e.poll.wakeAt(p.Now)
+		e.cluster.broadcast(store.Event{Kind: store.EventDeliveriesDue, At: p.Now})
+	}
+	return n, nil
+}
+
 // EndpointsChanged drops the app's endpoints from the routing index, here
 // and on the other nodes. It implements api.Engine.
 func (e *Engine) EndpointsChanged(appID string) {

@@ -10,6 +10,7 @@ import (
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 	svix "github.com/svix/svix-webhooks/go"
+	"github.com/svix/svix-webhooks/go/models"
 )
 
 // The behaviours of the newest Svix API (v1.99.1) that Hookline took on when its
@@ -349,6 +350,176 @@ func TestTagsAndWithMsg(t *testing.T) {
 		}
 		if code, b := s.do(t, "POST", "/api/v1/app/"+app.Id+"/msg", s.Token, []byte(`{"eventType":"a.b","payload":{},"tags":["a","b","c","d","e","f"]}`)); code != http.StatusUnprocessableEntity {
 			t.Errorf("six tags = %d %s, want 422", code, b)
+		}
+	})
+}
+
+// TestReplayMissing: replay-missing gives an endpoint, as manual attempts, the messages of
+// its app it would take and never got, and nothing it got already.
+func TestReplayMissing(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, db serverOption) {
+		s := startServer(t, db)
+		ctx := context.Background()
+		for _, name := range []string{"order.placed", "order.refunded"} {
+			if _, err := s.Client.EventType.Create(ctx, svix.EventTypeIn{Name: name, Description: name}, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		early, late := newReceiver(t), newReceiver(t)
+		app, _ := setup(t, s, &svix.EndpointIn{Url: early.URL})
+		since := time.Now().Add(-time.Minute)
+		send := func(et string, n int) *svix.MessageOut {
+			t.Helper()
+			m, err := s.Client.Message.Create(ctx, app.Id, svix.MessageIn{EventType: et, Payload: map[string]any{"n": n}}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m
+		}
+		m1 := send("order.placed", 1)
+		send("order.refunded", 2) // late's filter leaves it out
+		early.waitFor(t, 2, 10*time.Second)
+		lateEP, err := s.Client.Endpoint.Create(ctx, app.Id, svix.EndpointIn{Url: late.URL, FilterTypes: []string{"order.placed"}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		send("order.placed", 3) // late gets it at once
+		late.waitFor(t, 1, 10*time.Second)
+
+		out, err := s.Client.Endpoint.ReplayMissing(ctx, app.Id, lateEP.Id, svix.ReplayIn{Since: since}, nil)
+		if err != nil {
+			t.Fatalf("ReplayMissing: %v", err)
+		}
+		if !strings.HasPrefix(out.Id, "qtask_") || out.Task != models.BACKGROUNDTASKTYPE_ENDPOINT_REPLAY || out.UpdatedAt.IsZero() {
+			t.Errorf("ReplayMissing = %+v, want a qtask_ of endpoint.replay", out)
+		}
+		got := late.waitFor(t, 2, 10*time.Second)
+		if !strings.Contains(string(got[1].Body), `"n":1`) {
+			t.Errorf("the replayed delivery = %s, want m1", got[1].Body)
+		}
+		var atts *svix.ListResponseMessageAttemptOut
+		eventually(t, 5*time.Second, "the replayed attempt", func() bool {
+			atts, err = s.Client.MessageAttempt.ListByMsg(ctx, app.Id, m1.Id, &svix.MessageAttemptListByMsgOptions{EndpointId: &lateEP.Id})
+			return err == nil && len(atts.Data) == 1
+		})
+		if atts.Data[0].TriggerType != models.MESSAGEATTEMPTTRIGGERTYPE_MANUAL || atts.Data[0].StatusText != models.MESSAGESTATUSTEXT_SUCCESS {
+			t.Errorf("replayed attempt = %+v, want manual and success", atts.Data[0])
+		}
+		// Again: nothing is missing now, so nothing more arrives.
+		if _, err := s.Client.Endpoint.ReplayMissing(ctx, app.Id, lateEP.Id, svix.ReplayIn{Since: since}, nil); err != nil {
+			t.Fatal(err)
+		}
+		send("order.placed", 4)
+		got = late.waitFor(t, 3, 10*time.Second)
+		if len(got) != 3 || !strings.Contains(string(got[2].Body), `"n":4`) {
+			t.Errorf("after a second replay the endpoint got %d deliveries, the last %s; want m4 only (nothing replayed twice)", len(got), got[len(got)-1].Body)
+		}
+		if code, b := s.do(t, "POST", "/api/v1/app/"+app.Id+"/endpoint/"+lateEP.Id+"/replay-missing", s.Token, []byte(`{}`)); code != http.StatusUnprocessableEntity || !strings.Contains(string(b), "since") {
+			t.Errorf("replay-missing without since = %d %s, want 422 at since", code, b)
+		}
+	})
+}
+
+// TestExpireAllExpungeAllPrecheck: expire-all ends an app's portal tokens (at once, or
+// after expiry), expunge-all-contents empties every message of an app, and precheck says
+// whether an enabled endpoint takes a message.
+func TestExpireAllExpungeAllPrecheck(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, db serverOption) {
+		s := startServer(t, db)
+		ctx := context.Background()
+		rcv := newReceiver(t)
+		app, eps := setup(t, s, &svix.EndpointIn{Url: rcv.URL, Channels: []string{"eu"}})
+		other, err := s.Client.Application.Create(ctx, svix.ApplicationIn{Name: "other"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		portal := func(appID string) *svix.Svix {
+			t.Helper()
+			p, err := s.Client.Authentication.AppPortalAccess(ctx, appID, svix.AppPortalAccessIn{}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s.clientFor(t, p.Token)
+		}
+		mine, theirs := portal(app.Id), portal(other.Id)
+		if err := s.Client.Authentication.ExpireAll(ctx, app.Id, svix.ApplicationTokenExpireIn{Expiry: ptr(int64(3600))}, nil); err != nil {
+			t.Fatalf("ExpireAll(expiry 3600): %v", err)
+		}
+		if _, err := mine.Endpoint.List(ctx, app.Id, nil); err != nil {
+			t.Errorf("a token to expire in an hour is refused now: %v", err)
+		}
+		if err := s.Client.Authentication.ExpireAll(ctx, app.Id, svix.ApplicationTokenExpireIn{SessionIds: []string{"sess-1"}}, nil); err != nil {
+			t.Fatalf("ExpireAll(sessionIds): %v", err)
+		}
+		if _, err := mine.Endpoint.List(ctx, app.Id, nil); err != nil {
+			t.Errorf("ExpireAll of a session no token has expired a token: %v", err)
+		}
+		if err := s.Client.Authentication.ExpireAll(ctx, app.Id, svix.ApplicationTokenExpireIn{}, nil); err != nil {
+			t.Fatalf("ExpireAll: %v", err)
+		}
+		if _, err := mine.Endpoint.List(ctx, app.Id, nil); statusOf(err) != http.StatusUnauthorized {
+			t.Errorf("after ExpireAll the app's portal token answers %v, want 401", err)
+		}
+		if _, err := theirs.Endpoint.List(ctx, other.Id, nil); err != nil {
+			t.Errorf("ExpireAll of one app ended another's token: %v", err)
+		}
+		if _, err := s.Client.Application.List(ctx, nil); err != nil {
+			t.Errorf("ExpireAll ended the admin token: %v", err)
+		}
+		if code, b := s.do(t, "POST", "/api/v1/auth/app/"+app.Id+"/expire-all", s.Token, []byte(`{"expiry":259201}`)); code != http.StatusUnprocessableEntity {
+			t.Errorf("expire-all with expiry over 3 days = %d %s, want 422", code, b)
+		}
+
+		for _, tc := range []struct {
+			in   svix.MessagePrecheckIn
+			app  string
+			want bool
+		}{
+			{svix.MessagePrecheckIn{EventType: "a.b", Channels: []string{"eu"}}, app.Id, true},
+			{svix.MessagePrecheckIn{EventType: "a.b", Channels: []string{"us"}}, app.Id, false},
+			{svix.MessagePrecheckIn{EventType: "a.b"}, app.Id, false},
+			{svix.MessagePrecheckIn{EventType: "a.b", Channels: []string{"eu"}}, other.Id, false},
+		} {
+			out, err := s.Client.Message.Precheck(ctx, tc.app, tc.in, nil)
+			if err != nil || out.Active != tc.want {
+				t.Errorf("Precheck(%+v in %s) = %+v, %v; want active %v", tc.in, tc.app, out, err, tc.want)
+			}
+		}
+		if _, err := s.Client.Endpoint.Patch(ctx, app.Id, eps[0].Id, svix.EndpointPatch{Disabled: ptr(true)}); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := s.Client.Message.Precheck(ctx, app.Id, svix.MessagePrecheckIn{EventType: "a.b", Channels: []string{"eu"}}, nil); err != nil || out.Active {
+			t.Errorf("Precheck with the endpoint disabled = %+v, %v; want inactive", out, err)
+		}
+
+		var ids []string
+		for i := range 3 {
+			m, err := s.Client.Message.Create(ctx, app.Id, svix.MessageIn{EventType: "a.b", Payload: map[string]any{"i": i}}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, m.Id)
+		}
+		keep, err := s.Client.Message.Create(ctx, other.Id, svix.MessageIn{EventType: "a.b", Payload: map[string]any{"keep": true}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := s.Client.Message.ExpungeAllContents(ctx, app.Id, nil)
+		if err != nil {
+			t.Fatalf("ExpungeAllContents: %v", err)
+		}
+		if out.Task != models.BACKGROUNDTASKTYPE_APPLICATION_PURGE_CONTENT || out.Status != models.BACKGROUNDTASKSTATUS_FINISHED {
+			t.Errorf("ExpungeAllContents = %+v, want a finished application.purge_content", out)
+		}
+		for _, id := range ids {
+			if m, err := s.Client.Message.Get(ctx, app.Id, id, nil); err != nil || m.Payload["expired"] != true {
+				t.Errorf("message %s after ExpungeAllContents = %v, %v; want {\"expired\":true}", id, m, err)
+			}
+		}
+		if m, err := s.Client.Message.Get(ctx, other.Id, keep.Id, nil); err != nil || m.Payload["keep"] != true {
+			t.Errorf("another app's message after ExpungeAllContents = %v, %v", m, err)
 		}
 	})
 }

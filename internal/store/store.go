@@ -157,6 +157,20 @@ type Store interface {
 	// the message was never routed to the endpoint: there is no delivery
 	// to send again.
 	DeliveryResend(ctx context.Context, p DeliveryResendParams) (Claim, error)
+	// MessageExpungeAll drops the payload of every message of an app that
+	// still has one, as MessageExpungeContent does one, and returns how
+	// many it dropped. It works in transactions of at most WakeChunk
+	// messages, so a large app never holds the writer long.
+	MessageExpungeAll(ctx context.Context, p MessageExpungeAllParams) (int, error)
+	// DeliveryReplay gives the endpoint a delivery, due now and counting as
+	// a manual trigger, of each message of its app created in [Since,
+	// Until) that it would receive now (Endpoint.Receives), whose content
+	// is kept, and that it has none of (Svix's replay-missing: what was
+	// sent before is not sent again). It returns how many it created; it
+	// works through the messages in chunks of its own transactions, so a
+	// long window never holds the writer long. ErrNotFound for no such
+	// endpoint in the app.
+	DeliveryReplay(ctx context.Context, p DeliveryReplayParams) (int, error)
 	// DeliveryRecover makes an endpoint's failed deliveries created in
 	// [Since, Until) due now again, their next attempt a manual trigger
 	// (Claim.Trigger), whichever node claims them. It returns how many.
@@ -177,6 +191,8 @@ type Store interface {
 
 	AttemptGet(ctx context.Context, appID, msgID, attemptID string) (webhook.Attempt, error)
 	AttemptList(ctx context.Context, p AttemptListParams) ([]webhook.Attempt, error)
+	// AttemptExpungeContent replaces the response body an attempt kept
+	// with webhook.ExpungedResponse, as Svix does.
 	AttemptExpungeContent(ctx context.Context, appID, msgID, attemptID string) error
 
 	IdempotencyGet(ctx context.Context, key string) (Idempotency, error)
@@ -200,6 +216,11 @@ type Store interface {
 	// A revoked token is refused at once on this node, and within the
 	// API's token cache lifetime on the others.
 	TokenRevoke(ctx context.Context, p TokenRevokeParams) (int, error)
+	// TokenExpire makes every app-portal token of an app expire at At, or
+	// keep its earlier expiry, and returns how many it changed (Svix's
+	// expire-all). Like a revocation, it holds on other nodes within the
+	// API's token cache lifetime.
+	TokenExpire(ctx context.Context, p TokenExpireParams) (int, error)
 	// TokenMarkUsed records when a token was last used. The API calls it
 	// at most about once a minute per token, never per request.
 	TokenMarkUsed(ctx context.Context, p TokenMarkUsedParams) error
@@ -221,6 +242,12 @@ type TokenRevokeParams struct {
 	ID     string
 	Kinds  []webhook.TokenKind
 	KeepID string
+}
+
+// TokenExpireParams expires an app's portal tokens at At.
+type TokenExpireParams struct {
+	AppID string
+	At    time.Time
 }
 
 // TokenMarkUsedParams records that token ID was used at At.
@@ -427,6 +454,19 @@ type DeliveryResendParams struct {
 	EndpointID string
 	Now        time.Time
 	Lease      Lease
+}
+
+// MessageExpungeAllParams names the app whose message contents go.
+type MessageExpungeAllParams struct {
+	AppID string
+}
+
+// DeliveryReplayParams replays an app's messages to Endpoint.
+type DeliveryReplayParams struct {
+	Endpoint webhook.Endpoint // routes as it does now: filter, channels, disabled
+	Since    time.Time
+	Until    time.Time // zero: now
+	Now      time.Time
 }
 
 // DeliveryRecoverParams re-queues an endpoint's failed deliveries.

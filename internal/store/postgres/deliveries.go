@@ -320,3 +320,67 @@ func (s *Store) DeliveryWakeEndpoint(ctx context.Context, endpointID string, now
 		return n, last, err
 	})
 }
+
+// replayInsertSQL gives an endpoint a delivery of one message, due now as
+// a manual trigger, unless it has one already; selecting from endpoints
+// makes a deleted endpoint insert nothing.
+const replayInsertSQL = `INSERT INTO deliveries (msg_id, endpoint_id, app_id, status, attempts,
+	next_attempt_at, created_at, updated_at, trigger_type)
+	SELECT $1::text, id, app_id, 1, 0, $2::bigint, $3::bigint, $2::bigint, 1 FROM endpoints WHERE id = $4 AND app_id = $5
+	ON CONFLICT (msg_id, endpoint_id) DO NOTHING`
+
+// DeliveryReplay gives the endpoint the deliveries it lacks of its app's
+// messages in a window, a chunk of messages per transaction.
+func (s *Store) DeliveryReplay(ctx context.Context, p store.DeliveryReplayParams) (int, error) {
+	until := p.Until
+	if until.IsZero() {
+		until = p.Now
+	}
+	ep := p.Endpoint
+	var exists bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM endpoints WHERE app_id = $1 AND id = $2)`, ep.AppID, ep.ID).Scan(&exists)
+	if err != nil {
+		return 0, wrapErr("replay deliveries", err)
+	}
+	if !exists {
+		return 0, fmt.Errorf("replay deliveries to %q: %w", ep.ID, store.ErrNotFound)
+	}
+	total, after := 0, ""
+	for {
+		var read, made int
+		var last string
+		err := s.write(ctx, "replay deliveries", func(tx pgx.Tx) error {
+			q := dialect.ReplayCandidates(ep, p.Since, until, after)
+			rows, err := tx.Query(ctx, q.SQL, q.Args...)
+			if err != nil {
+				return wrapErr("replay deliveries", err)
+			}
+			cands, err := sqlbuild.Collect(rows, false, dialect.ScanReplayCandidate)
+			rows.Close()
+			if err != nil {
+				return wrapErr("replay deliveries", err)
+			}
+			read, made = len(cands), 0
+			now := sqlbuild.Millis(p.Now)
+			for _, c := range cands {
+				last = c.ID
+				if !ep.Receives(c.EventType, c.Channels) {
+					continue
+				}
+				tag, err := tx.Exec(ctx, replayInsertSQL, c.ID, now, c.CreatedAt, ep.ID, ep.AppID)
+				if err != nil {
+					return wrapErr("replay delivery "+c.ID, err)
+				}
+				made += int(tag.RowsAffected())
+			}
+			return nil
+		})
+		if err != nil {
+			return total, err
+		}
+		total, after = total+made, last
+		if read < sqlbuild.ReplayChunk {
+			return total, nil
+		}
+	}
+}

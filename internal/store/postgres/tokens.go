@@ -120,3 +120,15 @@ func (s *Store) IdempotencyPut(ctx context.Context, rec store.Idempotency) error
 	}
 	return nil
 }
+
+// TokenExpire makes an app's portal tokens expire at p.At, or keep an
+// earlier expiry.
+func (s *Store) TokenExpire(ctx context.Context, p store.TokenExpireParams) (int, error) {
+	tag, err := s.exec(ctx, `UPDATE tokens SET expires_at = $1
+		WHERE app_id = $2 AND kind = $3 AND (expires_at IS NULL OR expires_at > $1)`,
+		sqlbuild.Millis(p.At), p.AppID, string(webhook.TokenAppPortal))
+	if err != nil {
+		return 0, wrapErr("expire tokens", err)
+	}
+	return int(tag.RowsAffected()), nil
+}

@@ -1,6 +1,8 @@
 package sqlbuild
 
 import (
+	"time"
+
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -106,6 +108,38 @@ func (d Dialect) MessageList(p store.MessageListParams) Query {
 	}
 	b.In("id", p.IDs)
 	return b.query(`SELECT `+d.messageColumns(p.WithContent)+` FROM messages`, "id", p.Page)
+}
+
+// ReplayChunk is how many messages DeliveryReplay reads per transaction.
+const ReplayChunk = 500
+
+// ReplayCandidates lists, by ID after after (oldest first), a chunk of
+// the messages of the endpoint's app created in [since, until) whose
+// content is kept and that have no delivery to the endpoint: what
+// DeliveryReplay may send (Endpoint.Receives decides); scan with
+// ScanReplayCandidate.
+func (d Dialect) ReplayCandidates(ep webhook.Endpoint, since, until time.Time, after string) Query {
+	b := New(d)
+	b.Where("m.app_id = ?", ep.AppID)
+	b.TimeRange("m.created_at", since, until)
+	b.Where("m.payload IS NOT NULL")
+	b.Where("NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.msg_id = m.id AND d.endpoint_id = ?)", ep.ID)
+	return b.query(`SELECT m.id, m.event_type, m.channels, m.created_at FROM messages m`, "m.id",
+		store.Page{After: after, Order: store.Ascending, Limit: ReplayChunk})
+}
+
+// ReplayCandidate is a row of ReplayCandidates.
+type ReplayCandidate struct {
+	ID, EventType string
+	Channels      []string
+	CreatedAt     int64 // unix milliseconds, as stored
+}
+
+// ScanReplayCandidate scans a row of ReplayCandidates.
+func (d Dialect) ScanReplayCandidate(sc Scanner) (ReplayCandidate, error) {
+	var c ReplayCandidate
+	err := sc.Scan(&c.ID, &c.EventType, d.ListDest(&c.Channels), &c.CreatedAt)
+	return c, err
 }
 
 // AttemptList pages an app's attempts by ID, filtered by message,

@@ -217,3 +217,28 @@ func (s *Store) MessageExpungeContent(ctx context.Context, appID, msgID string) 
 		return notFoundIfNone("expunge message", res)
 	})
 }
+
+// expungeAllSQL drops the payloads of the next chunk of an app's messages
+// that still have one, after id ?2 in key order.
+var expungeAllSQL = fmt.Sprintf(`UPDATE messages SET payload = NULL
+	WHERE id IN (SELECT id FROM messages WHERE app_id = ?1 AND id > ?2 AND payload IS NOT NULL ORDER BY id LIMIT %d)
+	RETURNING id`, store.WakeChunk)
+
+// MessageExpungeAll drops the payload of every message of an app,
+// store.WakeChunk messages per transaction.
+func (s *Store) MessageExpungeAll(ctx context.Context, p store.MessageExpungeAllParams) (int, error) {
+	return sqlbuild.Chunked(func(after string) (n int, last string, err error) {
+		err = s.write(ctx, "expunge all messages", func(tx *sql.Tx) error {
+			rows, err := tx.QueryContext(ctx, expungeAllSQL, p.AppID, after)
+			if err != nil {
+				return wrapErr("expunge all messages", err)
+			}
+			defer rows.Close()
+			if n, last, err = sqlbuild.ScanKeys(rows, after); err != nil {
+				return wrapErr("expunge all messages", err)
+			}
+			return nil
+		})
+		return n, last, err
+	})
+}

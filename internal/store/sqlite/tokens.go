@@ -117,3 +117,22 @@ func (s *Store) IdempotencyPut(ctx context.Context, rec store.Idempotency) error
 		return insertIdempotency(ctx, tx, s.stmts.insertIdempotency, &rec)
 	})
 }
+
+// TokenExpire makes an app's portal tokens expire at p.At, or keep an
+// earlier expiry.
+func (s *Store) TokenExpire(ctx context.Context, p store.TokenExpireParams) (int, error) {
+	var n int64
+	err := s.write(ctx, "expire tokens", func(tx *sql.Tx) error {
+		at := sqlbuild.Millis(p.At)
+		res, err := tx.ExecContext(ctx, `UPDATE tokens SET expires_at = ?1
+			WHERE app_id = ?2 AND kind = ?3 AND (expires_at IS NULL OR expires_at > ?1)`, at, p.AppID, string(webhook.TokenAppPortal))
+		if err != nil {
+			return wrapErr("expire tokens", err)
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return wrapErr("expire tokens", err)
+		}
+		return nil
+	})
+	return int(n), err
+}

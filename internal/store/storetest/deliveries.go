@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/store/sqlbuild"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -585,6 +586,83 @@ func testDeliveries(t *testing.T, open Opener) {
 		if err != nil || n != 1 {
 			t.Errorf("DeliveryRecover([t0-1h, now)) = %d, %v; want 1 (the one at t0+1h)", n, err)
 		}
+	})
+
+	t.Run("Replay", func(t *testing.T) {
+		f := setup(t, open)
+		a := f.app()
+		other := f.app()
+		ep := f.endpoint(a.ID, func(e *webhook.Endpoint) {
+			e.FilterTypes = []string{"user.created"}
+			e.Channels = []string{"eu"}
+		})
+		sibling := f.endpoint(a.ID)
+		mk := func(et string, ch []string, at time.Time, eps ...webhook.Endpoint) store.MessageCreate {
+			mc := f.newMessage(a.ID, et, at, eps...)
+			mc.Message.Channels = ch
+			return mc
+		}
+		had := mk("user.created", []string{"eu"}, f.t0, ep)                             // delivered before: not again
+		missing := mk("user.created", []string{"eu", "us"}, f.at(time.Second), sibling) // replayed
+		filtered := mk("user.deleted", []string{"eu"}, f.at(2*time.Second))             // not its event type
+		otherChannel := mk("user.created", []string{"us"}, f.at(3*time.Second))
+		expunged := mk("user.created", []string{"eu"}, f.at(4*time.Second))
+		before := mk("user.created", []string{"eu"}, f.at(-time.Hour))
+		atUntil := mk("user.created", []string{"eu"}, f.at(time.Hour))
+		f.ingest(had, missing, filtered, otherChannel, expunged, before, atUntil)
+		f.message(other.ID, "user.created", f.at(5*time.Second)) // another app's
+		f.must(f.s.MessageExpungeContent(f.ctx, a.ID, expunged.Message.ID), "MessageExpungeContent")
+
+		now := f.at(2 * time.Hour)
+		n, err := f.s.DeliveryReplay(f.ctx, store.DeliveryReplayParams{Endpoint: ep, Since: f.at(-time.Minute), Until: f.at(time.Hour), Now: now})
+		if err != nil || n != 1 {
+			t.Fatalf("DeliveryReplay = %d, %v; want 1", n, err)
+		}
+		got := f.delivery(a.ID, missing.Message.ID, ep.ID)
+		if got.Status != webhook.StatusPending || got.NextAttemptAt == nil || !got.NextAttemptAt.Equal(now) {
+			t.Errorf("replayed delivery = %s, want Pending and due now", fmtDelivery(got))
+		}
+		for _, mc := range []store.MessageCreate{filtered, otherChannel, expunged, before, atUntil} {
+			if d, ok := f.findDelivery(a.ID, mc.Message.ID, ep.ID); ok {
+				t.Errorf("DeliveryReplay made %s for %s (%s %v), want none", fmtDelivery(d), mc.Message.ID, mc.Message.EventType, mc.Message.Channels)
+			}
+		}
+		// The one it had is as it was; the sibling's is untouched.
+		if d := f.delivery(a.ID, had.Message.ID, ep.ID); d.Status != webhook.StatusPending || !d.NextAttemptAt.Equal(f.t0) {
+			t.Errorf("the delivery the endpoint had = %s, want unchanged", fmtDelivery(d))
+		}
+		claimed := f.claim("node-b", now, 10)
+		var replayed []store.Claim
+		for _, c := range claimed {
+			if c.Delivery.MsgID == missing.Message.ID && c.Delivery.EndpointID == ep.ID {
+				replayed = append(replayed, c)
+			}
+		}
+		if len(replayed) != 1 || replayed[0].Trigger != webhook.TriggerManual || string(replayed[0].Message.Payload) != string(missing.Message.Payload) {
+			t.Errorf("claims after DeliveryReplay = %v, want the replayed one, manual, with its message", claimKeys(claimed))
+		}
+		// Twice is once: nothing is missing any more.
+		if n, err := f.s.DeliveryReplay(f.ctx, store.DeliveryReplayParams{Endpoint: ep, Since: f.at(-time.Minute), Now: now}); err != nil || n != 1 {
+			t.Errorf("second DeliveryReplay up to now = %d, %v; want 1 (the one at Until before)", n, err)
+		}
+		if n, err := f.s.DeliveryReplay(f.ctx, store.DeliveryReplayParams{Endpoint: ep, Since: f.at(-time.Minute), Now: now}); err != nil || n != 0 {
+			t.Errorf("third DeliveryReplay = %d, %v; want 0", n, err)
+		}
+
+		// More messages than one chunk: all of them.
+		var many []store.MessageCreate
+		for i := range sqlbuild.ReplayChunk + 7 {
+			many = append(many, mk("user.created", []string{"eu"}, f.at(3*time.Hour+time.Duration(i)*time.Millisecond)))
+		}
+		f.ingest(many...)
+		if n, err := f.s.DeliveryReplay(f.ctx, store.DeliveryReplayParams{Endpoint: ep, Since: f.at(3 * time.Hour), Now: f.at(4 * time.Hour)}); err != nil || n != len(many) {
+			t.Errorf("DeliveryReplay over %d messages = %d, %v", len(many), n, err)
+		}
+
+		gone := ep
+		gone.ID = f.missing(webhook.PrefixEndpoint)
+		_, err = f.s.DeliveryReplay(f.ctx, store.DeliveryReplayParams{Endpoint: gone, Since: f.t0, Now: now})
+		wantErr(t, "DeliveryReplay(missing endpoint)", err, store.ErrNotFound)
 	})
 
 	t.Run("ListByMessage", func(t *testing.T) {

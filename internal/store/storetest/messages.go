@@ -268,6 +268,33 @@ func testMessages(t *testing.T, open Opener) {
 		}
 	})
 
+	t.Run("ExpungeAll", func(t *testing.T) {
+		f := setup(t, open)
+		a, other := f.app(), f.app()
+		var mine []store.MessageCreate
+		for i := range store.WakeChunk + 3 {
+			mine = append(mine, f.newMessage(a.ID, "user.created", f.at(time.Duration(i)*time.Millisecond)))
+		}
+		f.ingest(mine...)
+		f.must(f.s.MessageExpungeContent(f.ctx, a.ID, mine[0].Message.ID), "MessageExpungeContent")
+		kept := f.message(other.ID, "user.created", f.t0)
+		n, err := f.s.MessageExpungeAll(f.ctx, store.MessageExpungeAllParams{AppID: a.ID})
+		if err != nil || n != len(mine)-1 {
+			t.Fatalf("MessageExpungeAll = %d, %v; want %d (all but the one expunged before)", n, err, len(mine)-1)
+		}
+		for _, mc := range []store.MessageCreate{mine[0], mine[1], mine[len(mine)-1]} {
+			if got, err := f.s.MessageGet(f.ctx, a.ID, mc.Message.ID); err != nil || got.Payload != nil {
+				t.Errorf("MessageGet(%s) after MessageExpungeAll = payload %q, %v; want none", mc.Message.ID, got.Payload, err)
+			}
+		}
+		if got, err := f.s.MessageGet(f.ctx, other.ID, kept.Message.ID); err != nil || string(got.Payload) != string(kept.Message.Payload) {
+			t.Errorf("another app's message after MessageExpungeAll = %q, %v; want its payload", got.Payload, err)
+		}
+		if n, err := f.s.MessageExpungeAll(f.ctx, store.MessageExpungeAllParams{AppID: a.ID}); err != nil || n != 0 {
+			t.Errorf("MessageExpungeAll again = %d, %v; want 0", n, err)
+		}
+	})
+
 	t.Run("ListPaging", func(t *testing.T) {
 		f := setup(t, open)
 		a := f.app()

@@ -56,6 +56,39 @@ func testTokens(t *testing.T, open Opener) {
 		}
 	})
 
+	t.Run("Expire", func(t *testing.T) {
+		f := setup(t, open)
+		a, other := f.app(), f.app()
+		tok := func(appID string, expires *time.Time) webhook.Token {
+			kind := webhook.TokenAppPortal
+			if appID == "" {
+				kind = webhook.TokenCreated
+			}
+			tk := webhook.Token{ID: f.id(webhook.PrefixToken), Hash: webhook.HashToken(f.id("hk_")), AppID: appID, Kind: kind, ExpiresAt: expires, CreatedAt: f.t0}
+			f.must(f.s.TokenCreate(f.ctx, tk), "TokenCreate")
+			return tk
+		}
+		late := tok(a.ID, ptr(f.at(24*time.Hour)))
+		early := tok(a.ID, ptr(f.at(time.Minute)))
+		otherApp := tok(other.ID, ptr(f.at(24*time.Hour)))
+		admin := tok("", nil)
+		at := f.at(time.Hour)
+		n, err := f.s.TokenExpire(f.ctx, store.TokenExpireParams{AppID: a.ID, At: at})
+		if err != nil || n != 1 {
+			t.Errorf("TokenExpire = %d, %v; want 1 (the later one)", n, err)
+		}
+		for _, tc := range []struct {
+			tok  webhook.Token
+			want *time.Time
+		}{{late, &at}, {early, early.ExpiresAt}, {otherApp, otherApp.ExpiresAt}, {admin, nil}} {
+			got, err := f.s.TokenGetByHash(f.ctx, tc.tok.Hash)
+			f.must(err, "TokenGetByHash")
+			if (got.ExpiresAt == nil) != (tc.want == nil) || got.ExpiresAt != nil && !got.ExpiresAt.Equal(*tc.want) {
+				t.Errorf("token %s expires at %v after TokenExpire, want %v", tc.tok.ID, got.ExpiresAt, tc.want)
+			}
+		}
+	})
+
 	t.Run("RevokeKinds", func(t *testing.T) {
 		f := setup(t, open)
 		a := f.app()
