@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -31,10 +32,30 @@ const (
 // principal is who a request acts for.
 type principal struct {
 	tokenID string
-	appID   string // empty for an admin
+	appID   string   // empty for an admin
+	flags   []string // the feature flags an app-portal token may see
 }
 
 func (p principal) admin() bool { return p.appID == "" }
+
+// sees reports whether the principal may see an event type with feature
+// flag (webhook.Token.Sees).
+func (p principal) sees(flag string) bool {
+	return webhook.Token{AppID: p.appID, FeatureFlags: p.flags}.Sees(flag)
+}
+
+// flagsSeen is what an event type list shows the principal: every event
+// type for an admin (nil), only those it sees for an app-portal token.
+func (p principal) flagsSeen() *[]string {
+	if p.admin() {
+		return nil
+	}
+	flags := slices.Clone(p.flags)
+	if flags == nil {
+		flags = []string{}
+	}
+	return &flags
+}
 
 type principalKey struct{}
 
@@ -75,7 +96,7 @@ func (a *API) authenticate(r *http.Request) (principal, error) {
 	if subtle.ConstantTimeCompare(tok.Hash, hash) != 1 || tok.Expired(a.clock()) {
 		return principal{}, errUnauthorized()
 	}
-	return principal{tokenID: tok.ID, appID: tok.AppID}, nil
+	return principal{tokenID: tok.ID, appID: tok.AppID, flags: tok.FeatureFlags}, nil
 }
 
 // bearerToken reads the token of an Authorization header of the Bearer

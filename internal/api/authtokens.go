@@ -22,10 +22,10 @@ const (
 
 // appPortalAccessIn is Svix's AppPortalAccessIn with the SDKs' fields.
 // application creates the app when the path names none (appOrCreate).
-// featureFlags are accepted: Hookline hides no event type from a portal
-// token, so every flag is granted already. A portal token can do all a
-// token of its app can, so readOnly true and capabilities (a subset of
-// that) are refused rather than taken and not enforced, and so is
+// featureFlags are kept in the token: it sees the event types without a
+// flag and those whose flag it holds, as in Svix. A portal token can do
+// all a token of its app can, so readOnly true and capabilities (a subset
+// of that) are refused rather than taken and not enforced, and so is
 // sessionId, which Hookline does not keep.
 type appPortalAccessIn struct {
 	Expiry       *int64          `json:"expiry"`
@@ -79,11 +79,15 @@ func (a *API) authAppPortalAccess(w http.ResponseWriter, r *http.Request) error 
 	if err := probs.err(); err != nil {
 		return err
 	}
-	return a.portalAccess(w, r, ttl, in.Application)
+	var flags []string // nil, not empty, for none: the store keeps none as NULL
+	if len(in.FeatureFlags) > 0 {
+		flags = dedupeStrings(in.FeatureFlags)
+	}
+	return a.portalAccess(w, r, ttl, in.Application, flags)
 }
 
 func (a *API) authDashboardAccess(w http.ResponseWriter, r *http.Request) error {
-	return a.portalAccess(w, r, portalTokenDefault, nil)
+	return a.portalAccess(w, r, portalTokenDefault, nil, nil)
 }
 
 // portalAccess creates a token for {app_id}'s portal, valid for ttl, and
@@ -96,7 +100,7 @@ func (a *API) authDashboardAccess(w http.ResponseWriter, r *http.Request) error 
 //
 // An app the path does not name is created from application when it is
 // given (appOrCreate).
-func (a *API) portalAccess(w http.ResponseWriter, r *http.Request, ttl time.Duration, application *appIn) error {
+func (a *API) portalAccess(w http.ResponseWriter, r *http.Request, ttl time.Duration, application *appIn, flags []string) error {
 	app, err := a.appOrCreate(r, application)
 	if err != nil {
 		return err
@@ -108,12 +112,13 @@ func (a *API) portalAccess(w http.ResponseWriter, r *http.Request, ttl time.Dura
 	now := a.now()
 	expires := now.Add(ttl)
 	tok := webhook.Token{
-		ID:        webhook.NewID(webhook.PrefixToken, now),
-		Hash:      hash,
-		AppID:     app.ID,
-		Kind:      webhook.TokenAppPortal,
-		ExpiresAt: &expires,
-		CreatedAt: now,
+		ID:           webhook.NewID(webhook.PrefixToken, now),
+		Hash:         hash,
+		AppID:        app.ID,
+		Kind:         webhook.TokenAppPortal,
+		FeatureFlags: flags,
+		ExpiresAt:    &expires,
+		CreatedAt:    now,
 	}
 	if err := a.store.TokenCreate(r.Context(), tok); err != nil {
 		return err

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -79,4 +80,46 @@ func TestHealth(t *testing.T) {
 		{name: "store closed", token: noToken, method: "GET", path: "/api/v1/health", want: 503, fields: map[string]any{"code": "unavailable"}},
 		{name: "ping without a store", token: noToken, method: "GET", path: "/api/v1/health/ping", want: 204},
 	})
+}
+
+// TestPortalFeatureFlags replays Svix's test_event_type_feature_flags: an app-portal token
+// sees an event type with a feature flag only when it was given that flag, in the list and
+// by name; an event type without a flag, and the admin, see everything.
+func TestPortalFeatureFlags(t *testing.T) {
+	t.Parallel()
+	f := newCoreFixture(t)
+	f.must(201, "POST", "/api/v1/app", `{"name":"Acme","uid":"acme"}`)
+	f.must(201, "POST", "/api/v1/event-type", `{"name":"event-type-with-flag","description":"","featureFlag":"foo-feature"}`)
+	f.must(201, "POST", "/api/v1/event-type", `{"name":"no-flag-event","description":""}`)
+	for _, tc := range []struct {
+		flags string
+		sees  bool
+	}{{`[]`, false}, {`["bar-feature"]`, false}, {`["foo-feature","bar-feature"]`, true}, {`["foo-feature"]`, true}} {
+		tok := f.must(200, "POST", "/api/v1/auth/app-portal-access/acme", `{"featureFlags":`+tc.flags+`}`)["token"].(string)
+		rec := f.do(tok, "GET", "/api/v1/event-type", "")
+		var list struct{ Data []struct{ Name string } }
+		if err := json.Unmarshal(rec.Body.Bytes(), &list); err != nil {
+			t.Fatal(err)
+		}
+		want := 1
+		if tc.sees {
+			want = 2
+		}
+		if len(list.Data) != want {
+			t.Errorf("featureFlags %s: the list holds %d event types, want %d", tc.flags, len(list.Data), want)
+		}
+		wantGet := 404
+		if tc.sees {
+			wantGet = 200
+		}
+		if rec := f.do(tok, "GET", "/api/v1/event-type/event-type-with-flag", ""); rec.Code != wantGet {
+			t.Errorf("featureFlags %s: GET the flagged event type = %d, want %d", tc.flags, rec.Code, wantGet)
+		}
+		if rec := f.do(tok, "GET", "/api/v1/event-type/no-flag-event", ""); rec.Code != 200 {
+			t.Errorf("featureFlags %s: GET the event type without a flag = %d, want 200", tc.flags, rec.Code)
+		}
+	}
+	if rec := f.do("", "GET", "/api/v1/event-type/event-type-with-flag", ""); rec.Code != 200 {
+		t.Errorf("admin GET the flagged event type = %d, want 200", rec.Code)
+	}
 }

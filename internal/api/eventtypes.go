@@ -206,7 +206,8 @@ func (a *API) eventTypeList(w http.ResponseWriter, r *http.Request) error {
 	includeArchived := parseBoolQuery(r, "include_archived", &probs)
 	withContent := parseBoolQuery(r, "with_content", &probs)
 	return writeList(w, r, probs, pq, func(ctx context.Context) ([]webhook.EventType, error) {
-		return a.store.EventTypeList(ctx, store.EventTypeListParams{Page: pq.fetchPage(), IncludeArchived: includeArchived})
+		return a.store.EventTypeList(ctx, store.EventTypeListParams{Page: pq.fetchPage(), IncludeArchived: includeArchived,
+			FlagsSeen: principalFrom(ctx).flagsSeen()})
 	}, func(et webhook.EventType) string { return et.Name },
 		func(et webhook.EventType) eventTypeOut {
 			out := renderEventType(et)
@@ -274,6 +275,11 @@ func (a *API) eventTypeGet(w http.ResponseWriter, r *http.Request) error {
 	et, err := a.store.EventTypeGet(r.Context(), r.PathValue("event_type_name"))
 	if err != nil {
 		return err
+	}
+	// An app-portal token sees only the flagged event types its flags
+	// name, as Svix's permissions::AllowedFeatureFlags.
+	if !principalFrom(r.Context()).sees(et.FeatureFlag) {
+		return errNotFound()
 	}
 	writeJSON(w, http.StatusOK, renderEventType(et))
 	return nil

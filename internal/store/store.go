@@ -278,6 +278,9 @@ type EventTypeCreateParams struct {
 type EventTypeListParams struct {
 	Page            Page
 	IncludeArchived bool
+	// FlagsSeen, when set, keeps the event types without a feature flag
+	// and those whose flag it holds (an app-portal token's view).
+	FlagsSeen *[]string
 }
 
 // EventTypeDeleteParams archives an event type, or with Expunge removes it.

@@ -5,6 +5,7 @@ package webhook
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 )
 
@@ -143,6 +144,17 @@ type Token struct {
 	ExpiresAt  *time.Time // nil: never expires
 	CreatedAt  time.Time
 	LastUsedAt *time.Time // nil: never used; recorded about once a minute
+	// FeatureFlags are the flags an app-portal token may see: an event
+	// type with a feature flag is hidden from it unless the flag is here.
+	FeatureFlags []string
+}
+
+// Sees reports whether the token may see an event type with flag (""
+// for none): an admin token sees every event type, an app-portal token
+// those without a flag and those whose flag it holds, as Svix's
+// permissions::AllowedFeatureFlags.
+func (t Token) Sees(flag string) bool {
+	return t.AppID == "" || flag == "" || slices.Contains(t.FeatureFlags, flag)
 }
 
 // Expired reports whether the token can no longer be used at now.

@@ -15,8 +15,12 @@ import (
 // TokenCreate stores a token by its hash; store.ErrConflict if the ID or
 // hash exists, store.ErrNotFound if its app does not.
 func (s *Store) TokenCreate(ctx context.Context, tok webhook.Token) error {
-	_, err := s.exec(ctx, `INSERT INTO tokens (`+sqlbuild.TokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		sqlbuild.TokenArgs(tok)...)
+	args, err := sqlbuild.TokenArgs(tok)
+	if err != nil {
+		return err
+	}
+	_, err = s.exec(ctx, `INSERT INTO tokens (`+sqlbuild.TokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		args...)
 	switch {
 	case isUnique(err):
 		return fmt.Errorf("insert token: %w", store.ErrConflict)

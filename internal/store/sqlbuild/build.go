@@ -97,6 +97,22 @@ func (b *Builder) In(col string, vals []string) {
 	}
 }
 
+// NullOrIn adds the condition that col is NULL or one of vals.
+func (b *Builder) NullOrIn(col string, vals []string) {
+	switch {
+	case len(vals) == 0:
+		b.Where(col + " IS NULL")
+	case b.d.ArrayIn:
+		b.Where("("+col+" IS NULL OR "+col+" = ANY(?))", vals)
+	default:
+		args := make([]any, len(vals))
+		for i, v := range vals {
+			args[i] = v
+		}
+		b.Where("("+col+" IS NULL OR "+col+" IN (?"+strings.Repeat(", ?", len(vals)-1)+"))", args...)
+	}
+}
+
 // TimeRange adds col >= since and col < until, each only when set.
 func (b *Builder) TimeRange(col string, since, until time.Time) {
 	if !since.IsZero() {

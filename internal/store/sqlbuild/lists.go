@@ -43,6 +43,9 @@ func (d Dialect) EventTypeList(p store.EventTypeListParams) Query {
 	if !p.IncludeArchived {
 		b.Where("NOT archived")
 	}
+	if p.FlagsSeen != nil {
+		b.NullOrIn("feature_flag", *p.FlagsSeen)
+	}
 	return b.query(`SELECT `+EventTypeColumns+` FROM event_types`, "name", p.Page)
 }
 

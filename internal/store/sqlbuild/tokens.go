@@ -3,6 +3,7 @@ package sqlbuild
 import (
 	"database/sql"
 	"errors"
+	"fmt"
 
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
@@ -10,12 +11,16 @@ import (
 
 // TokenColumns are the tokens table's columns, in ScanToken's order; the
 // INSERT of TokenCreate binds them in the same order (TokenArgs).
-const TokenColumns = `id, hash, app_id, kind, name, expires_at, created_at, last_used_at`
+const TokenColumns = `id, hash, app_id, kind, name, expires_at, created_at, last_used_at, feature_flags`
 
 // TokenArgs returns tok's values in TokenColumns' order.
-func TokenArgs(tok webhook.Token) []any {
+func TokenArgs(tok webhook.Token) ([]any, error) {
+	flags, err := ListJSON(tok.FeatureFlags)
+	if err != nil {
+		return nil, fmt.Errorf("token feature flags: %w", err)
+	}
 	return []any{tok.ID, tok.Hash, NullString(tok.AppID), string(tok.Kind), tok.Name,
-		NullMillis(tok.ExpiresAt), Millis(tok.CreatedAt), NullMillis(tok.LastUsedAt)}
+		NullMillis(tok.ExpiresAt), Millis(tok.CreatedAt), NullMillis(tok.LastUsedAt), flags}, nil
 }
 
 // ScanToken scans TokenColumns.
@@ -26,14 +31,20 @@ func ScanToken(sc Scanner) (webhook.Token, error) {
 		kind          string
 		expires, used sql.NullInt64
 		created       int64
+		flags         sql.NullString
 	)
-	err := sc.Scan(&tok.ID, &tok.Hash, &appID, &kind, &tok.Name, &expires, &created, &used)
+	if err := sc.Scan(&tok.ID, &tok.Hash, &appID, &kind, &tok.Name, &expires, &created, &used, &flags); err != nil {
+		return tok, err
+	}
 	tok.AppID = appID.String
 	tok.Kind = webhook.TokenKind(kind)
 	tok.ExpiresAt = FromNullMillis(expires)
 	tok.CreatedAt = FromMillis(created)
 	tok.LastUsedAt = FromNullMillis(used)
-	return tok, err
+	if err := FromJSON(flags, &tok.FeatureFlags); err != nil {
+		return tok, fmt.Errorf("token feature flags: %w", err)
+	}
+	return tok, nil
 }
 
 // TokenList lists tokens by ID; scan with ScanToken.

@@ -14,9 +14,13 @@ import (
 // TokenCreate stores a token by its hash; store.ErrConflict if the ID or
 // hash exists, store.ErrNotFound if its app does not.
 func (s *Store) TokenCreate(ctx context.Context, tok webhook.Token) error {
+	args, err := sqlbuild.TokenArgs(tok)
+	if err != nil {
+		return err
+	}
 	return s.write(ctx, "insert token", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO tokens (`+sqlbuild.TokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			sqlbuild.TokenArgs(tok)...)
+		_, err := tx.ExecContext(ctx, `INSERT INTO tokens (`+sqlbuild.TokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			args...)
 		switch {
 		case isUnique(err):
 			return fmt.Errorf("insert token: %w", store.ErrConflict)

@@ -158,4 +158,25 @@ func testEventTypes(t *testing.T, open Opener) {
 			return f.eventTypeNames(store.EventTypeListParams{Page: p})
 		})
 	})
+
+	t.Run("ListFlagsSeen", func(t *testing.T) {
+		f := setup(t, open)
+		f.eventType("open")
+		f.eventType("beta.thing", func(et *webhook.EventType) { et.FeatureFlag = "beta" })
+		f.eventType("gamma.thing", func(et *webhook.EventType) { et.FeatureFlag = "gamma" })
+		for _, tt := range []struct {
+			seen *[]string
+			want []string
+		}{
+			{nil, []string{"beta.thing", "gamma.thing", "open"}},
+			{&[]string{}, []string{"open"}},
+			{&[]string{"beta"}, []string{"beta.thing", "open"}},
+			{&[]string{"beta", "gamma", "delta"}, []string{"beta.thing", "gamma.thing", "open"}},
+		} {
+			got, err := f.eventTypeNames(store.EventTypeListParams{Page: store.Page{Limit: 10, Order: store.Ascending}, FlagsSeen: tt.seen})
+			if err != nil || !slices.Equal(got, tt.want) {
+				t.Errorf("EventTypeList(FlagsSeen: %v) = %v, %v; want %v", tt.seen, got, err, tt.want)
+			}
+		}
+	})
 }

@@ -16,7 +16,7 @@ func testTokens(t *testing.T, open Opener) {
 		f := setup(t, open)
 		a := f.app()
 		admin := webhook.Token{ID: f.id(webhook.PrefixToken), Hash: webhook.HashToken("hk_admin"), Kind: webhook.TokenCreated, Name: "ci deploys", CreatedAt: f.t0, LastUsedAt: ptr(f.at(time.Minute))}
-		portal := webhook.Token{ID: f.id(webhook.PrefixToken), Hash: webhook.HashToken("hk_portal"), AppID: a.ID, Kind: webhook.TokenAppPortal, ExpiresAt: ptr(f.at(time.Hour)), CreatedAt: f.t0}
+		portal := webhook.Token{ID: f.id(webhook.PrefixToken), Hash: webhook.HashToken("hk_portal"), AppID: a.ID, Kind: webhook.TokenAppPortal, ExpiresAt: ptr(f.at(time.Hour)), CreatedAt: f.t0, FeatureFlags: []string{"beta", "gamma"}}
 		// Expired tokens are still returned: expiry is the caller's check
 		// (Token.Expired), so it can tell "expired" from "unknown".
 		expired := webhook.Token{ID: f.id(webhook.PrefixToken), Hash: webhook.HashToken("hk_expired"), AppID: a.ID, Kind: webhook.TokenAppPortal, ExpiresAt: ptr(f.at(-time.Hour)), CreatedAt: f.at(-2 * time.Hour)}
