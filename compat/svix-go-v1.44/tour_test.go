@@ -356,20 +356,10 @@ func TestTour(t *testing.T) {
 	// Send an example from the event type's schema. v1.44.0's SendExample drops its body
 	// (it discards the request builder's return value) and refuses to send, so this one
 	// call goes over plain HTTP, as that SDK names itself, decoded by its strict model.
-	req, _ := http.NewRequest("POST", base+"/api/v1/app/"+app.Id+"/endpoint/"+ep.Id+"/send-example",
-		strings.NewReader(`{"eventType":"`+created+`"}`))
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "svix-libs/1.44.0/go")
-	resp, err := (&http.Client{Transport: counter, Timeout: 30 * time.Second}).Do(req)
-	must("send-example", err)
-	exBody, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
 	var ex svix.MessageOut
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("send-example = %d %s, want 200", resp.StatusCode, exBody)
-	} else if err := json.Unmarshal(exBody, &ex); err != nil || ex.EventType != created || ex.Payload["id"] != "ex_1" {
-		t.Errorf("send-example = %s (%v), want the schema's example as a MessageOut", exBody, err)
+	if code, body := rawCall(t, counter, base, token, "POST", "/api/v1/app/"+app.Id+"/endpoint/"+ep.Id+"/send-example",
+		`{"eventType":"`+created+`"}`, &ex); code != http.StatusOK || ex.EventType != created || ex.Payload["id"] != "ex_1" {
+		t.Errorf("send-example = %d %s, want 200 and the schema's example as a MessageOut", code, body)
 	}
 	rcv.waitFor(t, 3)
 
@@ -421,7 +411,26 @@ func TestTour(t *testing.T) {
 		t.Errorf("Integration.List = %v %s, want 404 not_supported", err, bodyOf(err))
 	}
 
+	// A second endpoint, created late, gets what it missed (replay-missing), and the
+	// answer carries exactly v1.44.0's ReplayOut.
+	late := newReceiver(t)
+	lateEP, err := c.Endpoint.Create(ctx, app.Id, &svix.EndpointIn{Url: late.URL, FilterTypes: []string{created}})
+	must("Endpoint.Create late", err)
+	// v1.44.0's ReplayMissing drops its body as SendExample does: plain HTTP again.
+	var rep svix.ReplayOut
+	if code, body := rawCall(t, counter, base, token, "POST", "/api/v1/app/"+app.Id+"/endpoint/"+lateEP.Id+"/replay-missing",
+		`{"since":"`+time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)+`"}`, &rep); code != http.StatusAccepted ||
+		!strings.HasPrefix(rep.Id, "qtask_") || string(rep.Task) != "endpoint.replay" {
+		t.Errorf("replay-missing = %d %s, want 202 and v1.44.0's ReplayOut", code, body)
+	}
+	// The first message's content is expunged, so the example and the message sent after
+	// the rotation are what it replays.
+	if got := late.waitFor(t, 2); len(got) != 2 {
+		t.Errorf("the late endpoint got %d replayed messages, want 2", len(got))
+	}
+
 	// Cleanup.
+	must("Endpoint.Delete late", c.Endpoint.Delete(ctx, app.Id, lateEP.Id))
 	must("Endpoint.Delete", c.Endpoint.Delete(ctx, app.Id, ep.Id))
 	if _, err := c.Endpoint.Get(ctx, app.Id, ep.Id); statusOf(err) != http.StatusNotFound {
 		t.Errorf("Endpoint.Get after delete: %v, want 404", err)
@@ -432,6 +441,32 @@ func TestTour(t *testing.T) {
 		t.Errorf("Application.Get after delete: %v, want 404", err)
 	}
 	t.Logf("Svix Go SDK v1.44.0 tour: %d API calls", counter.calls.Load())
+}
+
+// rawCall sends one request as the v1.44.0 SDK names itself and decodes a 2xx answer into
+// out with that SDK's strict model (its UnmarshalJSON refuses unknown fields and missing
+// required ones): for the two calls whose SDK method cannot send its body.
+func rawCall(t *testing.T, counter *countingTransport, base, token, method, path, body string, out any) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, base+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "svix-libs/1.44.0/go")
+	resp, err := (&http.Client{Transport: counter, Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode/100 == 2 {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Errorf("%s %s: %s does not decode into %T: %v", method, path, b, out, err)
+		}
+	}
+	return resp.StatusCode, string(b)
 }
 
 func hasEventType(list []svix.EventTypeOut, name string) bool {
