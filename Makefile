@@ -4,7 +4,7 @@ GO ?= go
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 
 .DEFAULT_GOAL := help
-.PHONY: help build test test-postgres vet lint generate run ci
+.PHONY: help build test test-postgres vet lint generate run js-tour ci
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -29,6 +29,10 @@ generate: ## go generate ./...
 
 run: ## run Hookline in dev mode (SQLite in ./hookline-data)
 	$(GO) run ./cmd/hookline serve --dev
+
+js-tour: ## npm ci in compat/svix-js, then the Svix JavaScript SDK tour against a server on each backend
+	cd compat/svix-js && npm ci --no-audit --no-fund
+	HOOKLINE_REQUIRE_JS_TOUR=1 HOOKLINE_TEST_DATABASE_URL='$(TEST_DATABASE_URL)' $(GO) test -count=1 -run '^TestSvixJSTour$$' ./internal/server/
 
 ci: ## everything CI checks: see .ci/run
 	bash .ci/run
