@@ -16,6 +16,7 @@ import (
 	"github.com/hookline/hookline/internal/delivery/send"
 	"github.com/hookline/hookline/internal/openapi"
 	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
 )
 
 // Engine is what the API needs from the delivery engine.
@@ -44,6 +45,9 @@ type Engine interface {
 	// operational events; it never blocks, and does nothing without an
 	// operational app.
 	EndpointEvent(ev delivery.EndpointEvent)
+	// PreviewRequest builds the request an attempt to ep would make at
+	// now, without sending it; the error is a body that cannot be built.
+	PreviewRequest(ctx context.Context, ep webhook.Endpoint, msg webhook.Message, now time.Time) (send.Request, error)
 }
 
 // Config is the API's dependencies and settings.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hookline/hookline/internal/delivery"
+	"github.com/hookline/hookline/internal/delivery/send"
 	"github.com/hookline/hookline/internal/openapi/openapitest"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/sqlite"
@@ -66,6 +67,11 @@ func (e *coreEngine) Publish(ctx context.Context, p delivery.PublishParams) erro
 		e.mu.Unlock()
 	}
 	return errs[0]
+}
+
+// PreviewRequest builds the request as the engine does, without its gate.
+func (e *coreEngine) PreviewRequest(ctx context.Context, ep webhook.Endpoint, msg webhook.Message, now time.Time) (send.Request, error) {
+	return delivery.PreviewRequest(ctx, nil, ep, msg, now)
 }
 
 func (e *coreEngine) Resend(ctx context.Context, appID, msgID, endpointID string) error {

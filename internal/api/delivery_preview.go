@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/hookline/hookline/internal/delivery"
 	"github.com/hookline/hookline/internal/delivery/send"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
@@ -64,7 +63,7 @@ func (a *API) deliveryOptionsPreview(w http.ResponseWriter, r *http.Request) err
 	}
 	now := a.now()
 	msg := webhook.Message{ID: webhook.NewID(webhook.PrefixMessage, now), AppID: ep.AppID, EventType: in.EventType, Payload: payload, CreatedAt: now}
-	req, err := delivery.PreviewRequest(ep, msg, now)
+	req, err := a.engine.PreviewRequest(r.Context(), ep, msg, now)
 	if err != nil {
 		return errOptions(err.Error())
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hookline/hookline/internal/delivery"
+	"github.com/hookline/hookline/internal/delivery/send"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/sqlite"
 	"github.com/hookline/hookline/internal/webhook"
@@ -37,6 +38,9 @@ func (nopEngine) Ping(context.Context, string, string) (delivery.PingResult, err
 	return delivery.PingResult{}, nil
 }
 func (nopEngine) EndpointEvent(delivery.EndpointEvent) {}
+func (nopEngine) PreviewRequest(context.Context, webhook.Endpoint, webhook.Message, time.Time) (send.Request, error) {
+	return send.Request{}, nil
+}
 
 // discardWriter is a ResponseWriter that keeps only the status, reusing
 // its header map, so that the benchmark counts the handler's allocations.

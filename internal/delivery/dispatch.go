@@ -224,7 +224,7 @@ const maxStoredResponse = 20000
 func (e *Engine) attempt(ctx context.Context, t *target, j job) verdict {
 	now := e.cfg.Now()
 	var res send.Result
-	req, renderErr := t.request(j.msg, now, e.cfg.RequestTimeout)
+	req, renderErr := t.request(ctx, e.render, j.msg, now, e.cfg.RequestTimeout)
 	if renderErr != nil {
 		// The request could not be built (a template failing on this
 		// payload): a failed attempt with the reason, retried on the

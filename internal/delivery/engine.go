@@ -24,6 +24,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hookline/hookline/internal/delivery/render"
 	"github.com/hookline/hookline/internal/delivery/send"
 	"github.com/hookline/hookline/internal/store"
 )
@@ -93,6 +94,10 @@ type Config struct {
 	// OperationalQueue bounds the operational events waiting to be
 	// published; beyond it they are dropped with a warning. Default 1024.
 	OperationalQueue int
+	// RenderMemory bounds the memory all template renderings (attempts,
+	// pings and previews) hold at once: each waits for its share
+	// (render.Gate). Default 128 MiB; at least render.MinGate.
+	RenderMemory int64
 	// ReleaseLeasesAtStart drops every lease before starting: right for
 	// SQLite, where this process alone owns the database file.
 	ReleaseLeasesAtStart bool
@@ -132,6 +137,7 @@ func (c *Config) setDefaults() error {
 	}
 	setDefault(&c.HealthFlushInterval, time.Second)
 	setDefault(&c.OperationalQueue, defaultOperationalQueueLength)
+	setDefault(&c.RenderMemory, defaultRenderMemory)
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -142,7 +148,11 @@ func (c *Config) setDefaults() error {
 }
 
 // setDefault sets *v to def when it is not set (zero or negative).
-func setDefault[T int | time.Duration](v *T, def T) {
+// defaultRenderMemory lets about ten ordinary template renderings run at
+// once, or two of the largest payloads.
+const defaultRenderMemory = 128 << 20
+
+func setDefault[T int | int64 | time.Duration](v *T, def T) {
 	if *v <= 0 {
 		*v = def
 	}
@@ -168,6 +178,7 @@ type Engine struct {
 	cluster  *cluster
 	health   *health
 	ops      *operational // nil without an operational app
+	render   *render.Gate
 
 	// pings holds the endpoints with a ping in flight (ping.go).
 	pings sync.Map
@@ -186,7 +197,11 @@ func New(cfg Config) (*Engine, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
-	e := &Engine{cfg: cfg, store: cfg.Store, logger: cfg.Logger}
+	gate, err := render.NewGate(cfg.RenderMemory)
+	if err != nil {
+		return nil, fmt.Errorf("delivery: render memory: %w", err)
+	}
+	e := &Engine{cfg: cfg, store: cfg.Store, logger: cfg.Logger, render: gate}
 	e.index = NewIndex(cfg.Store, cfg.Now)
 	e.writer = newWriter(e)
 	e.dispatch = newDispatcher(e)

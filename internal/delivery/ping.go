@@ -69,7 +69,7 @@ func (e *Engine) Ping(ctx context.Context, appID, endpointID string) (PingResult
 	}
 	msg := webhook.Message{ID: webhook.NewID(webhook.PrefixMessage, now), AppID: appID, EventType: PingEventType, Payload: payload, CreatedAt: now}
 	var res send.Result
-	if req, err := t.request(msg, e.cfg.Now(), e.cfg.RequestTimeout); err != nil {
+	if req, err := t.request(ctx, e.render, msg, e.cfg.Now(), e.cfg.RequestTimeout); err != nil {
 		res.Err = err
 	} else {
 		res = e.cfg.Client.Send(ctx, req)

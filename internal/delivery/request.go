@@ -1,9 +1,11 @@
 package delivery
 
 import (
+	"context"
 	"fmt"
 	"time"
 
+	"github.com/hookline/hookline/internal/delivery/render"
 	"github.com/hookline/hookline/internal/delivery/send"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -21,7 +23,7 @@ var emptyPayload = []byte("{}")
 // so it costs what it did before formats existed; the error is a body
 // that cannot be built (options that do not compile, a template failing
 // on this payload).
-func (t *target) request(msg webhook.Message, now time.Time, timeout time.Duration) (send.Request, error) {
+func (t *target) request(ctx context.Context, gate *render.Gate, msg webhook.Message, now time.Time, timeout time.Duration) (send.Request, error) {
 	if t.renderErr != nil {
 		return send.Request{}, t.renderErr
 	}
@@ -33,7 +35,7 @@ func (t *target) request(msg webhook.Message, now time.Time, timeout time.Durati
 	body := payload
 	if !t.render.Passthrough() {
 		var err error
-		if body, err = t.render.Body(msg.ID, msg.EventType, ts, payload); err != nil {
+		if body, err = t.render.Body(ctx, gate, msg.ID, msg.EventType, ts, payload); err != nil {
 			return send.Request{}, fmt.Errorf("render %s body: %w", t.Delivery.EffectiveFormat(), err)
 		}
 	}
@@ -55,13 +57,20 @@ func (t *target) retries(schedule []time.Duration) int {
 }
 
 // PreviewRequest builds the request an attempt to ep would make at now,
-// without sending it, so a customer can see it before saving options.
-// Options that do not compile, or a body that does not render, are the
-// error.
-func PreviewRequest(ep webhook.Endpoint, msg webhook.Message, now time.Time) (send.Request, error) {
+// without sending it, so a customer can see it before saving options; a
+// template renders within the same memory as the attempts'. Options that
+// do not compile, or a body that does not render, are the error. It
+// implements api.Engine.
+func (e *Engine) PreviewRequest(ctx context.Context, ep webhook.Endpoint, msg webhook.Message, now time.Time) (send.Request, error) {
+	return PreviewRequest(ctx, e.render, ep, msg, now)
+}
+
+// PreviewRequest is Engine.PreviewRequest for a caller without an engine,
+// within gate (nil: each rendering bounded alone).
+func PreviewRequest(ctx context.Context, gate *render.Gate, ep webhook.Endpoint, msg webhook.Message, now time.Time) (send.Request, error) {
 	t, err := newTarget(ep)
 	if err != nil {
 		return send.Request{}, err
 	}
-	return t.request(msg, now, 0)
+	return t.request(ctx, gate, msg, now, 0)
 }

@@ -221,3 +221,47 @@ func TestSchemaBlowupsAnswer422(t *testing.T) {
 		}
 	}
 }
+
+// TestTemplateRenderingsShareOneBound makes four template endpoints of
+// one tenant render 32 messages of 1 MiB each at once: 128 renderings of
+// payloads that take about 13 MiB each decoded, as many at once as the
+// endpoints' concurrency allows. Every one arrives, and the process's
+// peak memory stays near the renderings' shared bound
+// (delivery.Config.RenderMemory, 128 MiB), where 128 renderings at once
+// would hold up to 1.6 GB.
+func TestTemplateRenderingsShareOneBound(t *testing.T) {
+	s := startServer(t)
+	rcv := newReceiver(t)
+	// One delivery a second while the messages are published, so that
+	// they wait in the endpoints' queues, to go all at once.
+	slow := func(path string) *svix.EndpointIn {
+		return &svix.EndpointIn{Url: rcv.URL + path, RateLimit: ptr(uint16(1))}
+	}
+	app, eps := setup(t, s, slow("/a"), slow("/b"), slow("/c"), slow("/d"))
+	for _, ep := range eps {
+		setOptions(t, s, app.Id, ep.Id, templateOptions(`{{len .payload.l}} {{(index .payload.l 0).email}}`), http.StatusOK)
+	}
+	payload := `{"l":[` + strings.TrimSuffix(strings.Repeat(`{"id":"abc123","name":"Ann Lee","email":"ann@example.com","n":42},`, 15_500), ",") + `]}`
+	for range 32 {
+		publish(t, s, app.Id, "big.records", payload)
+	}
+	base, haveRSS := peakRSS(true)
+	for _, ep := range eps {
+		if status, out := s.do(t, "PATCH", "/api/v1/app/"+app.Id+"/endpoint/"+ep.Id, s.Token, []byte(`{"rateLimit":null}`)); status != http.StatusOK {
+			t.Fatalf("PATCH rateLimit = %d %s", status, out)
+		}
+	}
+	got := rcv.waitFor(t, 128, 60*time.Second)
+	for _, r := range got {
+		if string(r.Body) != "15500 ann@example.com" {
+			t.Fatalf("a receiver got %.100q, want the rendered template", r.Body)
+		}
+	}
+	if peak, ok := peakRSS(false); haveRSS && ok {
+		t.Logf("peak RSS %d MiB before, %d MiB after the renderings", base>>20, peak>>20)
+		// Measured: 21 to 44 MiB; 446 to 847 MiB without the bound.
+		if growth := peak - base; growth > 200<<20 {
+			t.Errorf("peak RSS grew by %d MiB, want under 200 MiB", growth>>20)
+		}
+	}
+}

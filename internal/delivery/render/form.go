@@ -37,7 +37,9 @@ func Form(payload []byte) ([]byte, error) {
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
 		return nil, fmt.Errorf("form: the payload must be a JSON object to be sent as a form, got %s", kind(tok))
 	}
-	f := formWriter{dec: dec, out: make([]byte, 0, len(payload)+len(payload)/4)}
+	// About the payload's size, but never more than the cap: a server
+	// may take payloads far larger than a form body may be.
+	f := formWriter{dec: dec, out: make([]byte, 0, min(len(payload)+len(payload)/4, MaxFormBody))}
 	if err := f.members(1, true); err != nil {
 		return nil, fmt.Errorf("form: %w", err)
 	}

@@ -6,6 +6,7 @@
 package render
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/hookline/hookline/internal/webhook"
@@ -36,11 +37,18 @@ func New(o webhook.DeliveryOptions) (*Renderer, error) {
 func (r *Renderer) Passthrough() bool { return r.format == webhook.FormatJSON }
 
 // Body renders one message. A json body is payload itself, not a copy.
-func (r *Renderer) Body(msgID, eventType string, timestamp int64, payload []byte) ([]byte, error) {
+// A template waits for its share of g before it decodes the payload (a
+// nil g: no wait); the other formats stream the payload and need none.
+func (r *Renderer) Body(ctx context.Context, g *Gate, msgID, eventType string, timestamp int64, payload []byte) ([]byte, error) {
 	switch r.format {
 	case webhook.FormatForm:
 		return Form(payload)
 	case webhook.FormatTemplate:
+		leave, err := g.enter(ctx, payload)
+		if err != nil {
+			return nil, err
+		}
+		defer leave()
 		data, err := Data(msgID, eventType, timestamp, payload)
 		if err != nil {
 			return nil, err

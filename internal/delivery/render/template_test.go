@@ -120,7 +120,7 @@ func TestRendererBody(t *testing.T) {
 		if err != nil {
 			t.Fatalf("New(%+v) = %v", tt.opts, err)
 		}
-		got, err := r.Body("msg_1", "t", 1, payload)
+		got, err := r.Body(t.Context(), nil, "msg_1", "t", 1, payload)
 		if err != nil || string(got) != tt.want {
 			t.Errorf("Body with %+v = %q, %v; want %q", tt.opts, got, err, tt.want)
 		}
@@ -157,7 +157,7 @@ func TestDocumentedExamples(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: New = %v", tt.name, err)
 		}
-		got, err := r.Body("msg_1", "contact.created", 1767225600, []byte(tt.payload))
+		got, err := r.Body(t.Context(), nil, "msg_1", "contact.created", 1767225600, []byte(tt.payload))
 		if err != nil || string(got) != tt.want {
 			t.Errorf("%s: Body = %q, %v; want %q", tt.name, got, err, tt.want)
 		}
