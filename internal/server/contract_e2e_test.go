@@ -523,3 +523,86 @@ func TestExpireAllExpungeAllPrecheck(t *testing.T) {
 		}
 	})
 }
+
+// TestAnswerShapes checks, over raw HTTP against a real server, the fields the newest
+// Svix API added to answers (with expanded_statuses=true, as the SDKs send it): statusText
+// on attempts, attempted messages and destinations, canceled in stats, updatedAt on
+// recover, {} on resend, throttleRate and eventTypes on endpoints; and that a client naming
+// itself as an SDK with strict models (svix-libs/1.44.0) gets none of them.
+func TestAnswerShapes(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, db serverOption) {
+		s := startServer(t, db)
+		ctx := context.Background()
+		rcv := newReceiver(t)
+		app, eps := setup(t, s, &svix.EndpointIn{Url: rcv.URL, RateLimit: ptr(uint16(9))})
+		ep := eps[0]
+		msg, err := s.Client.Message.Create(ctx, app.Id, svix.MessageIn{EventType: "a.b", Payload: map[string]any{}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var attemptID string
+		eventually(t, 10*time.Second, "the attempt", func() bool {
+			atts, err := s.Client.MessageAttempt.ListByMsg(ctx, app.Id, msg.Id, nil)
+			if err != nil || len(atts.Data) == 0 {
+				return false
+			}
+			attemptID = atts.Data[0].Id
+			return true
+		})
+		base := "/api/v1/app/" + app.Id
+		since := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+		for _, tc := range []struct {
+			name, method, path, body string
+			list                     bool
+			fields                   []string // the newest API's, absent for v1.44.0
+			want                     map[string]any
+		}{
+			{"attempts by msg", "GET", base + "/attempt/msg/" + msg.Id + "?expanded_statuses=true", "", true, []string{"statusText"}, map[string]any{"statusText": "success"}},
+			{"attempts by endpoint", "GET", base + "/attempt/endpoint/" + ep.Id + "?expanded_statuses=true", "", true, []string{"statusText"}, map[string]any{"statusText": "success"}},
+			{"attempt", "GET", base + "/msg/" + msg.Id + "/attempt/" + attemptID + "?expanded_statuses=true", "", false, []string{"statusText"}, map[string]any{"statusText": "success"}},
+			{"attempted messages", "GET", base + "/endpoint/" + ep.Id + "/msg?expanded_statuses=true", "", true, []string{"statusText"}, map[string]any{"statusText": "success"}},
+			{"attempted destinations", "GET", base + "/msg/" + msg.Id + "/endpoint", "", true, []string{"statusText", "throttleRate"}, map[string]any{"statusText": "success", "throttleRate": 9.0}},
+			{"endpoint", "GET", base + "/endpoint/" + ep.Id, "", false, []string{"throttleRate"}, map[string]any{"throttleRate": 9.0, "rateLimit": 9.0}},
+			{"stats", "GET", base + "/endpoint/" + ep.Id + "/stats", "", false, []string{"canceled"}, map[string]any{"canceled": 0.0, "success": 1.0}},
+			{"recover", "POST", base + "/endpoint/" + ep.Id + "/recover", `{"since":"` + since + `"}`, false, []string{"updatedAt"}, nil},
+		} {
+			for _, legacy := range []bool{false, true} {
+				hdr := []string{"User-Agent", "svix-libs/1.99.1/go go/go1.26.8"}
+				if legacy {
+					hdr = []string{"User-Agent", "svix-libs/1.44.0/go"}
+				}
+				code, b := s.do(t, tc.method, tc.path, s.Token, []byte(tc.body), hdr...)
+				if code/100 != 2 {
+					t.Fatalf("%s: %s %s = %d %s", tc.name, tc.method, tc.path, code, b)
+				}
+				var obj map[string]any
+				if tc.list {
+					var page struct{ Data []map[string]any }
+					if err := json.Unmarshal(b, &page); err != nil || len(page.Data) == 0 {
+						t.Fatalf("%s: %s", tc.name, b)
+					}
+					obj = page.Data[0]
+				} else if err := json.Unmarshal(b, &obj); err != nil {
+					t.Fatalf("%s: %s", tc.name, b)
+				}
+				for _, f := range tc.fields {
+					if _, has := obj[f]; has == legacy {
+						t.Errorf("%s (legacy %v): has %s = %v, want %v", tc.name, legacy, f, has, !legacy)
+					}
+				}
+				for k, v := range tc.want {
+					if !legacy && obj[k] != v {
+						t.Errorf("%s: %s = %v, want %v", tc.name, k, obj[k], v)
+					}
+				}
+			}
+		}
+		for _, ua := range []string{"svix-libs/1.99.1/go go/go1.26.8", "svix-libs/1.44.0/go"} {
+			code, b := s.do(t, "POST", base+"/msg/"+msg.Id+"/endpoint/"+ep.Id+"/resend", s.Token, nil, "User-Agent", ua)
+			if code != http.StatusAccepted || strings.TrimSpace(string(b)) != "{}" {
+				t.Errorf("resend (%s) = %d %q, want 202 {}", ua, code, b)
+			}
+		}
+	})
+}
