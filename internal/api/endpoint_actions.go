@@ -180,11 +180,7 @@ func (a *API) endpointSendExample(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	var probs problems
-	if in.EventType == nil {
-		probs.add("field required", "eventType")
-	} else {
-		checkEventTypeName(&probs, *in.EventType, "eventType")
-	}
+	checkEventTypeField(&probs, in.EventType)
 	if in.ExampleIndex != nil && *in.ExampleIndex < 0 {
 		probs.add("exampleIndex must not be negative", "exampleIndex")
 	}

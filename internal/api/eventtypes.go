@@ -133,6 +133,15 @@ func (in *eventTypeUpdate) apply(et *webhook.EventType) {
 	et.FeatureFlag = deref(in.FeatureFlag)
 }
 
+// checkEventTypeField checks a body's required eventType.
+func checkEventTypeField(p *problems, name *string) {
+	if name == nil {
+		p.add("field required", "eventType")
+		return
+	}
+	checkEventTypeName(p, *name, "eventType")
+}
+
 func checkEventTypeName(p *problems, name string, loc ...string) {
 	if !webhook.ValidUID(name) {
 		p.add(fmt.Sprintf("event type names must be 1-%d characters of a-z, A-Z, 0-9, '-', '_' and '.'", webhook.MaxEventTypeLength), loc...)

@@ -88,11 +88,7 @@ func (a *API) messagePrecheck(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var probs problems
-	if in.EventType == nil {
-		probs.add("field required", "eventType")
-	} else {
-		checkEventTypeName(&probs, *in.EventType, "eventType")
-	}
+	checkEventTypeField(&probs, in.EventType)
 	var channels []string
 	if in.Channels != nil {
 		channels = dedupeStrings(*in.Channels)

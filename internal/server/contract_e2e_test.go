@@ -26,6 +26,16 @@ func verifies(t *testing.T, key string, d received) bool {
 	return wh.Verify(d.Body, d.Header) == nil
 }
 
+// createEventTypes creates event types by name, each described by its name.
+func createEventTypes(t *testing.T, s *testServer, names ...string) {
+	t.Helper()
+	for _, name := range names {
+		if _, err := s.Client.EventType.Create(context.Background(), svix.EventTypeIn{Name: name, Description: name}, nil); err != nil {
+			t.Fatalf("EventType.Create(%s): %v", name, err)
+		}
+	}
+}
+
 // TestRotationGracePeriod: gracePeriodSeconds 0 stops signing with the old key at once; a
 // grace period keeps it signing beside the new one; Svix's bounds are 0 to 7 days.
 func TestRotationGracePeriod(t *testing.T) {
@@ -97,11 +107,7 @@ func TestEndpointFieldAliases(t *testing.T) {
 	eachBackend(t, func(t *testing.T, db serverOption) {
 		s := startServer(t, db)
 		ctx := context.Background()
-		for _, name := range []string{"invoice.paid", "invoice.voided"} {
-			if _, err := s.Client.EventType.Create(ctx, svix.EventTypeIn{Name: name, Description: name}, nil); err != nil {
-				t.Fatal(err)
-			}
-		}
+		createEventTypes(t, s, "invoice.paid", "invoice.voided")
 		app, err := s.Client.Application.Create(ctx, svix.ApplicationIn{Name: "aliases"}, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -361,11 +367,7 @@ func TestReplayMissing(t *testing.T) {
 	eachBackend(t, func(t *testing.T, db serverOption) {
 		s := startServer(t, db)
 		ctx := context.Background()
-		for _, name := range []string{"order.placed", "order.refunded"} {
-			if _, err := s.Client.EventType.Create(ctx, svix.EventTypeIn{Name: name, Description: name}, nil); err != nil {
-				t.Fatal(err)
-			}
-		}
+		createEventTypes(t, s, "order.placed", "order.refunded")
 		early, late := newReceiver(t), newReceiver(t)
 		app, _ := setup(t, s, &svix.EndpointIn{Url: early.URL})
 		since := time.Now().Add(-time.Minute)
