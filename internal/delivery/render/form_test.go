@@ -89,3 +89,26 @@ func FuzzForm(f *testing.F) {
 		}
 	})
 }
+
+// TestFormMemoryBounded flattens payloads far larger than a form body may
+// be, as a server with a raised --max-body-bytes takes them: each fails
+// at the cap, having allocated what the cap bounds (garbage of the tokens
+// read before it) or what the payload's one string does (the decoder's
+// buffer, the string, its escaping; the gate counts on 4 times it live),
+// never a buffer sized on the whole payload up front.
+func TestFormMemoryBounded(t *testing.T) {
+	many := `{"a":[` + strings.Repeat("1,", 8<<20) + `1]}` // 16 MiB
+	long := `{"s":"` + strings.Repeat("x", 16<<20) + `"}`
+	for name, p := range map[string]string{"16 MiB of numbers": many, "a 16 MiB string": long} {
+		before := heapAllocated()
+		_, err := Form([]byte(p))
+		allocated := heapAllocated() - before
+		if err == nil || !strings.Contains(err.Error(), "larger than") {
+			t.Errorf("%s: Form = %v, want the size refused", name, err)
+		}
+		if limit := uint64(8*len(p) + 8<<20); allocated > limit || name == "16 MiB of numbers" && allocated > 40<<20 {
+			t.Errorf("%s: Form allocated %d MiB", name, allocated>>20)
+		}
+		t.Logf("%s: allocated %d MiB", name, allocated>>20)
+	}
+}

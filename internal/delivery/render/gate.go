@@ -30,9 +30,9 @@ const (
 	MinGate = MaxDecodedPayload + runReserve
 )
 
-// Gate bounds the memory all the template renderings of a process hold
-// at once. It is safe for concurrent use. A nil Gate bounds each
-// rendering alone.
+// Gate bounds the memory all the renderings (templates and forms) of a
+// process hold at once. It is safe for concurrent use. A nil Gate bounds
+// each rendering alone.
 type Gate struct {
 	sem *semaphore.Weighted
 }
@@ -45,20 +45,34 @@ func NewGate(capacity int64) (*Gate, error) {
 	return &Gate{sem: semaphore.NewWeighted(capacity)}, nil
 }
 
-// enter waits until the gate can hold a rendering of payload, and
-// returns what lets the next one in. A payload too large to decode is an
-// error at once, as is the caller giving up.
-func (g *Gate) enter(ctx context.Context, payload []byte) (leave func(), err error) {
+// enterTemplate waits until the gate can hold a template rendering of
+// payload, and returns what lets the next one in. A payload too large to
+// decode is an error at once, as is the caller giving up.
+func (g *Gate) enterTemplate(ctx context.Context, payload []byte) (leave func(), err error) {
 	decoded := decodeCost(payload)
 	if decoded > MaxDecodedPayload {
 		return nil, fmt.Errorf("template: the payload would take about %d MiB decoded, more than the %d MiB a template may use", decoded>>20, MaxDecodedPayload>>20)
 	}
+	return g.enter(ctx, decoded+runReserve)
+}
+
+// enterForm is enterTemplate for a form: flattening streams the payload,
+// but holds the decoder's buffer (up to twice the longest string), the
+// string and its escaping, and the body.
+func (g *Gate) enterForm(ctx context.Context, payload []byte) (leave func(), err error) {
+	need := 4*int64(len(payload)) + 2*MaxFormBody
+	if need > MinGate {
+		return nil, fmt.Errorf("form: the payload is larger than the %d MiB a form may be made of", (MinGate-2*MaxFormBody)/4>>20)
+	}
+	return g.enter(ctx, need)
+}
+
+func (g *Gate) enter(ctx context.Context, need int64) (leave func(), err error) {
 	if g == nil {
 		return func() {}, nil
 	}
-	need := decoded + runReserve
 	if err := g.sem.Acquire(ctx, need); err != nil {
-		return nil, fmt.Errorf("template: waiting to render: %w", err)
+		return nil, fmt.Errorf("waiting to render: %w", err)
 	}
 	return func() { g.sem.Release(need) }, nil
 }

@@ -92,13 +92,13 @@ func TestGateHoldsRenderingsTogether(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		leave, err := g.enter(t.Context(), big)
+		leave, err := g.enterTemplate(t.Context(), big)
 		if err != nil {
 			t.Fatalf("first enter = %v", err)
 		}
 		entered := make(chan func(), 1)
 		go func() {
-			next, err := g.enter(t.Context(), big)
+			next, err := g.enterTemplate(t.Context(), big)
 			if err != nil {
 				t.Errorf("second enter = %v", err)
 				next = func() {}
@@ -134,6 +134,14 @@ func TestBodyRefusesPayloadsTooLargeToDecode(t *testing.T) {
 	}
 	if allocated := heapAllocated() - before; allocated > 1<<20 {
 		t.Errorf("refusing it allocated %d KiB, want nothing decoded", allocated>>10)
+	}
+	form, err := New(webhook.DeliveryOptions{Format: webhook.FormatForm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	huge := []byte(`{"s":"` + strings.Repeat("x", 16<<20) + `"}`)
+	if _, err := form.Body(t.Context(), nil, "msg_1", "t", 1, huge); err == nil || !strings.Contains(err.Error(), "form: the payload is larger than the 13 MiB") {
+		t.Errorf("Body of a 16 MiB form = %v, want refused", err)
 	}
 	if out, err := r.Body(t.Context(), nil, "msg_1", "t", 1, []byte(decodeShapes()["records"])); err != nil || string(out) != "16000" {
 		t.Errorf("Body of 1 MiB of records = %q, %v; want 16000", out, err)

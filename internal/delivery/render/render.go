@@ -37,14 +37,19 @@ func New(o webhook.DeliveryOptions) (*Renderer, error) {
 func (r *Renderer) Passthrough() bool { return r.format == webhook.FormatJSON }
 
 // Body renders one message. A json body is payload itself, not a copy.
-// A template waits for its share of g before it decodes the payload (a
-// nil g: no wait); the other formats stream the payload and need none.
+// A form or a template waits for its share of g before it reads the
+// payload (a nil g: no wait).
 func (r *Renderer) Body(ctx context.Context, g *Gate, msgID, eventType string, timestamp int64, payload []byte) ([]byte, error) {
 	switch r.format {
 	case webhook.FormatForm:
+		leave, err := g.enterForm(ctx, payload)
+		if err != nil {
+			return nil, err
+		}
+		defer leave()
 		return Form(payload)
 	case webhook.FormatTemplate:
-		leave, err := g.enter(ctx, payload)
+		leave, err := g.enterTemplate(ctx, payload)
 		if err != nil {
 			return nil, err
 		}
