@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"runtime/metrics"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -289,4 +290,34 @@ func FuzzPrintMatchesFmt(f *testing.F) {
 			_ = fmt.Sprintf(verb, boundChecker{t: t, v: v})
 		}
 	})
+}
+
+// TestTemplateDeepPayload renders a payload nested as deep as the API's
+// JSON decoding allows (10,000 levels) with every function that walks a
+// value: each prints it whole, within the ceiling.
+func TestTemplateDeepPayload(t *testing.T) {
+	const depth = 9990
+	raw := `{"d":` + strings.Repeat("[", depth) + `"x"` + strings.Repeat("]", depth) + `}`
+	data, err := Data("msg_1", "t", 1, []byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for src, want := range map[string]int{
+		`{{json .payload.d}}`:            2*depth + 3,
+		`{{printf "%v" .payload.d}}`:     2*depth + 1,
+		`{{.payload.d}}`:                 2*depth + 1,
+		`{{print .payload.d 1}}`:         2*depth + 3, // a space between two operands that are not strings
+		`{{printf "%#v" .payload.d}}`:    len(fmt.Sprintf("%#v", data["payload"].(map[string]any)["d"])),
+		`{{len (printf "%q" .payload)}}`: len(strconv.Itoa(len(fmt.Sprintf("%q", data["payload"])))),
+	} {
+		c, err := CompileTemplate(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := heapAllocated()
+		out, err := c.Execute(data)
+		if allocated := heapAllocated() - before; err != nil || len(out) != want || allocated > allocCeiling {
+			t.Errorf("Execute(%q) = %d bytes, %v, %d MiB allocated; want %d bytes", src, len(out), err, allocated>>20, want)
+		}
+	}
 }
