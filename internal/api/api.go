@@ -68,6 +68,13 @@ type Config struct {
 	RequestTimeout time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// PageContentBytes is the most payload bytes one page of a list
+	// with content shows (but always one row); a page that would pass it
+	// is cut short. Default DefaultPageContentBytes.
+	PageContentBytes int64
+	// ContentInFlight bounds what all the lists with content hold at
+	// once (see contentGate). Default DefaultContentInFlight.
+	ContentInFlight int64
 }
 
 // API is the HTTP API. Create it with New.
@@ -80,6 +87,7 @@ type API struct {
 	clock   func() time.Time
 	tokens  *tokenCache
 	apps    *appCache
+	content *contentGate
 	// unsupported are the SDK calls answered "not supported" by name.
 	unsupported []openapi.Operation
 
@@ -120,6 +128,7 @@ func New(cfg Config) (*API, error) {
 		clock:          cfg.Now,
 		tokens:         newTokenCache(cfg.Logger),
 		apps:           newAppCache(),
+		content:        newContentGate(cfg.PageContentBytes, cfg.ContentInFlight, cfg.MaxBodyBytes),
 	}, nil
 }
 

@@ -240,26 +240,32 @@ func (a *API) endpointMessageList(w http.ResponseWriter, r *http.Request) error 
 	expandedStatuses(q, &probs)
 	tl := parseTimeList(r, idIterator(webhook.PrefixMessage), &probs)
 	p := store.DeliveryListByEndpointParams{
-		AppID:       app.ID,
-		Page:        tl.pq.fetchPage(),
-		Status:      queryStatus(q, &probs),
-		Channel:     queryChannel(q, &probs),
-		Tag:         queryTag(q, &probs),
-		EventTypes:  queryEventTypes(q, &probs),
-		Since:       tl.since,
-		Until:       tl.until,
-		WithContent: queryBool(q, "with_content", true, &probs),
+		AppID:      app.ID,
+		Page:       tl.pq.fetchPage(),
+		Status:     queryStatus(q, &probs),
+		Channel:    queryChannel(q, &probs),
+		Tag:        queryTag(q, &probs),
+		EventTypes: queryEventTypes(q, &probs),
+		Since:      tl.since,
+		Until:      tl.until,
 	}
-	return writeList(w, r, probs, tl.pq, func(ctx context.Context) ([]store.DeliveryWithMessage, error) {
+	// The payloads are read after the rows, within the page's budget.
+	withContent := queryBool(q, "with_content", true, &probs)
+	var fill fillFunc[store.DeliveryWithMessage]
+	if withContent {
+		fill = contentFiller(a, app.ID, func(d store.DeliveryWithMessage) string { return d.Message.ID },
+			func(d *store.DeliveryWithMessage, payload []byte) { d.Message.Payload = payload })
+	}
+	return writeListFilled(w, r, probs, tl.pq, func(ctx context.Context) ([]store.DeliveryWithMessage, error) {
 		ep, err := a.store.EndpointGet(ctx, app.ID, r.PathValue("endpoint_id"))
 		if err != nil {
 			return nil, err
 		}
 		p.EndpointID = ep.ID
 		return a.store.DeliveryListByEndpoint(ctx, p)
-	}, func(d store.DeliveryWithMessage) string { return d.Message.ID },
+	}, fill, func(d store.DeliveryWithMessage) string { return d.Message.ID },
 		func(d store.DeliveryWithMessage) endpointMessageOut {
-			return endpointMessageOut{d: &d, withContent: p.WithContent, shape: shapeOf(r)}
+			return endpointMessageOut{d: &d, withContent: withContent, shape: shapeOf(r)}
 		})
 }
 

@@ -234,19 +234,25 @@ func (a *API) messageList(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	tl := parseTimeList(r, idIterator(webhook.PrefixMessage), &probs)
 	p := store.MessageListParams{
-		AppID:       app.ID,
-		Page:        tl.pq.fetchPage(),
-		Since:       tl.since,
-		Until:       tl.until,
-		EventTypes:  queryEventTypes(q, &probs),
-		Channel:     queryChannel(q, &probs),
-		Tag:         queryTag(q, &probs),
-		WithContent: queryBool(q, "with_content", true, &probs),
+		AppID:      app.ID,
+		Page:       tl.pq.fetchPage(),
+		Since:      tl.since,
+		Until:      tl.until,
+		EventTypes: queryEventTypes(q, &probs),
+		Channel:    queryChannel(q, &probs),
+		Tag:        queryTag(q, &probs),
 	}
-	return writeList(w, r, probs, tl.pq, func(ctx context.Context) ([]webhook.Message, error) {
+	// The payloads are read after the rows, within the page's budget.
+	withContent := queryBool(q, "with_content", true, &probs)
+	var fill fillFunc[webhook.Message]
+	if withContent {
+		fill = contentFiller(a, app.ID, func(m webhook.Message) string { return m.ID },
+			func(m *webhook.Message, payload []byte) { m.Payload = payload })
+	}
+	return writeListFilled(w, r, probs, tl.pq, func(ctx context.Context) ([]webhook.Message, error) {
 		return a.store.MessageList(ctx, p)
-	}, func(m webhook.Message) string { return m.ID },
-		func(m webhook.Message) messageOut { return newMessageOut(&m, p.WithContent) })
+	}, fill, func(m webhook.Message) string { return m.ID },
+		func(m webhook.Message) messageOut { return newMessageOut(&m, withContent) })
 }
 
 // messageGet is GET /api/v1/app/{app_id}/msg/{msg_id}, by ID or eventId.

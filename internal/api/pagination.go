@@ -115,6 +115,20 @@ func (pq pageQuery) fetchPage() store.Page {
 // in the iterators and shown as render makes it.
 func writeList[In, Out any](w http.ResponseWriter, r *http.Request, probs problems, pq pageQuery,
 	fetch func(ctx context.Context) ([]In, error), key func(In) string, render func(In) Out) error {
+	return writeListFilled(w, r, probs, pq, fetch, nil, key, render)
+}
+
+// fillFunc completes a page's rows after they are read (their message
+// payloads, see contentFiller): it may keep fewer, those nearest the
+// iterator (the first, or the last when back), and done is then false.
+// release is called once the response is written; on an error, fill has
+// released what it held.
+type fillFunc[In any] func(ctx context.Context, rows []In, back bool) (kept []In, release func(), err error)
+
+// writeListFilled is writeList with the page's rows completed by fill
+// (none when nil) before they are rendered.
+func writeListFilled[In, Out any](w http.ResponseWriter, r *http.Request, probs problems, pq pageQuery,
+	fetch func(ctx context.Context) ([]In, error), fill fillFunc[In], key func(In) string, render func(In) Out) error {
 	if err := probs.err(); err != nil {
 		return err
 	}
@@ -122,20 +136,39 @@ func writeList[In, Out any](w http.ResponseWriter, r *http.Request, probs proble
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, listResponse(pq, rows, key, render))
+	rows, done, back := pageRows(pq, rows)
+	if fill != nil {
+		kept, release, err := fill(r.Context(), rows, back)
+		if err != nil {
+			return err
+		}
+		defer release()
+		done = done && len(kept) == len(rows)
+		rows = kept
+	}
+	writeJSON(w, http.StatusOK, renderPage(rows, done, key, render))
 	return nil
 }
 
 // listResponse builds the page from rows fetched with fetchPage, using key
 // to name each row in iterators.
 func listResponse[In, Out any](pq pageQuery, rows []In, key func(In) string, render func(In) Out) ListResponse[Out] {
+	rows, done, _ := pageRows(pq, rows)
+	return renderPage(rows, done, key, render)
+}
+
+// pageRows trims rows fetched with fetchPage to the page's limit, in the
+// order shown; done says nothing was left out, back that the rows
+// nearest the iterator are the last (a walk back, or oldestFirst), so
+// that a page cut short keeps those.
+func pageRows[In any](pq pageQuery, rows []In) (page []In, done, back bool) {
 	if pq.oldestFirst {
 		// Newest first, the surplus row (the farthest from `after`) in
 		// front, as a walk back returns them.
 		slices.Reverse(rows)
 		pq.prev = true
 	}
-	done := len(rows) <= pq.page.Limit
+	done = len(rows) <= pq.page.Limit
 	if !done {
 		if pq.prev {
 			// Walking back, the store returns the rows nearest the
@@ -145,6 +178,12 @@ func listResponse[In, Out any](pq pageQuery, rows []In, key func(In) string, ren
 			rows = rows[:pq.page.Limit]
 		}
 	}
+	return rows, done, pq.prev
+}
+
+// renderPage shows rows, the iterator naming the last and prevIterator
+// the first.
+func renderPage[In, Out any](rows []In, done bool, key func(In) string, render func(In) Out) ListResponse[Out] {
 	out := ListResponse[Out]{Data: make([]Out, 0, len(rows)), Done: done}
 	for _, row := range rows {
 		out.Data = append(out.Data, render(row))
