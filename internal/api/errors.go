@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/hookline/hookline/internal/httpmw"
 	"github.com/hookline/hookline/internal/store"
 )
 
@@ -132,9 +133,11 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, apiErr.Status, map[string]string{"code": apiErr.Code, "detail": apiErr.Detail})
 }
 
-// handle adapts a handler that returns an error.
+// handle adapts a handler that returns an error, and names its route for
+// the server's access log.
 func (a *API) handle(fn func(w http.ResponseWriter, r *http.Request) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		httpmw.SetRoute(r)
 		if err := fn(w, r); err != nil {
 			a.writeError(w, r, err)
 		}

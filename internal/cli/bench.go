@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -11,18 +10,17 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"regexp"
 	"runtime/pprof"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hookline/hookline/internal/bench"
 	"github.com/hookline/hookline/internal/config"
+	"github.com/hookline/hookline/internal/server"
 )
 
-func newBenchCommand(stdout, stderr io.Writer, d deps) *cobra.Command {
+func newBenchCommand(stdout, stderr io.Writer) *cobra.Command {
 	var (
 		cfg                  bench.Config
 		dataDir, databaseURL string
@@ -73,7 +71,7 @@ Exit code 1 when a send failed or a delivery is missing or duplicated.
 				progress = nil
 			}
 			if cfg.URL == "" {
-				stop, err := startBenchServer(ctx, d, &cfg, dataDir, databaseURL, encrypt)
+				stop, err := startBenchServer(ctx, &cfg, dataDir, databaseURL, encrypt)
 				if err != nil {
 					return &exitError{code: ExitError, err: fmt.Errorf("bench: %w", err)}
 				}
@@ -132,13 +130,11 @@ Exit code 1 when a send failed or a delivery is missing or duplicated.
 	return cmd
 }
 
-var benchListeningRE = regexp.MustCompile(`listening on (http://[0-9.:\[\]]+)`)
-
-// startBenchServer runs d.serve on a free loopback port with a fresh admin
+// startBenchServer runs a server on a free loopback port with a fresh admin
 // token (and, with encrypt, a random encryption key), sets cfg.URL and
 // cfg.Token to reach it, and returns a stop that shuts it down and removes
 // the temporary data directory.
-func startBenchServer(ctx context.Context, d deps, cfg *bench.Config, dataDir, databaseURL string, encrypt bool) (stop func(), err error) {
+func startBenchServer(ctx context.Context, cfg *bench.Config, dataDir, databaseURL string, encrypt bool) (stop func(), err error) {
 	sc := config.Default()
 	sc.Addr = "127.0.0.1:0"
 	sc.DatabaseURL = databaseURL
@@ -166,56 +162,23 @@ func startBenchServer(ctx context.Context, d deps, cfg *bench.Config, dataDir, d
 		removeDir = func() { _ = os.RemoveAll(tmp) }
 	}
 
-	srvCtx, cancel := context.WithCancel(ctx)
-	out := &watchWriter{re: benchListeningRE, found: make(chan string, 1)}
-	done := make(chan error, 1)
-	go func() { done <- d.serve(srvCtx, sc, out, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
-	stop = func() {
-		cancel()
-		<-done
+	srv, err := server.New(ctx, sc, io.Discard, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
 		removeDir()
-	}
-	select {
-	case url := <-out.found:
-		cfg.URL, cfg.Token = url, sc.AdminToken
-		return stop, nil
-	case err := <-done:
-		cancel()
-		removeDir()
-		if err == nil {
-			err = errors.New("server stopped before it listened")
-		}
 		return nil, fmt.Errorf("start server: %w", err)
-	case <-time.After(30 * time.Second):
-		stop()
-		return nil, errors.New("start server: not listening after 30s")
 	}
-}
-
-// watchWriter collects what the server prints and sends the first match
-// of re's first group to found.
-type watchWriter struct {
-	re    *regexp.Regexp
-	found chan string
-
-	mu   sync.Mutex
-	buf  bytes.Buffer
-	sent bool
-}
-
-func (w *watchWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.sent {
-		return len(p), nil
+	if err := srv.Start(ctx); err != nil {
+		_ = srv.Stop(ctx)
+		removeDir()
+		return nil, fmt.Errorf("start server: %w", err)
 	}
-	w.buf.Write(p)
-	if m := w.re.FindSubmatch(w.buf.Bytes()); m != nil {
-		w.sent = true
-		w.found <- string(m[1])
-		w.buf.Reset()
-	}
-	return len(p), nil
+	cfg.URL, cfg.Token = "http://"+srv.Addr(), sc.AdminToken
+	return func() {
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sc.ShutdownTimeout)
+		defer cancel()
+		_ = srv.Stop(stopCtx)
+		removeDir()
+	}, nil
 }
 
 // startCPUProfile profiles this process into path until stop is called.

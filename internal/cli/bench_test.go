@@ -7,14 +7,13 @@ import (
 	"testing"
 
 	"github.com/hookline/hookline/internal/bench"
-	"github.com/hookline/hookline/internal/server"
 )
 
 // TestBenchJSON runs the real command end to end: an in-process server,
 // 50 messages, the result as JSON on stdout and nothing on stderr.
 func TestBenchJSON(t *testing.T) {
 	var out, errOut bytes.Buffer
-	d := deps{getenv: func(string) string { return "" }, serve: server.Run}
+	d := deps{getenv: func(string) string { return "" }}
 	code := run(t.Context(), []string{"bench", "-n", "50", "-c", "4", "--json", "--data-dir", t.TempDir()}, &out, &errOut, d)
 	if code != ExitOK {
 		t.Fatalf("bench -n 50 --json = %d, want %d; stderr %q", code, ExitOK, errOut.String())
@@ -41,7 +40,7 @@ func TestBenchJSON(t *testing.T) {
 // and the fractions of its ceiling in the JSON.
 func TestBenchBaselineJSON(t *testing.T) {
 	var out, errOut bytes.Buffer
-	d := deps{getenv: func(string) string { return "" }, serve: server.Run}
+	d := deps{getenv: func(string) string { return "" }}
 	code := run(t.Context(), []string{"bench", "--baseline", "-n", "50", "-c", "4", "--json", "--data-dir", t.TempDir()}, &out, &errOut, d)
 	if code != ExitOK {
 		t.Fatalf("bench --baseline -n 50 --json = %d, want %d; stderr %q", code, ExitOK, errOut.String())

@@ -82,7 +82,7 @@ other systems. Start with:
 		newServeCommand(stdout, stderr, d),
 		newMigrateCommand(stdout, stderr, d),
 		newVersionCommand(stdout),
-		newBenchCommand(stdout, stderr, d),
+		newBenchCommand(stdout, stderr),
 		newTokenCommand(stdout, stderr, d),
 	)
 

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"sync"
 	"testing"
 	"time"
@@ -31,6 +30,7 @@ type testServer struct {
 	Logs   *lockedBuffer // the server's log, debug level and up
 	Out    *lockedBuffer // what the server printed for the person who started it
 	cfg    config.Config
+	srv    *server.Server
 	stop   func()
 }
 
@@ -98,8 +98,6 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-var listeningRE = regexp.MustCompile(`listening on (http://[0-9.:]+)`)
-
 func startServer(t testing.TB, opts ...serverOption) *testServer {
 	t.Helper()
 	cfg := config.Default()
@@ -113,47 +111,37 @@ func startServer(t testing.TB, opts ...serverOption) *testServer {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
 	out := &lockedBuffer{}
 	logs := &lockedBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	done := make(chan error, 1)
-	go func() { done <- server.Run(ctx, cfg, out, logger) }()
-
-	var base string
-	deadline := time.Now().Add(10 * time.Second)
-	for base == "" {
-		if m := listeningRE.FindStringSubmatch(out.String()); m != nil {
-			base = m[1]
-			break
-		}
-		select {
-		case err := <-done:
-			cancel()
-			t.Fatalf("server exited before listening: %v\nlogs:\n%s", err, logs.String())
-		case <-time.After(10 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			cancel()
-			t.Fatalf("server did not start within 10s; logs:\n%s", logs.String())
-		}
+	srv, err := server.New(context.Background(), cfg, out, logger)
+	if err != nil {
+		t.Fatalf("server.New: %v\nlogs:\n%s", err, logs.String())
 	}
+	return runServer(t, srv, cfg, out, logs)
+}
+
+// runServer starts srv, made by server.New with cfg, and stops it when
+// the test ends.
+func runServer(t testing.TB, srv *server.Server, cfg config.Config, out, logs *lockedBuffer) *testServer {
+	t.Helper()
+	if err := srv.Start(context.Background()); err != nil {
+		_ = srv.Stop(context.Background())
+		t.Fatalf("server.Start: %v\nlogs:\n%s", err, logs.String())
+	}
+	base := "http://" + srv.Addr()
 	u, _ := url.Parse(base)
 	ts := &testServer{
-		URL: base, Token: testAdminToken, cfg: cfg, Logs: logs, Out: out,
+		URL: base, Token: testAdminToken, cfg: cfg, Logs: logs, Out: out, srv: srv,
 		Client: newClient(t, testAdminToken, u, nil),
 	}
 	var once sync.Once
 	ts.stop = func() {
 		once.Do(func() {
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("server.Run: %v", err)
-				}
-			case <-time.After(15 * time.Second):
-				t.Errorf("server did not stop within 15s")
+			ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+			defer cancel()
+			if err := srv.Stop(ctx); err != nil {
+				t.Errorf("server.Stop: %v", err)
 			}
 			if t.Failed() {
 				t.Logf("server logs:\n%s", logs.String())

@@ -115,30 +115,21 @@ func storedInPlainText(t *testing.T, dir string, values ...string) []string {
 	return found
 }
 
-// runUntilListening starts server.Run with cfg and returns the error it
-// stops with, or nil once it listens (and stops it).
+// runUntilListening starts a server with cfg and returns the error it
+// refuses to start with, or nil once it serves (and stops it).
 func runUntilListening(t *testing.T, cfg config.Config) error {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	out := &lockedBuffer{}
-	done := make(chan error, 1)
-	go func() { done <- server.Run(ctx, cfg, out, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
-	deadline := time.After(10 * time.Second)
-	for {
-		select {
-		case err := <-done:
-			return err
-		case <-deadline:
-			t.Fatal("server neither stopped nor listened within 10s")
-		case <-time.After(10 * time.Millisecond):
-		}
-		if listeningRE.MatchString(out.String()) {
-			cancel()
-			<-done
-			return nil
-		}
+	srv, err := server.New(ctx, cfg, io.Discard, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return err
 	}
+	if err := srv.Start(ctx); err != nil {
+		_ = srv.Stop(ctx)
+		return err
+	}
+	return srv.Stop(ctx)
 }
 
 // TestEncryptionAtRest runs a server with an encryption key: the

@@ -12,12 +12,14 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hookline/hookline/internal/api"
 	"github.com/hookline/hookline/internal/config"
 	"github.com/hookline/hookline/internal/delivery"
 	"github.com/hookline/hookline/internal/delivery/send"
+	"github.com/hookline/hookline/internal/httpmw"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/postgres"
 	"github.com/hookline/hookline/internal/store/sqlite"
@@ -66,41 +68,68 @@ func isPostgresURL(url string) bool {
 	return s == "postgres" || s == "postgresql"
 }
 
-// Run serves until ctx is cancelled, then drains in-flight deliveries and
-// returns. Lines meant for the person who started the server (the generated
-// admin token, the dashboard URL) go to out.
-func Run(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Logger) error {
+// Server is one running Hookline: its store, delivery engine and HTTP
+// listener. New opens and wires them, Start serves, Stop shuts down in two
+// steps. Run does all three for the CLI.
+type Server struct {
+	cfg     config.Config
+	out     io.Writer
+	logger  *slog.Logger
+	store   store.Store
+	engine  *delivery.Engine
+	ln      net.Listener
+	http    *http.Server
+	root    *http.ServeMux
+	token   string // the admin token to print once, or ""
+	baseURL string // http:// and the listen address, for the banner
+
+	serveErr chan error
+	started  bool
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// New opens the store, makes sure an admin token exists, builds the engine
+// and the handlers and binds the listener, so Addr is known before Start.
+// Nothing is served and nothing is delivered until Start. On error,
+// everything opened so far is closed again.
+func New(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Logger) (_ *Server, err error) {
 	if cfg.Dev {
 		cfg.AllowPrivateTargets = true
 	}
-	st, exclusive, err := openStore(ctx, cfg, logger)
+	// Every line logged with a request's context carries its request ID.
+	logger = slog.New(httpmw.LogHandler(logger.Handler()))
+	s := &Server{cfg: cfg, out: out, logger: logger, serveErr: make(chan error, 1)}
+	var exclusive bool
+	s.store, exclusive, err = openStore(ctx, cfg, logger)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer st.Close()
-	if err := secureEndpointSecrets(ctx, st, cfg, logger); err != nil {
-		return err
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
+	if err := secureEndpointSecrets(ctx, s.store, cfg, logger); err != nil {
+		return nil, err
 	}
-
-	token, err := bootstrapAdminToken(ctx, st, cfg, logger)
-	if err != nil {
-		return err
+	if s.token, err = bootstrapAdminToken(ctx, s.store, cfg, logger); err != nil {
+		return nil, err
 	}
-
 	client, err := send.NewClient(send.Config{
 		Timeout:             cfg.RequestTimeout,
 		AllowPrivateTargets: cfg.AllowPrivateTargets,
 		UserAgent:           "Hookline/" + Version,
 	})
 	if err != nil {
-		return fmt.Errorf("http client: %w", err)
+		return nil, fmt.Errorf("http client: %w", err)
 	}
-	opsApp, err := operationalApp(ctx, st, cfg.OperationalApp, time.Now(), logger)
+	opsApp, err := operationalApp(ctx, s.store, cfg.OperationalApp, time.Now(), logger)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	engine, err := delivery.New(delivery.Config{
-		Store:                st,
+	s.engine, err = delivery.New(delivery.Config{
+		Store:                s.store,
 		Client:               client,
 		Logger:               logger.With("component", "delivery"),
 		RetrySchedule:        cfg.RetrySchedule,
@@ -113,67 +142,115 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 		Committers: map[bool]int{true: 1, false: 4}[exclusive],
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	if s.ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	baseURL := "http://" + ln.Addr().String()
+	s.baseURL = "http://" + s.ln.Addr().String()
 	apiHandler, err := api.New(api.Config{
-		Store:          st,
-		Engine:         engine,
+		Store:          s.store,
+		Engine:         s.engine,
 		Logger:         logger.With("component", "api"),
 		MaxBodyBytes:   cfg.MaxBodyBytes,
-		BaseURL:        baseURL,
+		BaseURL:        s.baseURL,
 		RetrySchedule:  cfg.RetrySchedule,
 		RequestTimeout: cfg.RequestTimeout,
 	})
 	if err != nil {
-		ln.Close()
-		return err
+		return nil, err
 	}
-	if err := engine.Start(ctx); err != nil {
-		ln.Close()
-		return err
-	}
-
-	srv := &http.Server{
-		Handler:           apiHandler.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+	s.root = http.NewServeMux()
+	s.http = &http.Server{
+		Handler:           s.routes(apiHandler.Handler()),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	return s, nil
+}
 
-	logger.Info("hookline listening", "addr", ln.Addr().String(), "version", Version, "private_targets", cfg.AllowPrivateTargets)
-	printWelcome(out, cfg, baseURL, token)
+// Addr is the address the server listens on, with the real port when the
+// configuration asked for port 0.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
 
+// Start starts the delivery engine and serves on the listener New bound,
+// then prints the welcome banner to out.
+func (s *Server) Start(ctx context.Context) error {
+	if err := s.engine.Start(ctx); err != nil {
+		return err
+	}
+	s.started = true
+	go func() { s.serveErr <- s.http.Serve(s.ln) }()
+	s.logger.Info("hookline listening", "addr", s.Addr(), "version", Version, "private_targets", s.cfg.AllowPrivateTargets)
+	printWelcome(s.out, s.cfg, s.baseURL, s.token)
+	return nil
+}
+
+// Stop shuts down in two steps: it stops taking requests and lets
+// in-flight requests and deliveries finish until ctx is done; then it
+// cancels whatever is left (resumed at the next start) and closes the
+// store. It may be called more than once, and without Start.
+func (s *Server) Stop(ctx context.Context) error {
+	s.stopOnce.Do(func() {
+		if !s.started {
+			s.close()
+			return
+		}
+		if err := s.http.Shutdown(ctx); err != nil {
+			s.logger.Warn("http shutdown", "err", err)
+		}
+		// Step two happens inside engine.Stop: whatever is still running
+		// when ctx ends is cancelled.
+		if err := s.engine.Stop(ctx); err != nil {
+			s.logger.Warn("delivery shutdown", "err", err)
+		}
+		s.stopErr = s.store.Close()
+		s.logger.Info("stopped")
+	})
+	return s.stopErr
+}
+
+// close releases what New opened, for a server that never started.
+func (s *Server) close() {
+	if s.ln != nil {
+		s.ln.Close()
+	}
+	if s.store != nil {
+		s.store.Close()
+	}
+}
+
+// Run serves until ctx is cancelled, then stops within the configured
+// shutdown timeout and returns. Lines meant for the person who started the
+// server (the generated admin token, the dashboard URL) go to out.
+func Run(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Logger) error {
+	s, err := New(ctx, cfg, out, logger)
+	if err != nil {
+		return err
+	}
+	if err := s.Start(ctx); err != nil {
+		s.Stop(ctx)
+		return err
+	}
+	var serveErr error
 	select {
 	case <-ctx.Done():
-	case err := <-serveErr:
+	case err := <-s.serveErr:
 		if !errors.Is(err, http.ErrServerClosed) {
-			_ = engine.Stop(context.Background())
-			return fmt.Errorf("serve: %w", err)
+			serveErr = fmt.Errorf("serve: %w", err)
 		}
 	}
-
-	// Step one: stop taking requests and let in-flight sends finish.
-	logger.Info("shutting down: draining in-flight deliveries", "timeout", cfg.ShutdownTimeout)
-	stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	s.logger.Info("shutting down: draining in-flight deliveries", "timeout", cfg.ShutdownTimeout)
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(stopCtx); err != nil {
-		logger.Warn("http shutdown", "err", err)
+	if err := s.Stop(stopCtx); err != nil {
+		s.logger.Warn("close store", "err", err)
 	}
-	// Step two happens inside Stop: whatever is still running when the
-	// timeout ends is cancelled, and resumed at the next start.
-	if err := engine.Stop(stopCtx); err != nil {
-		logger.Warn("delivery shutdown", "err", err)
-	}
-	logger.Info("stopped")
-	return nil
+	return serveErr
 }
 
 // printWelcome tells the person who started the server where it listens

@@ -1,0 +1,53 @@
+package server
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/hookline/hookline/internal/httpmw"
+)
+
+// HTTP limits fit for public traffic: a client gets ReadHeaderTimeout to
+// send its headers and readTimeout for the whole request (bodies are
+// capped at --max-body-bytes, so a minute is generous); an idle keep-alive
+// connection is closed after IdleTimeout. No write timeout: the
+// dashboard's live updates are long responses.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = time.Minute
+	idleTimeout       = 2 * time.Minute
+	maxHeaderBytes    = 64 << 10
+)
+
+// apiTimeout is the deadline of one API request: a ping or an example
+// send waits for the endpoint up to the request timeout, so it gets that
+// and a margin for the store.
+func (s *Server) apiTimeout() time.Duration {
+	return s.cfg.RequestTimeout + 30*time.Second
+}
+
+// routes composes everything the server answers under one root handler,
+// with the shared middleware around all of it. Each part owns its prefix:
+//
+//   - /api/ and /ingest/api/ (the Svix SDKs' path for ingest calls): the API;
+//   - /portal/ and /: the customer portal and the operator's dashboard
+//     (internal/dashboard, to come); until then a JSON 404;
+//   - later /in/ (inbound URLs) and /metrics.
+func (s *Server) routes(apiHandler http.Handler) http.Handler {
+	apiHandler = httpmw.Timeout(s.apiTimeout(), apiHandler)
+	s.root.Handle("/api/", apiHandler)
+	s.root.Handle("/ingest/api/", apiHandler)
+	s.root.HandleFunc("/", notFound)
+
+	var h http.Handler = s.root
+	h = httpmw.Recover(s.logger, h)
+	h = httpmw.AccessLog(s.logger, h)
+	return httpmw.WithRequestID(h)
+}
+
+// notFound answers a path no part of the server serves.
+func notFound(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusNotFound)
+	_, _ = w.Write([]byte(`{"code":"not_found","detail":"Entity not found"}`))
+}
