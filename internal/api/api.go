@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/delivery"
 	"github.com/hookline/hookline/internal/delivery/send"
 	"github.com/hookline/hookline/internal/openapi"
@@ -85,8 +86,7 @@ type API struct {
 	maxBody int64
 	baseURL string
 	clock   func() time.Time
-	tokens  *tokenCache
-	apps    *appCache
+	authn   *auth.Authenticator
 	content *contentGate
 	// unsupported are the SDK calls answered "not supported" by name.
 	unsupported []openapi.Operation
@@ -112,6 +112,10 @@ func New(cfg Config) (*API, error) {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = send.DefaultTimeout
 	}
+	authn, err := auth.New(auth.Config{Store: cfg.Store, Logger: cfg.Logger, Now: cfg.Now})
+	if err != nil {
+		return nil, fmt.Errorf("api: %w", err)
+	}
 	unsupported, err := openapi.Unsupported()
 	if err != nil {
 		return nil, fmt.Errorf("api: %w", err)
@@ -126,8 +130,7 @@ func New(cfg Config) (*API, error) {
 		maxBody:        cfg.MaxBodyBytes,
 		baseURL:        cfg.BaseURL,
 		clock:          cfg.Now,
-		tokens:         newTokenCache(cfg.Logger),
-		apps:           newAppCache(),
+		authn:          authn,
 		content:        newContentGate(cfg.PageContentBytes, cfg.ContentInFlight, cfg.MaxBodyBytes),
 	}, nil
 }

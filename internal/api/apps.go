@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -108,7 +109,7 @@ func (in *appIn) validateNested(p *problems, field string) {
 // in has been validated.
 func (a *API) appOrCreate(r *http.Request, in *appIn) (webhook.App, error) {
 	app, err := a.app(r)
-	if in == nil || !errors.Is(err, store.ErrNotFound) || !principalFrom(r.Context()).admin() {
+	if in == nil || !errors.Is(err, store.ErrNotFound) || !auth.PrincipalFrom(r.Context()).Admin() {
 		return app, err
 	}
 	var probs problems
@@ -126,7 +127,7 @@ func (a *API) appOrCreate(r *http.Request, in *appIn) (webhook.App, error) {
 	now := a.now()
 	app = webhook.App{ID: webhook.NewID(webhook.PrefixApp, now), CreatedAt: now, UpdatedAt: now}
 	in.apply(&app)
-	defer a.apps.forget()
+	defer a.authn.ForgetApps()
 	err = a.store.AppCreate(r.Context(), store.AppCreateParams{App: app})
 	if errors.Is(err, store.ErrConflict) {
 		// Created meanwhile by another request with the same uid: use it.
@@ -222,7 +223,7 @@ func (a *API) appUpdate(w http.ResponseWriter, r *http.Request) error {
 	app.UpdatedAt = now
 	// Forget cached apps once the change is committed; a deferred call
 	// also covers a lookup that raced the update.
-	defer a.apps.forget()
+	defer a.authn.ForgetApps()
 	if err := appConflict(a.store.AppUpdate(r.Context(), app)); err != nil {
 		return err
 	}
@@ -276,7 +277,7 @@ func (a *API) appPatch(w http.ResponseWriter, r *http.Request) error {
 	app.UpdatedAt = a.now()
 	// Forget cached apps once the change is committed; a deferred call
 	// also covers a lookup that raced the update.
-	defer a.apps.forget()
+	defer a.authn.ForgetApps()
 	if err := appConflict(a.store.AppUpdate(r.Context(), app)); err != nil {
 		return err
 	}
@@ -289,7 +290,7 @@ func (a *API) appDelete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	defer a.apps.forget()
+	defer a.authn.ForgetApps()
 	if err := a.store.AppDelete(r.Context(), app.ID); err != nil {
 		return err
 	}

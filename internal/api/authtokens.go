@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -135,15 +136,15 @@ func (a *API) portalAccess(w http.ResponseWriter, r *http.Request, ttl time.Dura
 // may log out, as Svix documents: revoking an admin token this way could
 // lock the operator out.
 func (a *API) authLogout(w http.ResponseWriter, r *http.Request) error {
-	p := principalFrom(r.Context())
-	if p.admin() {
+	p := auth.PrincipalFrom(r.Context())
+	if p.Admin() {
 		return errBadRequest("invalid_token_type", "Only app-portal tokens can be logged out.")
 	}
-	if _, err := a.store.TokenRevoke(r.Context(), store.TokenRevokeParams{ID: p.tokenID}); err != nil {
+	if _, err := a.store.TokenRevoke(r.Context(), store.TokenRevokeParams{ID: p.TokenID}); err != nil {
 		return err
 	}
-	plain, _ := bearerToken(r.Header.Get("Authorization"))
-	a.tokens.forget(webhook.HashToken(plain))
+	plain, _ := auth.BearerToken(r.Header.Get("Authorization"))
+	a.authn.ForgetToken(plain)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

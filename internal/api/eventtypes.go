@@ -12,6 +12,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -216,7 +217,7 @@ func (a *API) eventTypeList(w http.ResponseWriter, r *http.Request) error {
 	withContent := parseBoolQuery(r, "with_content", &probs)
 	return writeList(w, r, probs, pq, func(ctx context.Context) ([]webhook.EventType, error) {
 		return a.store.EventTypeList(ctx, store.EventTypeListParams{Page: pq.fetchPage(), IncludeArchived: includeArchived,
-			FlagsSeen: principalFrom(ctx).flagsSeen()})
+			FlagsSeen: auth.PrincipalFrom(ctx).FlagsSeen()})
 	}, func(et webhook.EventType) string { return et.Name },
 		func(et webhook.EventType) eventTypeOut {
 			out := renderEventType(et)
@@ -287,7 +288,7 @@ func (a *API) eventTypeGet(w http.ResponseWriter, r *http.Request) error {
 	}
 	// An app-portal token sees only the flagged event types its flags
 	// name, as Svix's permissions::AllowedFeatureFlags.
-	if !principalFrom(r.Context()).sees(et.FeatureFlag) {
+	if !auth.PrincipalFrom(r.Context()).Sees(et.FeatureFlag) {
 		return errNotFound()
 	}
 	writeJSON(w, http.StatusOK, renderEventType(et))

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
 )
 
@@ -36,10 +37,10 @@ func (a *API) idempotent(fn func(w http.ResponseWriter, r *http.Request) error) 
 		if len(key) > maxIdempotencyKey {
 			return errBadRequest("invalid_idempotency_key", "Idempotency-Key must be at most 256 characters")
 		}
-		p := principalFrom(r.Context())
+		p := auth.PrincipalFrom(r.Context())
 		scoped := "admin:" + key
-		if !p.admin() {
-			scoped = "app:" + p.appID + ":" + key
+		if !p.Admin() {
+			scoped = "app:" + p.AppID + ":" + key
 		}
 		rec, err := a.store.IdempotencyGet(r.Context(), scoped)
 		if err == nil {

@@ -169,7 +169,7 @@ func (a *API) authExpireAll(w http.ResponseWriter, r *http.Request) error {
 		if _, err := a.store.TokenExpire(r.Context(), store.TokenExpireParams{AppID: app.ID, At: a.now().Add(delay)}); err != nil {
 			return err
 		}
-		a.tokens.forgetApp(app.ID)
+		a.authn.ForgetAppTokens(app.ID)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
