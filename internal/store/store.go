@@ -227,6 +227,18 @@ type Store interface {
 	// TokenAdminExists reports whether any admin token is stored, so the
 	// server knows whether to generate the bootstrap token.
 	TokenAdminExists(ctx context.Context) (bool, error)
+
+	// ServerKeyEnsure returns the key stored under Name, storing New there
+	// first if there is none, so that every node sharing the database
+	// uses the first key any of them made.
+	ServerKeyEnsure(ctx context.Context, p ServerKeyEnsureParams) ([]byte, error)
+}
+
+// ServerKeyEnsureParams names a server key and the value to store if it
+// is missing (random bytes the caller made). New must not be empty.
+type ServerKeyEnsureParams struct {
+	Name string
+	New  []byte
 }
 
 // TokenListParams selects the tokens TokenList returns.

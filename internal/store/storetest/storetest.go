@@ -51,6 +51,7 @@ func Run(t *testing.T, open Opener) {
 		{"Attempt", testAttempts},
 		{"Token", testTokens},
 		{"Idempotency", testIdempotency},
+		{"ServerKey", testServerKeys},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -1,0 +1,30 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/store/sqlbuild"
+)
+
+// ServerKeyEnsure returns the key named p.Name, storing p.New first if
+// there is none. Two nodes racing both end with the first one's key: the
+// losing INSERT waits for the winner's commit, then does nothing.
+func (s *Store) ServerKeyEnsure(ctx context.Context, p store.ServerKeyEnsureParams) ([]byte, error) {
+	if p.Name == "" || len(p.New) == 0 {
+		return nil, errors.New("ensure server key: a name and a new key are required")
+	}
+	if _, err := s.exec(ctx, `INSERT INTO server_keys (name, key) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, p.Name, p.New); err != nil {
+		return nil, wrapErr("ensure server key", err)
+	}
+	key, err := queryRow(ctx, s, `SELECT key FROM server_keys WHERE name = $1`, []any{p.Name},
+		func(sc sqlbuild.Scanner) ([]byte, error) {
+			var key []byte
+			return key, sc.Scan(&key)
+		})
+	if err != nil {
+		return nil, wrapErr("ensure server key", err)
+	}
+	return key, nil
+}
