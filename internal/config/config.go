@@ -11,6 +11,12 @@ type Config struct {
 	// Addr is where the API, dashboard and inbound URLs listen.
 	// --addr, HOOKLINE_ADDR, default "127.0.0.1:8071".
 	Addr string
+	// PublicURL is the base of every link Hookline hands out (the portal
+	// links of app-portal-access, later inbound URLs): the URL clients
+	// reach it at, behind a proxy or a load balancer. --public-url,
+	// HOOKLINE_PUBLIC_URL, default empty: http:// and the listen address.
+	// ParsePublicURL gives its form.
+	PublicURL string
 	// DataDir holds the embedded SQLite database.
 	// --data-dir, HOOKLINE_DATA_DIR, default "./hookline-data".
 	DataDir string

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -29,7 +30,10 @@ type setter func(c *Config, value string) error
 // setters maps every key (the flag name without dashes) to its parser. A key
 // absent here is unknown and rejected wherever it appears.
 var setters = map[string]setter{
-	"addr":         func(c *Config, v string) error { c.Addr = v; return nil },
+	"addr": func(c *Config, v string) error { c.Addr = v; return nil },
+	"public-url": func(c *Config, v string) error {
+		return parseInto(&c.PublicURL, v, ParsePublicURL)
+	},
 	"data-dir":     func(c *Config, v string) error { c.DataDir = v; return nil },
 	"database-url": func(c *Config, v string) error { c.DatabaseURL = v; return nil },
 	"admin-token":  func(c *Config, v string) error { c.AdminToken = v; return nil },
@@ -352,4 +356,28 @@ func FormatBytes(n int64) string {
 		}
 	}
 	return strconv.FormatInt(n, 10)
+}
+
+// ParsePublicURL reads a public base URL: absolute, http or https, with a
+// host, and no credentials, query or fragment (a link is built by
+// appending a path to it). A trailing slash is trimmed, so
+// "https://hooks.example.com/" and "https://hooks.example.com" give the
+// same links; a path stays, for a server behind a proxy under a prefix.
+func ParsePublicURL(s string) (string, error) {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("want an absolute http:// or https:// URL, got %q", s)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "", fmt.Errorf("want an absolute http:// or https:// URL, got %q", s)
+	case u.Host == "" || u.Hostname() == "":
+		return "", fmt.Errorf("want a host in the URL, got %q", s)
+	case u.User != nil:
+		return "", errors.New("want no user or password in the URL: links are handed to customers")
+	case u.RawQuery != "" || u.ForceQuery:
+		return "", fmt.Errorf("want no query string in the URL, got %q", s)
+	case u.Fragment != "" || strings.Contains(s, "#"):
+		return "", fmt.Errorf("want no fragment in the URL, got %q", s)
+	}
+	return strings.TrimRight(s, "/"), nil
 }

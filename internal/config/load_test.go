@@ -257,6 +257,19 @@ log-level = debug
 			edit:  func(*Config) {},
 		},
 		{
+			name:  "public-url from file, env and flag, trailing slash trimmed",
+			file:  "public-url = https://file.example.com/\n",
+			env:   map[string]string{"HOOKLINE_PUBLIC_URL": "https://env.example.com/hooks/"},
+			flags: map[string]string{"config": "FILE"},
+			edit:  func(c *Config) { c.PublicURL = "https://env.example.com/hooks" },
+		},
+		{
+			name:  "public-url flag over env",
+			env:   map[string]string{"HOOKLINE_PUBLIC_URL": "https://env.example.com"},
+			flags: map[string]string{"public-url": "http://127.0.0.1:9000/"},
+			edit:  func(c *Config) { c.PublicURL = "http://127.0.0.1:9000" },
+		},
+		{
 			name:  "config path from flag beats env",
 			file:  "log-format = json\n",
 			env:   map[string]string{"HOOKLINE_CONFIG": "/does/not/exist"},
@@ -292,6 +305,42 @@ log-level = debug
 				t.Errorf("Load(%v, %v) =\n%+v\nwant\n%+v", flags, env, got, want)
 			}
 		})
+	}
+}
+
+func TestParsePublicURL(t *testing.T) {
+	tests := []struct {
+		in, want, wantErr string
+	}{
+		{"https://hooks.example.com", "https://hooks.example.com", ""},
+		{"https://hooks.example.com/", "https://hooks.example.com", ""},
+		{"http://127.0.0.1:8071//", "http://127.0.0.1:8071", ""},
+		{"https://example.com/hookline/", "https://example.com/hookline", ""},
+		{"http://[::1]:8071", "http://[::1]:8071", ""},
+		{"", "", "want an absolute http"},
+		{"hooks.example.com", "", "want an absolute http"},
+		{"/portal", "", "want an absolute http"},
+		{"ftp://example.com", "", "want an absolute http"},
+		{"https://", "", "want a host"},
+		{"https://:8071", "", "want a host"},
+		{"https://user:pw@example.com", "", "no user or password"},
+		{"https://example.com/?a=1", "", "no query string"},
+		{"https://example.com/?", "", "no query string"},
+		{"https://example.com/#x", "", "no fragment"},
+		{"https://example.com/#", "", "no fragment"},
+		{"https://exa mple.com", "", "want an absolute http"},
+	}
+	for _, tt := range tests {
+		got, err := ParsePublicURL(tt.in)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("ParsePublicURL(%q) = %q, %v; want an error with %q", tt.in, got, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("ParsePublicURL(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
 	}
 }
 
@@ -346,6 +395,13 @@ func TestLoadErrors(t *testing.T) {
 			name: "validation runs after parsing",
 			env:  map[string]string{"HOOKLINE_LOG_LEVEL": "loud", "HOOKLINE_REQUEST_TIMEOUT": "-1s"},
 			want: []string{"log-level: want one of", "request-timeout: must be positive"},
+		},
+		{
+			name:  "bad public-url in every source",
+			file:  "public-url = ftp://files.example.com\n",
+			env:   map[string]string{"HOOKLINE_PUBLIC_URL": "hooks.example.com"},
+			flags: map[string]string{"public-url": "https://example.com/?key=1"},
+			want:  []string{":1: public-url: want an absolute http:// or https:// URL", "HOOKLINE_PUBLIC_URL: want an absolute", "--public-url: want no query string"},
 		},
 		{
 			name:  "dev with private targets explicitly off",

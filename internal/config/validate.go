@@ -72,6 +72,12 @@ func (c Config) Validate() error {
 		add("addr: want a port number from 0 to 65535, got %q", port)
 	}
 
+	if c.PublicURL != "" {
+		if _, err := ParsePublicURL(c.PublicURL); err != nil {
+			add("public-url: %v", err)
+		}
+	}
+
 	if c.DatabaseURL == "" {
 		if c.DataDir == "" {
 			add("data-dir: must be set when database-url is empty")

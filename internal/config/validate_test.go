@@ -23,6 +23,8 @@ func TestValidate(t *testing.T) {
 		{"no retries", func(c *Config) { c.RetrySchedule = nil }, nil},
 		{"every level", func(c *Config) { c.LogLevel = "debug" }, nil},
 		{"json", func(c *Config) { c.LogFormat = "json" }, nil},
+		{"public url", func(c *Config) { c.PublicURL = "https://hooks.example.com/" }, nil},
+		{"public url with a query", func(c *Config) { c.PublicURL = "https://hooks.example.com/?k=v" }, []string{"public-url: want no query string"}},
 
 		{"no port", func(c *Config) { c.Addr = "localhost" }, []string{`addr: want host:port, got "localhost"`}},
 		{"empty addr", func(c *Config) { c.Addr = "" }, []string{"addr: want host:port"}},

@@ -82,6 +82,9 @@ type Server struct {
 	root    *http.ServeMux
 	token   string // the admin token to print once, or ""
 	baseURL string // http:// and the listen address, for the banner
+	// publicURL is the base of the links handed out: --public-url, or
+	// the listen address.
+	publicURL string
 
 	serveErr chan error
 	started  bool
@@ -149,12 +152,15 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	s.baseURL = "http://" + s.ln.Addr().String()
+	if s.publicURL, err = publicURL(cfg.PublicURL, s.ln.Addr()); err != nil {
+		return nil, err
+	}
 	apiHandler, err := api.New(api.Config{
 		Store:          s.store,
 		Engine:         s.engine,
 		Logger:         logger.With("component", "api"),
 		MaxBodyBytes:   cfg.MaxBodyBytes,
-		BaseURL:        s.baseURL,
+		BaseURL:        s.publicURL,
 		RetrySchedule:  cfg.RetrySchedule,
 		RequestTimeout: cfg.RequestTimeout,
 	})
@@ -171,6 +177,32 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	return s, nil
+}
+
+// PublicURL is the base of every link the server hands out, without a
+// trailing slash: --public-url, or http:// and the listen address.
+func (s *Server) PublicURL() string { return s.publicURL }
+
+// publicURL is configured, the base of the links handed out, checked
+// again for a Config built without Load; or, by default, the listen
+// address, with "localhost" for an address that listens on every
+// interface (http://[::]:8071 is no link anyone can follow).
+func publicURL(configured string, addr net.Addr) (string, error) {
+	if configured != "" {
+		u, err := config.ParsePublicURL(configured)
+		if err != nil {
+			return "", fmt.Errorf("public-url: %w", err)
+		}
+		return u, nil
+	}
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "", fmt.Errorf("listen address %s: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port), nil
 }
 
 // Addr is the address the server listens on, with the real port when the
