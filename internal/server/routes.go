@@ -19,11 +19,13 @@ const (
 	maxHeaderBytes    = 64 << 10
 )
 
-// apiTimeout is the deadline of one API request: a ping or an example
-// send waits for the endpoint up to the request timeout, so it gets that
-// and a margin for the store.
+// apiTimeout is the deadline of one API request, so a handler stuck on
+// the store or a peer does not hold its goroutine and connection forever.
+// A ping waits for the endpoint up to the request timeout; the bulk
+// calls (recover, replay-missing, expunge-all-contents) are one statement
+// each over possibly millions of rows: two minutes more leave them room.
 func (s *Server) apiTimeout() time.Duration {
-	return s.cfg.RequestTimeout + 30*time.Second
+	return s.cfg.RequestTimeout + 2*time.Minute
 }
 
 // routes composes everything the server answers under one root handler,
