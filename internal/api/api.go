@@ -15,6 +15,7 @@ import (
 	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/delivery"
 	"github.com/hookline/hookline/internal/delivery/send"
+	"github.com/hookline/hookline/internal/endpoint"
 	"github.com/hookline/hookline/internal/openapi"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
@@ -87,7 +88,9 @@ type API struct {
 	baseURL string
 	clock   func() time.Time
 	authn   *auth.Authenticator
-	content *contentGate
+	// endpoints is the one write path of endpoint changes.
+	endpoints *endpoint.Writer
+	content   *contentGate
 	// unsupported are the SDK calls answered "not supported" by name.
 	unsupported []openapi.Operation
 
@@ -116,6 +119,10 @@ func New(cfg Config) (*API, error) {
 	if err != nil {
 		return nil, fmt.Errorf("api: %w", err)
 	}
+	endpoints, err := endpoint.New(cfg.Store, cfg.Engine)
+	if err != nil {
+		return nil, fmt.Errorf("api: %w", err)
+	}
 	unsupported, err := openapi.Unsupported()
 	if err != nil {
 		return nil, fmt.Errorf("api: %w", err)
@@ -131,6 +138,7 @@ func New(cfg Config) (*API, error) {
 		baseURL:        cfg.BaseURL,
 		clock:          cfg.Now,
 		authn:          authn,
+		endpoints:      endpoints,
 		content:        newContentGate(cfg.PageContentBytes, cfg.ContentInFlight, cfg.MaxBodyBytes),
 	}, nil
 }

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/hookline/hookline/internal/delivery/render"
-	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/endpoint"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -101,13 +101,11 @@ func (a *API) saveOptions(w http.ResponseWriter, r *http.Request, merge func(web
 	if err := a.checkOptions(o); err != nil {
 		return err
 	}
-	err = a.store.EndpointDeliveryOptionsSet(r.Context(), store.EndpointDeliveryOptionsSetParams{
-		AppID: app.ID, EndpointID: ep.ID, Options: o, UpdatedAt: a.now(),
-	})
-	if err != nil {
+	after := ep
+	after.Delivery, after.UpdatedAt = o, a.now()
+	if err := a.applyEndpoint(r.Context(), endpoint.Change{Op: endpoint.SetDeliveryOptions, App: app, Before: &ep, After: after}); err != nil {
 		return err
 	}
-	a.engine.EndpointsChanged(app.ID)
 	writeJSON(w, http.StatusOK, a.renderOptions(o))
 	return nil
 }

@@ -1,21 +1,26 @@
 package api
 
 import (
-	"github.com/hookline/hookline/internal/delivery"
-	"github.com/hookline/hookline/internal/webhook"
+	"context"
+	"errors"
+
+	"github.com/hookline/hookline/internal/endpoint"
+	"github.com/hookline/hookline/internal/store"
 )
 
-// endpointChanged runs after a change to ep has committed: the routing
-// index forgets the app's endpoints, and the operational events report
-// the change (typ), plus endpoint.disabled when an update turned the
-// endpoint off (before is the endpoint as it was; nil for a creation or a
-// deletion).
-func (a *API) endpointChanged(typ string, app webhook.App, before *webhook.Endpoint, ep webhook.Endpoint) {
-	a.engine.EndpointsChanged(app.ID)
-	ev := delivery.EndpointEvent{Type: typ, AppID: app.ID, AppUID: app.UID, EndpointID: ep.ID, EndpointUID: ep.UID}
-	a.engine.EndpointEvent(ev)
-	if before != nil && !before.Disabled && ep.Disabled {
-		ev.Type, ev.Trigger, ev.Reason = delivery.EventEndpointDisabled, "manual", "disabled through the API"
-		a.engine.EndpointEvent(ev)
+// applyEndpoint makes an endpoint change through the one write path
+// (which also tells the engine), giving its errors the API's answers: an
+// invariant broken is a 422 at the field, a UID taken a clear 409.
+func (a *API) applyEndpoint(ctx context.Context, c endpoint.Change) error {
+	err := a.endpoints.Apply(ctx, c)
+	var invalid *endpoint.InvalidError
+	if errors.As(err, &invalid) {
+		var probs problems
+		probs.add(invalid.Err.Error(), invalid.Field)
+		return probs.err()
 	}
+	if errors.Is(err, store.ErrConflict) {
+		return errConflict("An endpoint with that id or uid already exists in this application")
+	}
+	return err
 }

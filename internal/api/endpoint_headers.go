@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/hookline/hookline/internal/delivery"
+	"github.com/hookline/hookline/internal/endpoint"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -86,8 +86,9 @@ func (a *API) endpointHeadersUpdate(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	before := ep
 	ep.Headers = in.Headers
-	return a.saveHeaders(w, r, app, ep)
+	return a.saveHeaders(w, r, app, before, ep)
 }
 
 func (a *API) endpointHeadersPatch(w http.ResponseWriter, r *http.Request) error {
@@ -135,23 +136,18 @@ func (a *API) endpointHeadersPatch(w http.ResponseWriter, r *http.Request) error
 			merged[name] = *v
 		}
 	}
+	before := ep
 	ep.Headers = merged
-	return a.saveHeaders(w, r, app, ep)
+	return a.saveHeaders(w, r, app, before, ep)
 }
 
-// saveHeaders stores ep with its new custom headers, once they pass the
-// limits on the set as a whole (the merged set, for a PATCH).
-func (a *API) saveHeaders(w http.ResponseWriter, r *http.Request, app webhook.App, ep webhook.Endpoint) error {
-	if err := webhook.ValidateHeaderSet(ep.Headers); err != nil {
-		var probs problems
-		probs.add(err.Error(), "headers")
-		return probs.err()
-	}
+// saveHeaders stores ep with its new custom headers; the write path checks
+// the limits on the set as a whole (the merged set, for a PATCH).
+func (a *API) saveHeaders(w http.ResponseWriter, r *http.Request, app webhook.App, before, ep webhook.Endpoint) error {
 	ep.UpdatedAt = a.now()
-	if err := a.store.EndpointUpdate(r.Context(), ep); err != nil {
+	if err := a.applyEndpoint(r.Context(), endpoint.Change{Op: endpoint.Update, App: app, Before: &before, After: ep}); err != nil {
 		return err
 	}
-	a.endpointChanged(delivery.EventEndpointUpdated, app, nil, ep)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/hookline/hookline/internal/delivery"
+	"github.com/hookline/hookline/internal/endpoint"
 	"github.com/hookline/hookline/internal/signature"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -78,15 +78,14 @@ func (a *API) endpointSecretRotate(w http.ResponseWriter, r *http.Request) error
 	} else if next, err = signature.GenerateSecret(); err != nil {
 		return err
 	}
-	now := a.now()
+	now, before := a.now(), ep
 	if err := rotateSecret(&ep, next, now, grace); err != nil {
 		return err
 	}
 	ep.UpdatedAt = now
-	if err := a.store.EndpointUpdate(r.Context(), ep); err != nil {
+	if err := a.applyEndpoint(r.Context(), endpoint.Change{Op: endpoint.Update, App: app, Before: &before, After: ep}); err != nil {
 		return err
 	}
-	a.endpointChanged(delivery.EventEndpointUpdated, app, nil, ep)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/hookline/hookline/internal/delivery"
+	"github.com/hookline/hookline/internal/endpoint"
 	"github.com/hookline/hookline/internal/signature"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
@@ -293,14 +293,9 @@ func (a *API) endpointCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	err = a.respond(w, r, http.StatusCreated, renderEndpoint(ep, shapeOf(r)), func(idem *store.Idempotency) error {
-		return endpointConflict(a.store.EndpointCreate(r.Context(), store.EndpointCreateParams{Endpoint: ep, Idempotency: idem}))
+	return a.respond(w, r, http.StatusCreated, renderEndpoint(ep, shapeOf(r)), func(idem *store.Idempotency) error {
+		return a.applyEndpoint(r.Context(), endpoint.Change{Op: endpoint.Create, App: app, After: ep, Idempotency: idem})
 	})
-	if err != nil {
-		return err
-	}
-	a.endpointChanged(delivery.EventEndpointCreated, app, nil, ep)
-	return nil
 }
 
 func (a *API) endpointGet(w http.ResponseWriter, r *http.Request) error {
@@ -338,20 +333,18 @@ func (a *API) endpointUpdate(w http.ResponseWriter, r *http.Request) error {
 		if ep, err = a.newEndpoint(app, &in); err != nil {
 			return err
 		}
-		if err := endpointConflict(a.store.EndpointCreate(r.Context(), store.EndpointCreateParams{Endpoint: ep})); err != nil {
+		if err := a.applyEndpoint(r.Context(), endpoint.Change{Op: endpoint.Create, App: app, After: ep}); err != nil {
 			return err
 		}
 		status = http.StatusCreated
-		a.endpointChanged(delivery.EventEndpointCreated, app, nil, ep)
 	case err != nil:
 		return err
 	default:
 		in.apply(&ep)
 		ep.UpdatedAt = a.now()
-		if err := endpointConflict(a.store.EndpointUpdate(r.Context(), ep)); err != nil {
+		if err := a.applyEndpoint(r.Context(), endpoint.Change{Op: endpoint.Update, App: app, Before: &before, After: ep}); err != nil {
 			return err
 		}
-		a.endpointChanged(delivery.EventEndpointUpdated, app, &before, ep)
 	}
 	writeJSON(w, status, renderEndpoint(ep, shapeOf(r)))
 	return nil
@@ -450,10 +443,9 @@ func (a *API) endpointPatch(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	ep.UpdatedAt = now
-	if err := endpointConflict(a.store.EndpointUpdate(r.Context(), ep)); err != nil {
+	if err := a.applyEndpoint(r.Context(), endpoint.Change{Op: endpoint.Update, App: app, Before: &before, After: ep}); err != nil {
 		return err
 	}
-	a.endpointChanged(delivery.EventEndpointUpdated, app, &before, ep)
 	writeJSON(w, http.StatusOK, renderEndpoint(ep, shapeOf(r)))
 	return nil
 }
@@ -463,18 +455,9 @@ func (a *API) endpointDelete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := a.store.EndpointDelete(r.Context(), app.ID, ep.ID); err != nil {
+	if err := a.applyEndpoint(r.Context(), endpoint.Change{Op: endpoint.Delete, App: app, Before: &ep}); err != nil {
 		return err
 	}
-	a.endpointChanged(delivery.EventEndpointDeleted, app, nil, ep)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-// endpointConflict gives a UID conflict a clear wording.
-func endpointConflict(err error) error {
-	if errors.Is(err, store.ErrConflict) {
-		return errConflict("An endpoint with that id or uid already exists in this application")
-	}
-	return err
 }

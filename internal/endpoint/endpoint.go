@@ -1,0 +1,183 @@
+// Package endpoint is the one write path of endpoints, shared by the API
+// and the dashboard: every change (create, replace, patch, delete,
+// headers, secret rotation, disable and enable, delivery options) is a
+// Change given to Writer.Apply, which checks the endpoint's invariants
+// (the rules of package webhook), writes the store and, only after the
+// commit, tells the delivery engine: its routing index forgets the app's
+// endpoints, and the operational events report the change. A caller
+// cannot forget the second half, which is why there is one function.
+//
+// Decoding a request and reporting its problems field by field stays with
+// the caller (the API's Svix-shaped 422s, the dashboard's forms); a
+// Change that breaks an invariant anyway is refused with an *InvalidError
+// and nothing is written.
+package endpoint
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+
+	"github.com/hookline/hookline/internal/delivery"
+	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// Store is what the Writer writes.
+type Store interface {
+	EndpointCreate(ctx context.Context, p store.EndpointCreateParams) error
+	EndpointUpdate(ctx context.Context, ep webhook.Endpoint) error
+	EndpointDeliveryOptionsSet(ctx context.Context, p store.EndpointDeliveryOptionsSetParams) error
+	EndpointDelete(ctx context.Context, appID, id string) error
+}
+
+// Engine is what the Writer tells the delivery engine after a commit.
+type Engine interface {
+	// EndpointsChanged makes the routing index reload the app.
+	EndpointsChanged(appID string)
+	// EndpointEvent reports the change for the operational events; it
+	// never blocks.
+	EndpointEvent(ev delivery.EndpointEvent)
+}
+
+// Op is the kind of a Change.
+type Op int
+
+const (
+	// Create stores After, a new endpoint (Idempotency may record the
+	// request that made it).
+	Create Op = iota + 1
+	// Update replaces Before with After: settings, URL, headers, secret,
+	// disabled. An update that turns the endpoint off is also reported as
+	// endpoint.disabled.
+	Update
+	// Delete deletes Before.
+	Delete
+	// SetDeliveryOptions stores After.Delivery on Before (at
+	// After.UpdatedAt), leaving the rest of the endpoint alone.
+	SetDeliveryOptions
+)
+
+// Change is one endpoint change.
+type Change struct {
+	Op  Op
+	App webhook.App
+	// Before is the endpoint as read; nil for Create.
+	Before *webhook.Endpoint
+	// After is the endpoint to store; unused by Delete.
+	After       webhook.Endpoint
+	Idempotency *store.Idempotency
+}
+
+// InvalidError is a Change that breaks an endpoint invariant: Field names
+// the endpoint's field ("headers"), Err says what is wrong in words a
+// user can act on.
+type InvalidError struct {
+	Field string
+	Err   error
+}
+
+func (e *InvalidError) Error() string { return e.Field + ": " + e.Err.Error() }
+func (e *InvalidError) Unwrap() error { return e.Err }
+
+// Writer applies changes. Create it with New.
+type Writer struct {
+	store  Store
+	engine Engine
+}
+
+// New returns a Writer over s that tells e.
+func New(s Store, e Engine) (*Writer, error) {
+	if s == nil || e == nil {
+		return nil, errors.New("endpoint: Store and Engine are required")
+	}
+	return &Writer{store: s, engine: e}, nil
+}
+
+// Apply checks c, writes it and, once it is committed, tells the engine.
+// Store errors come back wrapped (store.ErrConflict: a UID taken,
+// store.ErrNotFound: the endpoint or app is gone); nothing is told then.
+func (w *Writer) Apply(ctx context.Context, c Change) error {
+	if err := c.check(); err != nil {
+		return err
+	}
+	var err error
+	switch c.Op {
+	case Create:
+		err = w.store.EndpointCreate(ctx, store.EndpointCreateParams{Endpoint: c.After, Idempotency: c.Idempotency})
+	case Update:
+		err = w.store.EndpointUpdate(ctx, c.After)
+	case Delete:
+		err = w.store.EndpointDelete(ctx, c.App.ID, c.Before.ID)
+	case SetDeliveryOptions:
+		err = w.store.EndpointDeliveryOptionsSet(ctx, store.EndpointDeliveryOptionsSetParams{
+			AppID: c.App.ID, EndpointID: c.Before.ID, Options: c.After.Delivery, UpdatedAt: c.After.UpdatedAt,
+		})
+	}
+	if err != nil {
+		return err
+	}
+	w.notify(c)
+	return nil
+}
+
+// check refuses a change that is not well formed or breaks an invariant
+// of the endpoint it would store.
+func (c Change) check() error {
+	switch c.Op {
+	case Create:
+	case Update, SetDeliveryOptions:
+		if c.Before == nil || c.Before.ID != c.After.ID || c.Before.AppID != c.After.AppID {
+			return fmt.Errorf("endpoint: op %d changes an endpoint that was not read (or its ID)", c.Op)
+		}
+	case Delete:
+		if c.Before == nil {
+			return errors.New("endpoint: delete of an endpoint that was not read")
+		}
+		return nil
+	default:
+		return fmt.Errorf("endpoint: unknown op %d", c.Op)
+	}
+	if c.After.AppID != c.App.ID {
+		return fmt.Errorf("endpoint: %s belongs to app %s, not %s", c.After.ID, c.After.AppID, c.App.ID)
+	}
+	// What the change sets is checked; what it keeps was checked when it
+	// was set, by the rules of then, and stays.
+	created := c.Op == Create
+	if created || c.After.URL != c.Before.URL {
+		if err := webhook.ValidateEndpointURL(c.After.URL); err != nil {
+			return &InvalidError{Field: "url", Err: err}
+		}
+	}
+	if created || !maps.Equal(c.After.Headers, c.Before.Headers) {
+		if err := webhook.ValidateHeaderSet(c.After.Headers); err != nil {
+			return &InvalidError{Field: "headers", Err: err}
+		}
+	}
+	return nil
+}
+
+// notify tells the engine of a committed change.
+func (w *Writer) notify(c Change) {
+	w.engine.EndpointsChanged(c.App.ID)
+	ep := c.After
+	typ := delivery.EventEndpointUpdated
+	switch c.Op {
+	case Create:
+		typ = delivery.EventEndpointCreated
+	case Delete:
+		ep, typ = *c.Before, delivery.EventEndpointDeleted
+	case SetDeliveryOptions:
+		// Delivery options are how an endpoint is sent to, not what Svix
+		// calls an endpoint update: the routing index reloads them, and
+		// no operational event is published (as before this package).
+		return
+	}
+	ev := delivery.EndpointEvent{Type: typ, AppID: c.App.ID, AppUID: c.App.UID, EndpointID: ep.ID, EndpointUID: ep.UID}
+	w.engine.EndpointEvent(ev)
+	if c.Op == Update && !c.Before.Disabled && c.After.Disabled {
+		ev.Type, ev.Trigger, ev.Reason = delivery.EventEndpointDisabled, "manual", "disabled through the API"
+		w.engine.EndpointEvent(ev)
+	}
+}
