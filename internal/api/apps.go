@@ -18,8 +18,6 @@ import (
 const (
 	// maxMetadataBytes bounds metadata encoded as JSON, as Svix does.
 	maxMetadataBytes = 4096
-	// maxRateLimit is the largest rate limit: Svix's fields are uint16.
-	maxRateLimit = 65535
 )
 
 // appIn is Svix's ApplicationIn, the body of POST and PUT.
@@ -345,8 +343,8 @@ func checkLimited(p *problems, s string, loc ...string) {
 }
 
 func checkRateLimit(p *problems, n int64, loc ...string) {
-	if n < 1 || n > maxRateLimit {
-		p.add(fmt.Sprintf("rate limit must be between 1 and %d if set", maxRateLimit), loc...)
+	if err := webhook.ValidateRateLimit(n); err != nil {
+		p.add(err.Error(), loc...)
 	}
 }
 

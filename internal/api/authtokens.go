@@ -82,7 +82,7 @@ func (a *API) authAppPortalAccess(w http.ResponseWriter, r *http.Request) error 
 	}
 	var flags []string // nil, not empty, for none: the store keeps none as NULL
 	if len(in.FeatureFlags) > 0 {
-		flags = dedupeStrings(in.FeatureFlags)
+		flags = webhook.Dedupe(in.FeatureFlags)
 	}
 	return a.portalAccess(w, r, ttl, in.Application, flags)
 }

@@ -116,28 +116,8 @@ func (a *API) endpointHeadersPatch(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	for _, name := range in.DeleteHeaders {
-		if _, named := in.Headers[name]; !named {
-			in.Headers[name] = nil // deleted below, whatever its stored spelling
-		}
-	}
-	merged := make(map[string]string, len(ep.Headers)+len(in.Headers))
-	for k, v := range ep.Headers {
-		merged[k] = v
-	}
-	for name, v := range in.Headers {
-		// Replace or remove whatever spelling of the name is stored.
-		for k := range merged {
-			if strings.EqualFold(k, name) {
-				delete(merged, k)
-			}
-		}
-		if v != nil {
-			merged[name] = *v
-		}
-	}
 	before := ep
-	ep.Headers = merged
+	ep.Headers = webhook.MergeHeaders(ep.Headers, in.Headers, in.DeleteHeaders)
 	return a.saveHeaders(w, r, app, before, ep)
 }
 

@@ -2,22 +2,13 @@ package api
 
 import (
 	"bytes"
-	"fmt"
+	"errors"
 	"net/http"
 	"time"
 
 	"github.com/hookline/hookline/internal/endpoint"
 	"github.com/hookline/hookline/internal/signature"
 	"github.com/hookline/hookline/internal/webhook"
-)
-
-// Svix's rotation rules: a rotated-out secret keeps signing for 24 hours
-// unless gracePeriodSeconds says otherwise (0 to 7 days; 0 stops it at
-// once), and at most 10 may be doing so at once.
-const (
-	oldSecretTTL   = 24 * time.Hour
-	maxGracePeriod = 7 * 24 * time.Hour
-	maxOldSecrets  = 10
 )
 
 // endpointSecretOut is Svix's EndpointSecretOut.
@@ -37,7 +28,7 @@ func (a *API) endpointSecretGet(w http.ResponseWriter, r *http.Request) error {
 
 // endpointSecretRotate replaces the secret with the given key or a new
 // one; the old secret keeps signing for gracePeriodSeconds (default
-// oldSecretTTL), not at all with 0.
+// webhook.SecretGrace), not at all with 0.
 func (a *API) endpointSecretRotate(w http.ResponseWriter, r *http.Request) error {
 	app, err := a.app(r)
 	if err != nil {
@@ -58,10 +49,10 @@ func (a *API) endpointSecretRotate(w http.ResponseWriter, r *http.Request) error
 	if in.Key != nil && !signature.ValidSecret(*in.Key) {
 		probs.add(`key must match ^(whsec_)?[a-zA-Z0-9+/=]{32,100}$ and be valid base64`, "key")
 	}
-	grace := oldSecretTTL
+	grace := webhook.SecretGrace
 	if g := in.GracePeriodSeconds; g != nil {
 		grace = time.Duration(*g) * time.Second
-		if *g < 0 || grace > maxGracePeriod {
+		if *g < 0 || grace > webhook.MaxSecretGrace {
 			probs.add("Duration must be between 0 and 7 days", "gracePeriodSeconds")
 		}
 	}
@@ -90,23 +81,13 @@ func (a *API) endpointSecretRotate(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-// rotateSecret makes next ep's secret and keeps the current one signing
-// until now+grace (not at all when grace is 0). Expired old secrets are
-// dropped; more than maxOldSecrets live ones is refused, as Svix does.
+// rotateSecret is webhook's rotation rule with the API's answer to a
+// rotation too many (Svix's limit_reached).
 func rotateSecret(ep *webhook.Endpoint, next string, now time.Time, grace time.Duration) error {
-	live := make([]webhook.OldSecret, 0, len(ep.OldSecrets)+1)
-	if grace > 0 {
-		live = append(live, webhook.OldSecret{Key: ep.Secret, ExpiresAt: now.Add(grace)})
+	if err := ep.RotateSecret(next, now, grace); errors.Is(err, webhook.ErrTooManyRotations) {
+		return errBadRequest("limit_reached", err.Error())
+	} else if err != nil {
+		return err
 	}
-	for _, old := range ep.OldSecrets {
-		if old.ExpiresAt.After(now) {
-			live = append(live, old)
-		}
-	}
-	if len(live) > maxOldSecrets {
-		return errBadRequest("limit_reached", fmt.Sprintf("You can only rotate a key %d times; please wait for old keys to expire.", maxOldSecrets))
-	}
-	ep.Secret = next
-	ep.OldSecrets = live
 	return nil
 }

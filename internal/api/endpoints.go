@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/hookline/hookline/internal/endpoint"
@@ -13,9 +12,6 @@ import (
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
-
-// maxVersion is the largest endpoint version: Svix's field is a uint16.
-const maxVersion = 65535
 
 // endpointIn is Svix's EndpointIn (POST) and, without Secret and
 // Headers, its EndpointUpdate (PUT). filterTypes and channels are pointers
@@ -131,7 +127,7 @@ func (in *endpointIn) validate(ctx context.Context, s store.Store, p *problems) 
 		checkRateLimit(p, *in.RateLimit, rateName)
 	}
 	if in.FilterTypes != nil {
-		*in.FilterTypes = dedupeStrings(*in.FilterTypes)
+		*in.FilterTypes = webhook.Dedupe(*in.FilterTypes)
 		if err := checkFilterTypes(ctx, s, p, *in.FilterTypes, filterName); err != nil {
 			return err
 		}
@@ -140,7 +136,7 @@ func (in *endpointIn) validate(ctx context.Context, s store.Store, p *problems) 
 		checkHeaders(p, in.Headers, func(v string) string { return v })
 	}
 	if in.Channels != nil {
-		*in.Channels = dedupeStrings(*in.Channels)
+		*in.Channels = webhook.Dedupe(*in.Channels)
 		checkChannels(p, *in.Channels)
 	}
 	checkMetadata(p, in.Metadata, "metadata")
@@ -177,8 +173,8 @@ func (in *endpointIn) apply(ep *webhook.Endpoint) {
 }
 
 func checkVersion(p *problems, n int64, loc ...string) {
-	if n < 1 || n > maxVersion {
-		p.add(fmt.Sprintf("version must be between 1 and %d", maxVersion), loc...)
+	if err := webhook.ValidateVersion(n); err != nil {
+		p.add(err.Error(), loc...)
 	}
 }
 
@@ -212,26 +208,14 @@ func checkFilterTypes(ctx context.Context, s store.Store, p *problems, names []s
 }
 
 func checkChannels(p *problems, channels []string) {
-	if len(channels) < 1 || len(channels) > webhook.MaxChannels {
-		p.add(fmt.Sprintf("Channels must have at least 1 and at most %d items, or be set to null.", webhook.MaxChannels), "channels")
+	if err := webhook.ValidateChannelCount(len(channels)); err != nil {
+		p.add(err.Error(), "channels")
 	}
 	for i, c := range channels {
-		if !webhook.ValidChannel(c) {
-			p.add(fmt.Sprintf("channels must be 1-%d characters of a-z, A-Z, 0-9, '-', '_' and '.'", webhook.MaxChannelLength), "channels", fmt.Sprint(i))
+		if err := webhook.ValidateChannel(c); err != nil {
+			p.add(err.Error(), "channels", fmt.Sprint(i))
 		}
 	}
-}
-
-// dedupeStrings drops repeated items, keeping the first of each:
-// filterTypes and channels are sets in Svix.
-func dedupeStrings(items []string) []string {
-	out := make([]string, 0, len(items))
-	for _, s := range items {
-		if !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // normalizeSecret gives a secret the whsec_ prefix, the form it is served
@@ -381,13 +365,13 @@ func (a *API) endpointPatch(w http.ResponseWriter, r *http.Request) error {
 		checkRateLimit(&probs, in.RateLimit.Value, rateName)
 	}
 	if in.FilterTypes.valued() {
-		in.FilterTypes.Value = dedupeStrings(in.FilterTypes.Value)
+		in.FilterTypes.Value = webhook.Dedupe(in.FilterTypes.Value)
 		if err := checkFilterTypes(r.Context(), a.store, &probs, in.FilterTypes.Value, filterName); err != nil {
 			return err
 		}
 	}
 	if in.Channels.valued() {
-		in.Channels.Value = dedupeStrings(in.Channels.Value)
+		in.Channels.Value = webhook.Dedupe(in.Channels.Value)
 		checkChannels(&probs, in.Channels.Value)
 	}
 	if in.Metadata.Set {
@@ -438,7 +422,7 @@ func (a *API) endpointPatch(w http.ResponseWriter, r *http.Request) error {
 	// A new secret is a rotation: the old one keeps signing for a day, so
 	// receivers are not cut off. (Svix's server ignores "secret" here.)
 	if in.Secret.valued() {
-		if err := rotateSecret(&ep, normalizeSecret(in.Secret.Value), now, oldSecretTTL); err != nil {
+		if err := rotateSecret(&ep, normalizeSecret(in.Secret.Value), now, webhook.SecretGrace); err != nil {
 			return err
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
 )
 
 // The calls of the newest Svix SDKs that Svix's server spec lacks and Hookline serves, as
@@ -91,7 +92,7 @@ func (a *API) messagePrecheck(w http.ResponseWriter, r *http.Request) error {
 	checkEventTypeField(&probs, in.EventType)
 	var channels []string
 	if in.Channels != nil {
-		channels = dedupeStrings(*in.Channels)
+		channels = webhook.Dedupe(*in.Channels)
 		checkChannels(&probs, channels)
 	}
 	if err := probs.err(); err != nil {

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 
 	"github.com/hookline/hookline/internal/delivery"
 	"github.com/hookline/hookline/internal/store"
@@ -144,16 +145,58 @@ func (c Change) check() error {
 	}
 	// What the change sets is checked; what it keeps was checked when it
 	// was set, by the rules of then, and stays.
-	created := c.Op == Create
-	if created || c.After.URL != c.Before.URL {
-		if err := webhook.ValidateEndpointURL(c.After.URL); err != nil {
-			return &InvalidError{Field: "url", Err: err}
+	before := c.Before
+	if c.Op == Create {
+		before = &webhook.Endpoint{}
+	}
+	return checkChanged(*before, c.After)
+}
+
+// checkChanged applies webhook's rules to the fields that after changes.
+func checkChanged(before, after webhook.Endpoint) error {
+	invalid := func(field string, err error) error {
+		if err != nil {
+			return &InvalidError{Field: field, Err: err}
+		}
+		return nil
+	}
+	if after.URL != before.URL || before.ID == "" {
+		if err := invalid("url", webhook.ValidateEndpointURL(after.URL)); err != nil {
+			return err
 		}
 	}
-	if created || !maps.Equal(c.After.Headers, c.Before.Headers) {
-		if err := webhook.ValidateHeaderSet(c.After.Headers); err != nil {
-			return &InvalidError{Field: "headers", Err: err}
+	if after.Version != before.Version && after.Version != 0 {
+		if err := invalid("version", webhook.ValidateVersion(int64(after.Version))); err != nil {
+			return err
 		}
+	}
+	if after.RateLimit != nil && (before.RateLimit == nil || *after.RateLimit != *before.RateLimit) {
+		if err := invalid("rateLimit", webhook.ValidateRateLimit(int64(*after.RateLimit))); err != nil {
+			return err
+		}
+	}
+	if len(after.Channels) > 0 && !slices.Equal(after.Channels, before.Channels) {
+		if err := invalid("channels", webhook.ValidateChannelCount(len(after.Channels))); err != nil {
+			return err
+		}
+		for _, ch := range after.Channels {
+			if err := invalid("channels", webhook.ValidateChannel(ch)); err != nil {
+				return err
+			}
+		}
+	}
+	if !maps.Equal(after.Headers, before.Headers) || before.ID == "" {
+		for name, v := range after.Headers {
+			if err := invalid("headers", webhook.ValidateHeader(name, v)); err != nil {
+				return err
+			}
+		}
+		if err := invalid("headers", webhook.ValidateHeaderSet(after.Headers)); err != nil {
+			return err
+		}
+	}
+	if len(after.OldSecrets) > webhook.MaxOldSecrets && len(after.OldSecrets) != len(before.OldSecrets) {
+		return invalid("secret", webhook.ErrTooManyRotations)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -150,6 +151,13 @@ func TestApplyRefusesAndTellsNothing(t *testing.T) {
 		}{
 			{"too many headers on create", endpoint.Change{Op: endpoint.Create, App: app, After: with(other, func(e *webhook.Endpoint) { e.UID = ""; e.Headers = many })}, "headers", nil},
 			{"bad URL on update", endpoint.Change{Op: endpoint.Update, App: app, Before: &ep, After: with(ep, func(e *webhook.Endpoint) { e.URL = "ftp://example.com" })}, "url", nil},
+			{"rate limit 0", endpoint.Change{Op: endpoint.Update, App: app, Before: &ep, After: with(ep, func(e *webhook.Endpoint) { e.RateLimit = ptr(0) })}, "rateLimit", nil},
+			{"bad channel", endpoint.Change{Op: endpoint.Update, App: app, Before: &ep, After: with(ep, func(e *webhook.Endpoint) { e.Channels = []string{"a:b"} })}, "channels", nil},
+			{"too many channels", endpoint.Change{Op: endpoint.Update, App: app, Before: &ep, After: with(ep, func(e *webhook.Endpoint) {
+				e.Channels = strings.Split("a b c d e f g h i j k", " ")
+			})}, "channels", nil},
+			{"bad header", endpoint.Change{Op: endpoint.Update, App: app, Before: &ep, After: with(ep, func(e *webhook.Endpoint) { e.Headers = map[string]string{"Host": "x"} })}, "headers", nil},
+			{"version too high", endpoint.Change{Op: endpoint.Update, App: app, Before: &ep, After: with(ep, func(e *webhook.Endpoint) { e.Version = webhook.MaxVersion + 1 })}, "version", nil},
 			{"UID taken", endpoint.Change{Op: endpoint.Create, App: app, After: other}, "", store.ErrConflict},
 			{"update not read", endpoint.Change{Op: endpoint.Update, App: app, After: ep}, "", nil},
 			{"another app's endpoint", endpoint.Change{Op: endpoint.Create, App: webhook.App{ID: "app_other"}, After: other}, "", nil},
