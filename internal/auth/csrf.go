@@ -21,7 +21,7 @@ func (s *Sessions) CSRFToken(sess Session) string {
 // CheckCSRF reports ErrCSRF unless token is sess's CSRF token; the
 // comparison takes the same time wherever the values differ.
 func (s *Sessions) CheckCSRF(sess Session, token string) error {
-	got, err := base64.RawURLEncoding.DecodeString(token)
+	got, err := base64.RawURLEncoding.Strict().DecodeString(token)
 	if err != nil || sess.ID == "" || !hmac.Equal(got, s.csrfMAC(sess.ID)) {
 		return ErrCSRF
 	}
