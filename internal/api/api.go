@@ -77,6 +77,10 @@ type Config struct {
 	// ContentInFlight bounds what all the lists with content hold at
 	// once (see contentGate). Default DefaultContentInFlight.
 	ContentInFlight int64
+	// Auth resolves tokens. Give the one the dashboard uses too, so that
+	// a revocation through either is forgotten by both at once. Default:
+	// the API's own, over Store.
+	Auth *auth.Authenticator
 }
 
 // API is the HTTP API. Create it with New.
@@ -115,9 +119,12 @@ func New(cfg Config) (*API, error) {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = send.DefaultTimeout
 	}
-	authn, err := auth.New(auth.Config{Store: cfg.Store, Logger: cfg.Logger, Now: cfg.Now})
-	if err != nil {
-		return nil, fmt.Errorf("api: %w", err)
+	authn := cfg.Auth
+	if authn == nil {
+		var err error
+		if authn, err = auth.New(auth.Config{Store: cfg.Store, Logger: cfg.Logger, Now: cfg.Now}); err != nil {
+			return nil, fmt.Errorf("api: %w", err)
+		}
 	}
 	endpoints, err := endpoint.New(cfg.Store, cfg.Engine)
 	if err != nil {
