@@ -65,7 +65,7 @@ func checkHeaders[V any](p *problems, headers map[string]V, value func(V) string
 		}
 		lower := strings.ToLower(name)
 		if prev, ok := seen[lower]; ok {
-			p.add("header "+name+" repeats "+prev+" (names are case-insensitive)", "headers", name)
+			p.add(webhook.HeaderRepeats(name, prev).Error(), "headers", name)
 		}
 		seen[lower] = name
 	}

@@ -202,7 +202,7 @@ func checkFilterTypes(ctx context.Context, s store.Store, p *problems, names []s
 		}
 	}
 	if len(missing) > 0 {
-		p.add("The following event types don't exist: "+strings.Join(missing, ", "), field)
+		p.add(webhook.MissingEventTypes(missing).Error(), field)
 	}
 	return nil
 }

@@ -31,6 +31,8 @@ type Store interface {
 	EndpointUpdate(ctx context.Context, ep webhook.Endpoint) error
 	EndpointDeliveryOptionsSet(ctx context.Context, p store.EndpointDeliveryOptionsSetParams) error
 	EndpointDelete(ctx context.Context, appID, id string) error
+	// EventTypeGet finds an event type that filter types name.
+	EventTypeGet(ctx context.Context, name string) (webhook.EventType, error)
 }
 
 // Engine is what the Writer tells the delivery engine after a commit.
@@ -101,6 +103,9 @@ func New(s Store, e Engine) (*Writer, error) {
 // store.ErrNotFound: the endpoint or app is gone); nothing is told then.
 func (w *Writer) Apply(ctx context.Context, c Change) error {
 	if err := c.check(); err != nil {
+		return err
+	}
+	if err := w.checkFilterTypes(ctx, c); err != nil {
 		return err
 	}
 	var err error
@@ -197,6 +202,28 @@ func checkChanged(before, after webhook.Endpoint) error {
 	}
 	if len(after.OldSecrets) > webhook.MaxOldSecrets && len(after.OldSecrets) != len(before.OldSecrets) {
 		return invalid("secret", webhook.ErrTooManyRotations)
+	}
+	return nil
+}
+
+// checkFilterTypes refuses filter types, newly set, that name an event
+// type that does not exist or is archived, as Svix does.
+func (w *Writer) checkFilterTypes(ctx context.Context, c Change) error {
+	if c.Op != Create && c.Op != Update || c.Before != nil && slices.Equal(c.Before.FilterTypes, c.After.FilterTypes) {
+		return nil
+	}
+	var missing []string
+	for _, name := range c.After.FilterTypes {
+		et, err := w.store.EventTypeGet(ctx, name)
+		switch {
+		case errors.Is(err, store.ErrNotFound) || err == nil && et.Archived:
+			missing = append(missing, name)
+		case err != nil:
+			return fmt.Errorf("check filter types: %w", err)
+		}
+	}
+	if len(missing) > 0 {
+		return &InvalidError{Field: "filterTypes", Err: webhook.MissingEventTypes(missing)}
 	}
 	return nil
 }

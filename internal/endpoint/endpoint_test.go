@@ -79,6 +79,9 @@ func TestApplyWritesThenTells(t *testing.T) {
 		if err := s.AppCreate(ctx, store.AppCreateParams{App: app}); err != nil {
 			t.Fatal(err)
 		}
+		if err := s.EventTypeCreate(ctx, store.EventTypeCreateParams{EventType: webhook.EventType{Name: "user.created", CreatedAt: now, UpdatedAt: now}}); err != nil {
+			t.Fatal(err)
+		}
 		rec := &recorder{s: s}
 		w, err := endpoint.New(s, rec)
 		if err != nil {
@@ -94,7 +97,7 @@ func TestApplyWritesThenTells(t *testing.T) {
 			present bool
 		}{
 			{"create", endpoint.Change{Op: endpoint.Create, App: app, After: ep}, []string{changed, delivery.EventEndpointCreated}, true},
-			{"update", endpoint.Change{Op: endpoint.Update, App: app, Before: &ep, After: with(ep, func(e *webhook.Endpoint) { e.URL = "https://example.com/b" })},
+			{"update", endpoint.Change{Op: endpoint.Update, App: app, Before: &ep, After: with(ep, func(e *webhook.Endpoint) { e.URL = "https://example.com/b"; e.FilterTypes = []string{"user.created"} })},
 				[]string{changed, delivery.EventEndpointUpdated}, true},
 			{"disable", endpoint.Change{Op: endpoint.Update, App: app, Before: &ep, After: with(ep, func(e *webhook.Endpoint) { e.Disabled = true })},
 				[]string{changed, delivery.EventEndpointUpdated, delivery.EventEndpointDisabled}, true},
@@ -158,6 +161,8 @@ func TestApplyRefusesAndTellsNothing(t *testing.T) {
 			})}, "channels", nil},
 			{"bad header", endpoint.Change{Op: endpoint.Update, App: app, Before: &ep, After: with(ep, func(e *webhook.Endpoint) { e.Headers = map[string]string{"Host": "x"} })}, "headers", nil},
 			{"version too high", endpoint.Change{Op: endpoint.Update, App: app, Before: &ep, After: with(ep, func(e *webhook.Endpoint) { e.Version = webhook.MaxVersion + 1 })}, "version", nil},
+			{"unknown filter type", endpoint.Change{Op: endpoint.Update, App: app, Before: &ep, After: with(ep, func(e *webhook.Endpoint) { e.FilterTypes = []string{"user.created"} })}, "filterTypes", nil},
+			{"repeated header", endpoint.Change{Op: endpoint.Update, App: app, Before: &ep, After: with(ep, func(e *webhook.Endpoint) { e.Headers = map[string]string{"X-A": "1", "x-a": "2"} })}, "headers", nil},
 			{"UID taken", endpoint.Change{Op: endpoint.Create, App: app, After: other}, "", store.ErrConflict},
 			{"update not read", endpoint.Change{Op: endpoint.Update, App: app, After: ep}, "", nil},
 			{"another app's endpoint", endpoint.Change{Op: endpoint.Create, App: webhook.App{ID: "app_other"}, After: other}, "", nil},

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -66,6 +67,12 @@ func ValidateChannel(c string) error {
 		return fmt.Errorf("channels must be 1-%d characters of a-z, A-Z, 0-9, '-', '_' and '.'", MaxChannelLength)
 	}
 	return nil
+}
+
+// MissingEventTypes is the error of filter types naming event types that
+// do not exist or are archived (Svix refuses both).
+func MissingEventTypes(names []string) error {
+	return errors.New("The following event types don't exist: " + strings.Join(names, ", "))
 }
 
 // Dedupe drops repeated items, keeping the first of each: an endpoint's

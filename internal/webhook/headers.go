@@ -2,6 +2,8 @@ package webhook
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -84,10 +86,20 @@ func ValidateHeader(name, value string) error {
 }
 
 // ValidateHeaderSet checks an endpoint's custom headers as a whole, once
-// each is valid: at most MaxHeaders of them, MaxHeadersBytes in all.
+// each is valid: at most MaxHeaders of them, MaxHeadersBytes in all, and
+// no two names differing only in case (HTTP names are case-insensitive,
+// so both would be sent).
 func ValidateHeaderSet(headers map[string]string) error {
 	if len(headers) > MaxHeaders {
 		return fmt.Errorf("at most %d custom headers are allowed, not %d", MaxHeaders, len(headers))
+	}
+	seen := make(map[string]string, len(headers))
+	for _, name := range slices.Sorted(maps.Keys(headers)) {
+		lower := strings.ToLower(name)
+		if prev, ok := seen[lower]; ok {
+			return HeaderRepeats(name, prev)
+		}
+		seen[lower] = name
 	}
 	total := 0
 	for k, v := range headers {
@@ -119,4 +131,10 @@ func SensitiveHeader(name string) bool {
 		return true
 	}
 	return false
+}
+
+// HeaderRepeats is the error of a header name that repeats another, prev,
+// but for case.
+func HeaderRepeats(name, prev string) error {
+	return fmt.Errorf("header %s repeats %s (names are case-insensitive)", name, prev)
 }

@@ -96,6 +96,7 @@ func TestValidateHeaderSetLimits(t *testing.T) {
 		{"none", nil, true},
 		{"at the count", set(MaxHeaders, 1), true},
 		{"over the count", set(MaxHeaders+1, 1), false},
+		{"a name repeated but for case", map[string]string{"X-Tenant": "a", "x-tenant": "b"}, false},
 		{"at the size", map[string]string{"X-A": strings.Repeat("v", 4000), "X-B": strings.Repeat("v", MaxHeadersBytes-4000-6)}, true},
 		{"over the size", map[string]string{"X-A": strings.Repeat("v", 4000), "X-B": strings.Repeat("v", MaxHeadersBytes-4000-5)}, false},
 		{"2,000 headers of 200 kB", set(2000, 96), false},
