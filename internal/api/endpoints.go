@@ -187,19 +187,17 @@ func checkFilterTypes(ctx context.Context, s store.Store, p *problems, names []s
 		p.add(field+" can't be empty, it must have at least one item.", field)
 		return nil
 	}
-	var missing []string
+	valid := make([]string, 0, len(names))
 	for i, name := range names {
 		if !webhook.ValidUID(name) {
 			checkEventTypeName(p, name, field, fmt.Sprint(i))
 			continue
 		}
-		et, err := s.EventTypeGet(ctx, name)
-		switch {
-		case errors.Is(err, store.ErrNotFound) || err == nil && et.Archived:
-			missing = append(missing, name)
-		case err != nil:
-			return err
-		}
+		valid = append(valid, name)
+	}
+	missing, err := endpoint.MissingEventTypes(ctx, s, valid)
+	if err != nil {
+		return err
 	}
 	if len(missing) > 0 {
 		p.add(webhook.MissingEventTypes(missing).Error(), field)

@@ -31,8 +31,7 @@ type Store interface {
 	EndpointUpdate(ctx context.Context, ep webhook.Endpoint) error
 	EndpointDeliveryOptionsSet(ctx context.Context, p store.EndpointDeliveryOptionsSetParams) error
 	EndpointDelete(ctx context.Context, appID, id string) error
-	// EventTypeGet finds an event type that filter types name.
-	EventTypeGet(ctx context.Context, name string) (webhook.EventType, error)
+	EventTypes // the event types that filter types name
 }
 
 // Engine is what the Writer tells the delivery engine after a commit.
@@ -71,6 +70,9 @@ type Change struct {
 	// After is the endpoint to store; unused by Delete.
 	After       webhook.Endpoint
 	Idempotency *store.Idempotency
+	// DisabledReason is the endpoint.disabled event's reason when an
+	// Update turns the endpoint off; default "disabled through the API".
+	DisabledReason string
 }
 
 // InvalidError is a Change that breaks an endpoint invariant: Field names
@@ -212,20 +214,36 @@ func (w *Writer) checkFilterTypes(ctx context.Context, c Change) error {
 	if c.Op != Create && c.Op != Update || c.Before != nil && slices.Equal(c.Before.FilterTypes, c.After.FilterTypes) {
 		return nil
 	}
-	var missing []string
-	for _, name := range c.After.FilterTypes {
-		et, err := w.store.EventTypeGet(ctx, name)
-		switch {
-		case errors.Is(err, store.ErrNotFound) || err == nil && et.Archived:
-			missing = append(missing, name)
-		case err != nil:
-			return fmt.Errorf("check filter types: %w", err)
-		}
+	missing, err := MissingEventTypes(ctx, w.store, c.After.FilterTypes)
+	if err != nil {
+		return err
 	}
 	if len(missing) > 0 {
 		return &InvalidError{Field: "filterTypes", Err: webhook.MissingEventTypes(missing)}
 	}
 	return nil
+}
+
+// EventTypes finds event types by name.
+type EventTypes interface {
+	EventTypeGet(ctx context.Context, name string) (webhook.EventType, error)
+}
+
+// MissingEventTypes returns the names that no live event type has (none
+// by that name, or archived): filter types may not name them. Only a
+// store failure is an error.
+func MissingEventTypes(ctx context.Context, s EventTypes, names []string) ([]string, error) {
+	var missing []string
+	for _, name := range names {
+		et, err := s.EventTypeGet(ctx, name)
+		switch {
+		case errors.Is(err, store.ErrNotFound) || err == nil && et.Archived:
+			missing = append(missing, name)
+		case err != nil:
+			return nil, fmt.Errorf("find event type %q: %w", name, err)
+		}
+	}
+	return missing, nil
 }
 
 // notify tells the engine of a committed change.
@@ -247,7 +265,11 @@ func (w *Writer) notify(c Change) {
 	ev := delivery.EndpointEvent{Type: typ, AppID: c.App.ID, AppUID: c.App.UID, EndpointID: ep.ID, EndpointUID: ep.UID}
 	w.engine.EndpointEvent(ev)
 	if c.Op == Update && !c.Before.Disabled && c.After.Disabled {
-		ev.Type, ev.Trigger, ev.Reason = delivery.EventEndpointDisabled, "manual", "disabled through the API"
+		reason := c.DisabledReason
+		if reason == "" {
+			reason = "disabled through the API"
+		}
+		ev.Type, ev.Trigger, ev.Reason = delivery.EventEndpointDisabled, "manual", reason
 		w.engine.EndpointEvent(ev)
 	}
 }

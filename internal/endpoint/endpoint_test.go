@@ -26,6 +26,7 @@ type recorder struct {
 	mu      sync.Mutex
 	told    []string // "changed app" and event types, in order
 	present []bool   // whether the endpoint was in the store when told
+	events  []delivery.EndpointEvent
 }
 
 func (r *recorder) EndpointsChanged(appID string) {
@@ -39,6 +40,7 @@ func (r *recorder) EndpointEvent(ev delivery.EndpointEvent) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.told = append(r.told, ev.Type)
+	r.events = append(r.events, ev)
 	r.present = append(r.present, err == nil)
 }
 
@@ -194,3 +196,41 @@ func with(ep webhook.Endpoint, fn func(*webhook.Endpoint)) webhook.Endpoint {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// A disable says who did it: the API's words by default, the caller's
+// (the dashboard) when given.
+func TestDisabledReason(t *testing.T) {
+	eachStore(t, func(t *testing.T, s store.Store) {
+		ctx := t.Context()
+		now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+		app := webhook.App{ID: webhook.NewID(webhook.PrefixApp, now), Name: "acme", CreatedAt: now, UpdatedAt: now}
+		if err := s.AppCreate(ctx, store.AppCreateParams{App: app}); err != nil {
+			t.Fatal(err)
+		}
+		rec := &recorder{s: s}
+		w, _ := endpoint.New(s, rec)
+		ep := webhook.Endpoint{ID: webhook.NewID(webhook.PrefixEndpoint, now), AppID: app.ID, URL: "https://example.com/a",
+			Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", CreatedAt: now, UpdatedAt: now}
+		off := with(ep, func(e *webhook.Endpoint) { e.Disabled = true })
+		for _, c := range []endpoint.Change{
+			{Op: endpoint.Create, App: app, After: ep},
+			{Op: endpoint.Update, App: app, Before: &ep, After: off},
+			{Op: endpoint.Update, App: app, Before: &off, After: ep},
+			{Op: endpoint.Update, App: app, Before: &ep, After: off, DisabledReason: "disabled in the portal"},
+		} {
+			if err := w.Apply(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var reasons []string
+		for _, ev := range rec.events {
+			if ev.Type == delivery.EventEndpointDisabled {
+				reasons = append(reasons, ev.Trigger+": "+ev.Reason)
+			}
+		}
+		want := []string{"manual: disabled through the API", "manual: disabled in the portal"}
+		if !slices.Equal(reasons, want) {
+			t.Errorf("endpoint.disabled reasons %q, want %q", reasons, want)
+		}
+	})
+}
