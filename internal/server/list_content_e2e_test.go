@@ -136,7 +136,8 @@ func TestContentListsCutPagesToTheBudget(t *testing.T) {
 
 // TestContentListsShareOneBound lists 40 messages of 900 KiB with content
 // from 8 clients at once, each walking the whole list, on a real server
-// in this process: its peak RSS stays within 300 MiB of where it started.
+// in this process: its peak RSS stays within 300 MiB of where it started
+// (1,000 MiB under the race detector).
 // Each unbounded request held the 36 MiB of payloads about four times.
 func TestContentListsShareOneBound(t *testing.T) {
 	s := startServer(t)
@@ -185,8 +186,14 @@ func TestContentListsShareOneBound(t *testing.T) {
 	}
 	if peak, ok := peakRSS(false); haveRSS && ok {
 		t.Logf("peak RSS %d MiB before, %d MiB during the lists", base>>20, peak>>20)
-		if growth := peak - base; growth > 300<<20 {
-			t.Errorf("peak RSS grew by %d MiB, want under 300 MiB", growth>>20)
+		// Under the race detector the same lists measured 608-618 MiB
+		// (its shadow memory), and more than 1,330 MiB without the bound.
+		limit := int64(300 << 20)
+		if raceEnabled {
+			limit = 1000 << 20
+		}
+		if growth := peak - base; int64(growth) > limit {
+			t.Errorf("peak RSS grew by %d MiB, want under %d MiB", growth>>20, limit>>20)
 		}
 	}
 }
