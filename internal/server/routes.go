@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hookline/hookline/internal/dashboard"
 	"github.com/hookline/hookline/internal/httpmw"
 )
 
@@ -32,13 +33,17 @@ func (s *Server) apiTimeout() time.Duration {
 // with the shared middleware around all of it. Each part owns its prefix:
 //
 //   - /api/ and /ingest/api/ (the Svix SDKs' path for ingest calls): the API;
-//   - /portal/ and /: the customer portal and the operator's dashboard
-//     (internal/dashboard, to come); until then a JSON 404;
+//   - / and the few paths of internal/dashboard (sign-in, sign-out, its
+//     assets): the operator's dashboard;
+//   - /portal/ (the customer portal, to come) and any other path: a JSON 404;
 //   - later /in/ (inbound URLs) and /metrics.
-func (s *Server) routes(apiHandler http.Handler) http.Handler {
+func (s *Server) routes(apiHandler, dashHandler http.Handler) http.Handler {
 	apiHandler = httpmw.Timeout(s.apiTimeout(), apiHandler)
 	s.root.Handle("/api/", apiHandler)
 	s.root.Handle("/ingest/api/", apiHandler)
+	for _, p := range dashboard.Patterns {
+		s.root.Handle(p, dashHandler)
+	}
 	s.root.HandleFunc("/", notFound)
 
 	var h http.Handler = s.root

@@ -16,7 +16,9 @@ import (
 	"time"
 
 	"github.com/hookline/hookline/internal/api"
+	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/config"
+	"github.com/hookline/hookline/internal/dashboard"
 	"github.com/hookline/hookline/internal/delivery"
 	"github.com/hookline/hookline/internal/delivery/send"
 	"github.com/hookline/hookline/internal/httpmw"
@@ -155,7 +157,25 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 	if s.publicURL, err = publicURL(cfg.PublicURL, s.ln.Addr()); err != nil {
 		return nil, err
 	}
+	// One Authenticator for the API and the dashboard: a token revoked
+	// through the API is forgotten by the dashboard's sessions at once.
+	authn, err := auth.New(auth.Config{Store: s.store, Logger: logger.With("component", "auth")})
+	if err != nil {
+		return nil, err
+	}
+	sessions, err := auth.NewSessions(ctx, auth.SessionConfig{Keys: s.store, Auth: authn, PublicURL: s.publicURL})
+	if err != nil {
+		return nil, err
+	}
+	dash, err := dashboard.New(dashboard.Config{
+		Store: s.store, Sessions: sessions, Version: Version,
+		Logger: logger.With("component", "dashboard"),
+	})
+	if err != nil {
+		return nil, err
+	}
 	apiHandler, err := api.New(api.Config{
+		Auth:           authn,
 		Store:          s.store,
 		Engine:         s.engine,
 		Logger:         logger.With("component", "api"),
@@ -169,7 +189,7 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 	}
 	s.root = http.NewServeMux()
 	s.http = &http.Server{
-		Handler:           s.routes(apiHandler.Handler()),
+		Handler:           s.routes(apiHandler.Handler(), dash.Handler()),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		IdleTimeout:       idleTimeout,
