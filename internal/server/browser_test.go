@@ -293,6 +293,10 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Errorf("%d JavaScript dialogs opened", n)
 		}
 		b.screenshot(t, "apps")
+		// The same page on a phone: the table becomes labelled rows.
+		b.do(t, chromedp.EmulateViewport(390, 844))
+		b.screenshot(t, "apps-phone")
+		b.do(t, chromedp.ResetViewport())
 	})
 
 	t.Run("a form posted without its CSRF token is refused", func(t *testing.T) {
