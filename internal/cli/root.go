@@ -49,7 +49,11 @@ type deps struct {
 // or configuration are wrong. Every error is printed as one line to stderr.
 // Cancelling ctx asks a running server to shut down gracefully.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	server.Version = Version
+	// Written only when it differs: tests call Run beside servers that
+	// read it, and a write of the same value would still be a data race.
+	if server.Version != Version {
+		server.Version = Version
+	}
 	return run(ctx, args, stdout, stderr, deps{
 		getenv:    os.Getenv,
 		serve:     server.Run,
