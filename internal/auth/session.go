@@ -32,13 +32,30 @@ import (
 // the database (a backup) is not enough to mint a session: the stored key
 // opens cookies, but making one needs a token nobody stored.
 
-// Cookie names: an operator's session and a portal session live side by
-// side in one browser (an operator opening a customer's portal link must
-// not be signed out of the dashboard).
-const (
-	CookieAdmin  = "hookline_session"
-	CookiePortal = "hookline_portal"
-)
+// Cookie names where a session cookie lives. An operator's session and
+// portal sessions live side by side in one browser (an operator opening a
+// customer's portal link must not be signed out of the dashboard), and a
+// portal session is sent to its own app's pages only, so two portals open
+// in one browser do not overwrite each other.
+type Cookie struct {
+	Name string
+	Path string
+	// Embedded cookies are sent inside another site's iframe too:
+	// SameSite=None, Secure and Partitioned (CHIPS), so the portal works
+	// embedded in the operator's own settings page without becoming a
+	// third-party cookie that follows the user around.
+	Embedded bool
+}
+
+// AdminCookie is the operator's session, sent to every page.
+var AdminCookie = Cookie{Name: "hookline_session", Path: "/"}
+
+// PortalCookie is the session of one app's portal, sent only under
+// /portal/{appID} (a cookie path without a trailing slash matches the
+// path itself and what is below it, not /portal/{appID}x).
+func PortalCookie(appID string, embedded bool) Cookie {
+	return Cookie{Name: "hookline_portal", Path: "/portal/" + appID, Embedded: embedded}
+}
 
 // DefaultSessionMaxAge is how long a session lasts at most when its token
 // lasts longer (admin tokens never expire): a working day.
@@ -200,42 +217,50 @@ func (s *Sessions) Open(ctx context.Context, value string) (Session, error) {
 	return Session{ID: d.ID, Principal: p, Expires: capAt(exp, p.Expires), token: d.Token}, nil
 }
 
-// Read opens the session in the request's cookie name (CookieAdmin or
-// CookiePortal): ErrUnauthenticated when there is none or it is invalid.
-func (s *Sessions) Read(r *http.Request, name string) (Session, error) {
-	c, err := r.Cookie(name)
+// Read opens the session in the request's cookie c: ErrUnauthenticated
+// when there is none or it is invalid.
+func (s *Sessions) Read(r *http.Request, c Cookie) (Session, error) {
+	got, err := r.Cookie(c.Name)
 	if err != nil {
 		return Session{}, ErrUnauthenticated
 	}
-	return s.Open(r.Context(), c.Value)
+	return s.Open(r.Context(), got.Value)
 }
 
-// SetCookie sends the session's cookie under name, expiring with it.
-func (s *Sessions) SetCookie(w http.ResponseWriter, r *http.Request, name string, sess Session) {
-	http.SetCookie(w, s.cookie(r, name, s.Encode(sess), sess.Expires))
+// SetCookie sends the session as cookie c, expiring with it.
+func (s *Sessions) SetCookie(w http.ResponseWriter, r *http.Request, c Cookie, sess Session) {
+	http.SetCookie(w, s.cookie(r, c, s.Encode(sess), sess.Expires))
 }
 
-// ClearCookie removes the cookie name from the browser (signing out).
-// The session's token stays valid: an admin token signs in again, and a
+// ClearCookie removes cookie c from the browser (signing out). The
+// session's token stays valid: an admin token signs in again, and a
 // portal link's token is for its caller to revoke (the API's logout).
-func (s *Sessions) ClearCookie(w http.ResponseWriter, r *http.Request, name string) {
-	c := s.cookie(r, name, "", time.Unix(0, 0))
-	c.MaxAge = -1
-	http.SetCookie(w, c)
+func (s *Sessions) ClearCookie(w http.ResponseWriter, r *http.Request, c Cookie) {
+	hc := s.cookie(r, c, "", time.Unix(0, 0))
+	hc.MaxAge = -1
+	http.SetCookie(w, hc)
 }
 
 // cookie is the one shape of a session cookie: never readable by script,
 // not sent on cross-site subrequests or POSTs (Lax still sends it when a
-// link is followed, so a portal link opens signed in), Secure whenever
-// the browser reached the server over https.
-func (s *Sessions) cookie(r *http.Request, name, value string, expires time.Time) *http.Cookie {
-	return &http.Cookie{
-		Name:     name,
+// link is followed, so a portal link opens signed in) unless Embedded,
+// Secure whenever the browser reached the server over https (and always
+// when Embedded: browsers refuse SameSite=None otherwise).
+func (s *Sessions) cookie(r *http.Request, c Cookie, value string, expires time.Time) *http.Cookie {
+	hc := &http.Cookie{
+		Name:     c.Name,
 		Value:    value,
-		Path:     "/",
+		Path:     c.Path,
 		Expires:  expires,
 		HttpOnly: true,
 		SameSite: http.SameSiteLaxMode,
 		Secure:   r.TLS != nil || s.secureURL,
 	}
+	if hc.Path == "" {
+		hc.Path = "/"
+	}
+	if c.Embedded {
+		hc.SameSite, hc.Secure, hc.Partitioned = http.SameSiteNoneMode, true, true
+	}
+	return hc
 }

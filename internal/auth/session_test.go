@@ -24,17 +24,17 @@ func (f *fixture) sessions(publicURL string) *auth.Sessions {
 
 // roundTrip sets sess's cookie on a response and reads it back from a
 // request that carries it, as a browser would.
-func roundTrip(t *testing.T, ss *auth.Sessions, name string, sess auth.Session) (*http.Cookie, auth.Session, error) {
+func roundTrip(t *testing.T, ss *auth.Sessions, c auth.Cookie, sess auth.Session) (*http.Cookie, auth.Session, error) {
 	t.Helper()
 	w := httptest.NewRecorder()
-	ss.SetCookie(w, httptest.NewRequest("POST", "/", nil), name, sess)
+	ss.SetCookie(w, httptest.NewRequest("POST", "/", nil), c, sess)
 	cookies := w.Result().Cookies()
 	if len(cookies) != 1 {
 		t.Fatalf("SetCookie sent %d cookies, want 1", len(cookies))
 	}
 	r := httptest.NewRequest("GET", "/", nil)
 	r.AddCookie(cookies[0])
-	got, err := ss.Read(r, name)
+	got, err := ss.Read(r, c)
 	return cookies[0], got, err
 }
 
@@ -50,7 +50,7 @@ func TestSessionAdmin(t *testing.T) {
 		if want := f.clock.Now().Add(auth.DefaultSessionMaxAge); !sess.Expires.Equal(want) {
 			t.Errorf("admin session Expires = %v, want %v (MaxAge: the token never expires)", sess.Expires, want)
 		}
-		c, got, err := roundTrip(t, ss, auth.CookieAdmin, sess)
+		c, got, err := roundTrip(t, ss, auth.AdminCookie, sess)
 		if err != nil || !got.Principal.Admin() || got.Principal.TokenID != tok.ID || got.ID != sess.ID {
 			t.Fatalf("Read(cookie) = %+v, %v; want the admin session %s", got, err, sess.ID)
 		}
@@ -60,7 +60,7 @@ func TestSessionAdmin(t *testing.T) {
 		if strings.Contains(c.Value, plain) || strings.Contains(c.Value, tok.ID) {
 			t.Errorf("cookie value %q shows the token or its ID; it must be sealed", c.Value)
 		}
-		if _, err := ss.Read(httptest.NewRequest("GET", "/", nil), auth.CookieAdmin); !errors.Is(err, auth.ErrUnauthenticated) {
+		if _, err := ss.Read(httptest.NewRequest("GET", "/", nil), auth.AdminCookie); !errors.Is(err, auth.ErrUnauthenticated) {
 			t.Errorf("Read(no cookie) = %v, want ErrUnauthenticated", err)
 		}
 		if _, err := ss.Create(f.ctx, "hk_unknown"); !errors.Is(err, auth.ErrUnauthenticated) {
@@ -86,7 +86,7 @@ func TestSessionPortalExpiresWithItsToken(t *testing.T) {
 		if !sess.Expires.Equal(*tok.ExpiresAt) {
 			t.Errorf("portal session Expires = %v, want the token's %v", sess.Expires, tok.ExpiresAt)
 		}
-		c, got, err := roundTrip(t, ss, auth.CookiePortal, sess)
+		c, got, err := roundTrip(t, ss, auth.PortalCookie("app_x", false), sess)
 		if err != nil || got.Principal.AppID != f.app.ID || !got.Principal.Sees("beta") || got.Principal.Sees("gamma") {
 			t.Fatalf("Read(portal cookie) = %+v, %v; want app %s seeing flag beta only", got, err, f.app.ID)
 		}
@@ -192,8 +192,8 @@ func TestSessionCookieSecure(t *testing.T) {
 				r.TLS = &tls.ConnectionState{}
 			}
 			w := httptest.NewRecorder()
-			ss.SetCookie(w, r, auth.CookieAdmin, sess)
-			ss.ClearCookie(w, r, auth.CookieAdmin)
+			ss.SetCookie(w, r, auth.AdminCookie, sess)
+			ss.ClearCookie(w, r, auth.AdminCookie)
 			cs := w.Result().Cookies()
 			if len(cs) != 2 || cs[0].Secure != tt.want || cs[1].Secure != tt.want {
 				t.Errorf("public URL %q, TLS %v: cookies %v, want Secure=%v on both", tt.publicURL, tt.tls, cs, tt.want)
@@ -224,7 +224,7 @@ func TestCSRF(t *testing.T) {
 			t.Errorf("CheckCSRF(own token) = %v, want nil", err)
 		}
 		// After a round trip through the cookie the token still matches.
-		if _, back, err := roundTrip(t, ss, auth.CookieAdmin, one); err != nil || ss.CheckCSRF(back, tok) != nil {
+		if _, back, err := roundTrip(t, ss, auth.AdminCookie, one); err != nil || ss.CheckCSRF(back, tok) != nil {
 			t.Errorf("CheckCSRF(session read back from its cookie) = %v, want nil", ss.CheckCSRF(back, tok))
 		}
 		for name, bad := range map[string]string{

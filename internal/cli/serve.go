@@ -33,6 +33,7 @@ variable, the --config file, the default.
 	fs := cmd.Flags()
 	fs.String("addr", def.Addr, usage("addr", "host:port for the API, dashboard and inbound URLs"))
 	fs.String("public-url", def.PublicURL, usage("public-url", "base URL of the links Hookline hands out (portal links), as clients reach it behind a proxy; default: http:// and the listen address"))
+	fs.String("portal-frame-ancestors", "", usage("portal-frame-ancestors", "origins allowed to embed the customer portal in an iframe, separated by commas (https://app.example.com); default: same origin only"))
 	addStorageFlags(fs, def)
 	fs.String("admin-token", "", usage("admin-token", "bootstrap admin Bearer token (default: generated on first start, printed once)"))
 	fs.Bool("allow-private-targets", def.AllowPrivateTargets, usage("allow-private-targets", "allow endpoints on loopback and private networks (turns the SSRF guard off)"))

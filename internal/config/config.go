@@ -17,6 +17,12 @@ type Config struct {
 	// HOOKLINE_PUBLIC_URL, default empty: http:// and the listen address.
 	// ParsePublicURL gives its form.
 	PublicURL string
+	// PortalFrameAncestors are the origins allowed to embed the customer
+	// portal in an iframe (CSP frame-ancestors), such as the SaaS's own
+	// settings page. --portal-frame-ancestors, HOOKLINE_PORTAL_FRAME_ANCESTORS,
+	// origins separated by commas or spaces; default none: same origin only.
+	// ParseFrameAncestors gives their form.
+	PortalFrameAncestors []string
 	// DataDir holds the embedded SQLite database.
 	// --data-dir, HOOKLINE_DATA_DIR, default "./hookline-data".
 	DataDir string

@@ -34,6 +34,9 @@ var setters = map[string]setter{
 	"public-url": func(c *Config, v string) error {
 		return parseInto(&c.PublicURL, v, ParsePublicURL)
 	},
+	"portal-frame-ancestors": func(c *Config, v string) error {
+		return parseInto(&c.PortalFrameAncestors, v, ParseFrameAncestors)
+	},
 	"data-dir":     func(c *Config, v string) error { c.DataDir = v; return nil },
 	"database-url": func(c *Config, v string) error { c.DatabaseURL = v; return nil },
 	"admin-token":  func(c *Config, v string) error { c.AdminToken = v; return nil },
@@ -380,4 +383,29 @@ func ParsePublicURL(s string) (string, error) {
 		return "", fmt.Errorf("want no fragment in the URL, got %q", s)
 	}
 	return strings.TrimRight(s, "/"), nil
+}
+
+// ParseFrameAncestors reads the origins allowed to embed the portal:
+// scheme://host[:port], the host possibly starting with "*." for its
+// subdomains, separated by commas or spaces, as CSP frame-ancestors takes
+// them. Paths, queries and CSP keywords are refused: a typo must not
+// widen what may frame the portal, nor break the header.
+func ParseFrameAncestors(s string) ([]string, error) {
+	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
+	out := make([]string, 0, len(fields))
+	for _, f := range fields {
+		u, err := url.Parse(f)
+		host := ""
+		if err == nil {
+			host = strings.TrimPrefix(u.Hostname(), "*.")
+		}
+		switch {
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || host == "" || strings.Contains(host, "*"):
+			return nil, fmt.Errorf("want origins like https://app.example.com or https://*.example.com, got %q", f)
+		case u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(f, "';\"#?"):
+			return nil, fmt.Errorf("want an origin (scheme, host and port only), got %q", f)
+		}
+		out = append(out, u.Scheme+"://"+u.Host)
+	}
+	return out, nil
 }

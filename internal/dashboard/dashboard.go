@@ -1,12 +1,17 @@
-// Package dashboard serves the operator's pages in the browser: the
-// sign-in with the admin token and, signed in, the applications. Pages are
-// rendered on the server with html/template (everything a user typed is
-// escaped) from templates and assets embedded in the binary, so there is
-// no front-end build step and the forms work without JavaScript.
+// Package dashboard serves the pages people click: the operator's
+// dashboard (signed in with the admin token: every app, event types, the
+// server's status) and the customer portal (one app, opened from a portal
+// link that app-portal-access minted). An operator opening an app sees the
+// same pages as its portal. Pages are rendered on the server with
+// html/template (everything a user typed is escaped) from templates and
+// assets embedded in the binary, so there is no front-end build step and
+// the forms work without JavaScript; small scripts only add copy buttons,
+// the portal's key exchange and live updates.
 //
-// Every form POST carries a CSRF token (internal/auth), every page a CSP
-// without inline script. Data is read through the store's methods only;
-// the dashboard writes no SQL.
+// Every form POST carries a CSRF token (internal/auth), checked before
+// any handler runs; every page a CSP without inline script. Data is read
+// through the store's methods and endpoints are written through the one
+// write path (internal/endpoint); the dashboard writes no SQL.
 package dashboard
 
 import (
@@ -18,10 +23,12 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"path"
 	"strings"
 	"time"
 
 	"github.com/hookline/hookline/internal/auth"
+	"github.com/hookline/hookline/internal/endpoint"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -32,88 +39,125 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// Patterns are the paths the dashboard answers, for the server's root
-// mux; every other path stays with the server (the API's JSON 404).
-var Patterns = []string{"/{$}", "/sign-in", "/sign-out", "/static/"}
-
-// appsPerPage is how many apps one page of the list shows.
-const appsPerPage = 50
-
-// Store is what the dashboard reads.
+// Store is what the dashboard reads and writes (endpoints only through
+// the Writer). Each group of pages declares what it needs beside its
+// handlers.
 type Store interface {
+	appStore
+	endpointStore
+	messageStore
+	eventTypeStore
+	statusStore
+	endpoint.Store
+}
+
+// Engine is what the dashboard asks of the delivery engine: the Writer's
+// notifications and the actions of the pages (send a test event, ping,
+// resend, recover).
+type Engine interface {
+	endpoint.Engine
+	endpointEngine
+	messageEngine
+}
+
+// appStore is what the sign-in, the app scope and the app pages read.
+type appStore interface {
+	AppGet(ctx context.Context, idOrUID string) (webhook.App, error)
 	AppList(ctx context.Context, p store.AppListParams) ([]webhook.App, error)
+	AppCreate(ctx context.Context, p store.AppCreateParams) error
 }
 
 // Config is the dashboard's dependencies.
 type Config struct {
 	Store    Store
+	Engine   Engine
 	Sessions *auth.Sessions
 	Logger   *slog.Logger // default: discard
-	// Version is shown in the footer.
+	// Version is shown in the footer and on the status page.
 	Version string
+	// Backend names the store on the status page ("sqlite", "postgres").
+	Backend string
+	// FrameAncestors are the origins allowed to embed the portal in an
+	// iframe (--portal-frame-ancestors); none: same origin only.
+	FrameAncestors []string
+	// Now is the clock; default time.Now.
+	Now func() time.Time
 }
 
-// Dashboard is the operator's pages. Create it with New.
+// Dashboard is the pages. Create it with New.
 type Dashboard struct {
-	store    Store
-	sessions *auth.Sessions
-	logger   *slog.Logger
-	version  string
-	pages    map[string]*template.Template
-	static   http.Handler
+	store          Store
+	engine         Engine
+	endpoints      *endpoint.Writer
+	sessions       *auth.Sessions
+	logger         *slog.Logger
+	version        string
+	backend        string
+	frameAncestors []string
+	now            func() time.Time
+	pages          map[string]*template.Template
+	static         http.Handler
 }
 
 // New checks cfg and parses the templates.
 func New(cfg Config) (*Dashboard, error) {
-	if cfg.Store == nil || cfg.Sessions == nil {
-		return nil, errors.New("dashboard: Store and Sessions are required")
+	if cfg.Store == nil || cfg.Engine == nil || cfg.Sessions == nil {
+		return nil, errors.New("dashboard: Store, Engine and Sessions are required")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	pages := map[string]*template.Template{}
-	for _, name := range []string{"sign-in", "apps", "error"} {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
-		if err != nil {
-			return nil, fmt.Errorf("dashboard: template %s: %w", name, err)
-		}
-		pages[name] = t
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	writer, err := endpoint.New(cfg.Store, cfg.Engine)
+	if err != nil {
+		return nil, fmt.Errorf("dashboard: %w", err)
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
 	}
 	sub, err := fs.Sub(staticFS, "static")
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: static: %w", err)
 	}
 	return &Dashboard{
-		store: cfg.Store, sessions: cfg.Sessions, logger: cfg.Logger, version: cfg.Version,
+		store: cfg.Store, engine: cfg.Engine, endpoints: writer, sessions: cfg.Sessions,
+		logger: cfg.Logger, version: cfg.Version, backend: cfg.Backend,
+		frameAncestors: cfg.FrameAncestors, now: cfg.Now,
 		pages: pages, static: http.StripPrefix("/static/", http.FileServerFS(sub)),
 	}, nil
 }
 
-var funcs = template.FuncMap{
-	"when": func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
-}
-
-// Handler returns the dashboard's routes, with its security headers.
-func (d *Dashboard) Handler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", d.handle(d.home))
-	mux.HandleFunc("POST /sign-in", d.handle(d.signIn))
-	mux.HandleFunc("POST /sign-out", d.handle(d.signOut))
-	mux.Handle("GET /static/", d.static)
-	return securityHeaders(mux)
-}
-
-// securityHeaders sets what every dashboard response carries: no inline
-// script or foreign resource, no framing by another site, no MIME
-// sniffing, no full URL in the Referer of a link followed elsewhere.
-func securityHeaders(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "same-origin")
-		next.ServeHTTP(w, r)
-	})
+// parsePages parses every page template (templates/NAME.html) with the
+// layout and the shared partials (templates/_NAME.html), keyed by NAME.
+func parsePages() (map[string]*template.Template, error) {
+	files, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("dashboard: templates: %w", err)
+	}
+	shared := []string{"templates/layout.html"}
+	var names []string
+	for _, f := range files {
+		base := path.Base(f)
+		switch {
+		case base == "layout.html":
+		case strings.HasPrefix(base, "_"):
+			shared = append(shared, f)
+		default:
+			names = append(names, strings.TrimSuffix(base, ".html"))
+		}
+	}
+	pages := map[string]*template.Template{}
+	for _, name := range names {
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, append(shared, "templates/"+name+".html")...)
+		if err != nil {
+			return nil, fmt.Errorf("dashboard: template %s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
 }
 
 // handlerFunc is a page handler; an error it returns is logged and
@@ -124,10 +168,16 @@ func (d *Dashboard) handle(fn handlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		if err := fn(w, r); err != nil {
-			d.logger.ErrorContext(r.Context(), "dashboard", "path", r.URL.Path, "err", err)
-			d.errorPage(w, http.StatusInternalServerError, "Something went wrong", "The server could not show this page. Try again in a moment.")
+			d.fail(w, r, err)
 		}
 	}
+}
+
+// fail logs err and answers the page a user sees when the server could
+// not do what was asked.
+func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
+	d.logger.ErrorContext(r.Context(), "dashboard", "path", r.URL.Path, "err", err)
+	d.errorPage(w, http.StatusInternalServerError, "Something went wrong", "The server could not show this page. Try again in a moment.")
 }
 
 // page is what the layout shows around a page's content.
@@ -136,13 +186,33 @@ type page struct {
 	SignedIn bool
 	CSRF     string
 	Version  string
-	Data     any
+	// App is set on the pages of one app (its portal, or the operator
+	// inside it): the layout shows the app's tabs instead of the
+	// operator's.
+	App *appNav
+	// Nav names the current tab ("apps", "endpoints", "messages",
+	// "event-types", "status"), which the layout marks.
+	Nav  string
+	Data any
+}
+
+// appNav is the app the page belongs to, for the layout.
+type appNav struct {
+	ID   string
+	Name string
+	// Operator is true for an admin inside the app: the layout links back
+	// to all apps and to the operator's pages.
+	Operator bool
 }
 
 func (d *Dashboard) render(w http.ResponseWriter, status int, name string, p page) error {
+	t, ok := d.pages[name]
+	if !ok {
+		return fmt.Errorf("render: no page %q", name)
+	}
 	p.Version = d.version
 	var b strings.Builder
-	if err := d.pages[name].Execute(&b, p); err != nil {
+	if err := t.Execute(&b, p); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -157,4 +227,10 @@ func (d *Dashboard) errorPage(w http.ResponseWriter, status int, title, detail s
 	if err != nil {
 		d.logger.Error("dashboard: error page", "err", err)
 	}
+}
+
+// notFound is the page of an object that does not exist or belongs to
+// another app: the two are not told apart.
+func (d *Dashboard) notFound(w http.ResponseWriter) {
+	d.errorPage(w, http.StatusNotFound, "Not found", "There is nothing here, or it is not yours to see. Check the link, or go back.")
 }

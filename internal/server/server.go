@@ -168,8 +168,10 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 		return nil, err
 	}
 	dash, err := dashboard.New(dashboard.Config{
-		Store: s.store, Sessions: sessions, Version: Version,
-		Logger: logger.With("component", "dashboard"),
+		Store: s.store, Engine: s.engine, Sessions: sessions, Version: Version,
+		Backend:        map[bool]string{true: "SQLite", false: "PostgreSQL"}[exclusive],
+		FrameAncestors: cfg.PortalFrameAncestors,
+		Logger:         logger.With("component", "dashboard"),
 	})
 	if err != nil {
 		return nil, err

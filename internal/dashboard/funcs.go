@@ -1,0 +1,14 @@
+package dashboard
+
+import (
+	"html/template"
+	"time"
+)
+
+// funcs are the template functions every page may use.
+var funcs = template.FuncMap{
+	// when is a time as pages show it.
+	"when": func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
+	// datetime is a time for a <time datetime=...> attribute.
+	"datetime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+}

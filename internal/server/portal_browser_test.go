@@ -1,0 +1,112 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	svix "github.com/svix/svix-webhooks/go"
+)
+
+func TestPortalInBrowser(t *testing.T) {
+	b := newBrowser(t)
+	s := startServer(t)
+	ctx := context.Background()
+
+	appA, err := s.Client.Application.Create(ctx, svix.ApplicationIn{Name: "Acme Affiliates"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	appB, err := s.Client.Application.Create(ctx, svix.ApplicationIn{Name: "Globex"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	linkA, err := s.Client.Authentication.AppPortalAccess(ctx, appA.Id, svix.AppPortalAccessIn{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	linkB, err := s.Client.Authentication.AppPortalAccess(ctx, appB.Id, svix.AppPortalAccessIn{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("a portal link opens its app's portal and drops the key from the address", func(t *testing.T) {
+		if got := b.load(t, chromedp.Navigate(linkA.Url), chromedp.WaitVisible(chromedp.CSS(`.subnav`))); got != http.StatusOK {
+			t.Errorf("status of the portal = %d", got)
+		}
+		loc := eval[string](t, b, `location.href`)
+		if want := s.URL + "/portal/" + appA.Id + "/endpoints"; loc != want {
+			t.Errorf("the portal opened at %q, want %q", loc, want)
+		}
+		if got := b.text(t, `.app-name`); got != "Acme Affiliates" {
+			t.Errorf("app name in the portal = %q", got)
+		}
+		if strings.Contains(eval[string](t, b, `document.referrer`), "key=") {
+			t.Error("the key is in the referrer")
+		}
+		if n := eval[int](t, b, `document.querySelectorAll('nav[aria-label="Main"]').length`); n != 0 {
+			t.Error("a customer's portal shows the operator's navigation")
+		}
+		b.screenshot(t, "portal-endpoints-empty")
+	})
+
+	t.Run("the portal of app A is not app B's", func(t *testing.T) {
+		// A's session cookie is not even sent to B's pages: they ask for
+		// B's link.
+		if got := b.load(t, chromedp.Navigate(s.URL+"/portal/"+appB.Id+"/endpoints")); got != http.StatusUnauthorized {
+			t.Errorf("status of B's portal with A's session = %d, want 401", got)
+		}
+		// B's key on A's page opens nothing.
+		keyB := strings.TrimPrefix(linkB.Url[strings.Index(linkB.Url, "#"):], "#key=")
+		b.load(t, chromedp.Navigate(s.URL+"/portal/"+appA.Id))
+		if got := eval[string](t, b, `location.pathname`); got != "/portal/"+appA.Id+"/endpoints" {
+			t.Fatalf("signed in to A, its link page went to %q", got)
+		}
+		// Signed out of A, A's key form refuses B's key.
+		b.load(t, chromedp.Click(chromedp.CSS(`form.sign-out button`)))
+		if got := b.text(t, `main h1`); got != "Signed out" {
+			t.Errorf("after the portal's sign-out the page is %q", got)
+		}
+		b.load(t, chromedp.Navigate(s.URL+"/portal/"+appA.Id))
+		got := b.load(t,
+			chromedp.WaitVisible(chromedp.CSS(`#key`)),
+			chromedp.SendKeys(chromedp.CSS(`#key`), keyB),
+			chromedp.Click(chromedp.CSS(`#portal-key-form button`)),
+		)
+		if got != http.StatusUnauthorized {
+			t.Errorf("status of B's key on A's portal = %d, want 401", got)
+		}
+		if msg := b.text(t, `#key-error`); !strings.Contains(msg, "not valid for this application") {
+			t.Errorf("error of B's key on A's portal = %q", msg)
+		}
+		b.screenshot(t, "portal-key-refused")
+	})
+
+	t.Run("the key exchange refuses a form without its CSRF token", func(t *testing.T) {
+		keyA := linkA.Url[strings.Index(linkA.Url, "#key=")+len("#key="):]
+		resp, err := http.PostForm(s.URL+"/portal/"+appA.Id+"/session", url.Values{"key": {keyA}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden || len(resp.Cookies()) != 0 {
+			t.Errorf("key exchange without CSRF token: status %d, cookies %v; want 403 and none", resp.StatusCode, resp.Cookies())
+		}
+	})
+
+	t.Run("the operator opens any app's portal pages", func(t *testing.T) {
+		b.signIn(t, s.URL, s.Token)
+		if got := b.load(t, chromedp.Navigate(s.URL+"/portal/"+appB.Id+"/endpoints")); got != http.StatusOK {
+			t.Errorf("status of B's pages for the operator = %d", got)
+		}
+		if got := b.text(t, `.app-name`); !strings.Contains(got, "Globex") || !strings.Contains(got, "Applications") {
+			t.Errorf("app name for the operator = %q, want the way back to all apps beside it", got)
+		}
+		if got := b.load(t, chromedp.Navigate(s.URL+"/portal/app_doesnotexist/endpoints")); got != http.StatusNotFound {
+			t.Errorf("status of an unknown app = %d, want 404", got)
+		}
+	})
+}
