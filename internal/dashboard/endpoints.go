@@ -2,6 +2,8 @@ package dashboard
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -28,6 +30,44 @@ type endpointEngine interface {
 // endpointRoutes are the pages of an app's endpoints.
 func (d *Dashboard) endpointRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /portal/{app}/endpoints", d.inApp(d.endpointList))
+	mux.HandleFunc("GET /portal/{app}/endpoints/{ep}", d.inApp(d.endpointPage))
+}
+
+// endpointView is what an endpoint's page shows: the endpoint (its
+// credentials redacted), and the result of an action done on it, shown in
+// place.
+type endpointView struct {
+	Endpoint webhook.Endpoint
+	Notice   *notice
+}
+
+// notice is the result of an action, shown at the top of the page it
+// returns to. Kind is "ok" or "error"; Detail and Body (preformatted, a
+// response body) are optional.
+type notice struct {
+	Kind   string
+	Title  string
+	Detail string
+	Body   string
+}
+
+// endpointPage is one endpoint's page.
+func (d *Dashboard) endpointPage(w http.ResponseWriter, r *http.Request, a appRequest) error {
+	ep, err := d.store.EndpointGet(r.Context(), a.App.ID, r.PathValue("ep"))
+	if errors.Is(err, store.ErrNotFound) {
+		d.notFound(w)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read endpoint: %w", err)
+	}
+	return d.showEndpoint(w, r, a, ep, http.StatusOK, nil)
+}
+
+// showEndpoint renders ep's page with status, and n (if any) at its top:
+// the page an action on the endpoint answers.
+func (d *Dashboard) showEndpoint(w http.ResponseWriter, r *http.Request, a appRequest, ep webhook.Endpoint, status int, n *notice) error {
+	return d.render(w, status, "endpoint", a.page("Endpoint", "endpoints", endpointView{Endpoint: ep, Notice: n}))
 }
 
 // endpointList is the app's endpoints.

@@ -34,6 +34,7 @@ func (d *Dashboard) Handler() http.Handler {
 	mux.HandleFunc("GET /portal/{app}/{$}", d.inApp(d.appHome))
 
 	d.endpointRoutes(mux)
+	d.endpointActionRoutes(mux)
 	d.messageRoutes(mux)
 	d.eventTypeRoutes(mux)
 	d.operatorRoutes(mux)
