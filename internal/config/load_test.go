@@ -270,6 +270,13 @@ log-level = debug
 			edit:  func(c *Config) { c.PublicURL = "http://127.0.0.1:9000" },
 		},
 		{
+			name: "portal-frame-ancestors split on commas and spaces, a trailing slash dropped",
+			env:  map[string]string{"HOOKLINE_PORTAL_FRAME_ANCESTORS": "https://app.example.com/, https://*.example.org:8443 http://127.0.0.1:3000"},
+			edit: func(c *Config) {
+				c.PortalFrameAncestors = []string{"https://app.example.com", "https://*.example.org:8443", "http://127.0.0.1:3000"}
+			},
+		},
+		{
 			name:  "config path from flag beats env",
 			file:  "log-format = json\n",
 			env:   map[string]string{"HOOKLINE_CONFIG": "/does/not/exist"},
@@ -402,6 +409,12 @@ func TestLoadErrors(t *testing.T) {
 			env:   map[string]string{"HOOKLINE_PUBLIC_URL": "hooks.example.com"},
 			flags: map[string]string{"public-url": "https://example.com/?key=1"},
 			want:  []string{":1: public-url: want an absolute http:// or https:// URL", "HOOKLINE_PUBLIC_URL: want an absolute", "--public-url: want no query string"},
+		},
+		{
+			name:  "bad portal-frame-ancestors",
+			env:   map[string]string{"HOOKLINE_PORTAL_FRAME_ANCESTORS": "https://app.example.com/settings"},
+			flags: map[string]string{"portal-frame-ancestors": "https://ok.example.com 'unsafe-inline'"},
+			want:  []string{"HOOKLINE_PORTAL_FRAME_ANCESTORS: want an origin (scheme, host and port only)", "--portal-frame-ancestors: want origins like https://app.example.com"},
 		},
 		{
 			name:  "dev with private targets explicitly off",
