@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/store"
@@ -308,20 +307,13 @@ func appConflict(err error) error {
 
 // --- validation shared by apps, endpoints and event types ---
 
-// checkName checks a required display name: not empty, and free of the
-// control characters 0x00-0x08 that Svix refuses.
+// checkName checks a required display name (webhook.ValidateName).
 func checkName(p *problems, s string, loc ...string) {
-	if s == "" {
-		p.add("must be at least one character", loc...)
-		return
-	}
-	checkNoControl(p, s, loc...)
+	p.addErr(webhook.ValidateName(s), loc...)
 }
 
 func checkNoControl(p *problems, s string, loc ...string) {
-	if strings.ContainsFunc(s, func(r rune) bool { return r <= 0x08 }) {
-		p.add("Control characters 0x00-0x08 not allowed.", loc...)
-	}
+	p.addErr(webhook.ValidateText(s), loc...)
 }
 
 // checkUID checks the uid (or eventId) of an object whose IDs start with
@@ -329,17 +321,12 @@ func checkNoControl(p *problems, s string, loc ...string) {
 // never be taken for an ID (Svix's invalid_uid_prefix).
 func checkUID(p *problems, s string, kind webhook.Prefix, loc ...string) {
 	checkLimited(p, s, loc...)
-	if webhook.UIDHasIDPrefix(kind, s) {
-		p.add(fmt.Sprintf("Uids are not allowed to have the same prefix as the ID (%q). Prefix with _?", kind), loc...)
-	}
+	p.addErr(webhook.ValidateUIDPrefix(kind, s), loc...)
 }
 
-// checkLimited checks Svix's limited string (uids, feature flags): 1-256
-// of [a-zA-Z0-9-_.].
+// checkLimited checks Svix's limited string (uids, feature flags).
 func checkLimited(p *problems, s string, loc ...string) {
-	if !webhook.ValidUID(s) {
-		p.add(fmt.Sprintf("must be 1-%d characters of a-z, A-Z, 0-9, '-', '_' and '.'", webhook.MaxUIDLength), loc...)
-	}
+	p.addErr(webhook.ValidateLimited(s), loc...)
 }
 
 func checkRateLimit(p *problems, n int64, loc ...string) {

@@ -79,6 +79,14 @@ func (p *problems) add(msg string, loc ...string) {
 	*p = append(*p, ValidationItem{Loc: append([]string{"body"}, loc...), Msg: msg, Type: "value_error"})
 }
 
+// addErr records err, a rule's refusal (webhook.Validate...), at loc;
+// nothing when err is nil.
+func (p *problems) addErr(err error, loc ...string) {
+	if err != nil {
+		p.add(err.Error(), loc...)
+	}
+}
+
 // nest adds sub's problems, found in an object the body holds at field,
 // as problems of the body: ["body", "uid"] becomes ["body", field, "uid"].
 func (p *problems) nest(field string, sub problems) {

@@ -5,14 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
-	"sort"
-	"strings"
-
-	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/hookline/hookline/internal/auth"
+	"github.com/hookline/hookline/internal/eventschema"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -144,70 +140,19 @@ func checkEventTypeField(p *problems, name *string) {
 }
 
 func checkEventTypeName(p *problems, name string, loc ...string) {
-	if !webhook.ValidUID(name) {
-		p.add(fmt.Sprintf("event type names must be 1-%d characters of a-z, A-Z, 0-9, '-', '_' and '.'", webhook.MaxEventTypeLength), loc...)
-	}
+	p.addErr(webhook.ValidateEventTypeName(name), loc...)
 }
 
 // checkSchemas checks Svix's "schemas": an object mapping a version to a
-// JSON Schema, each of which must compile.
+// JSON Schema, each of which must compile (eventschema.CheckVersions).
 func checkSchemas(p *problems, raw json.RawMessage, loc ...string) {
-	var versions map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &versions); err != nil || versions == nil {
-		p.add("schemas must be an object mapping a version to a JSON Schema", loc...)
-		return
-	}
-	keys := make([]string, 0, len(versions))
-	for k := range versions {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if err := compileSchema(versions[k]); err != nil {
-			p.add(err.Error(), append(loc, k)...)
+	for _, prob := range eventschema.CheckVersions(raw) {
+		if prob.Version == "" {
+			p.add(prob.Err.Error(), loc...)
+			continue
 		}
+		p.add(prob.Err.Error(), append(loc, prob.Version)...)
 	}
-}
-
-// schemaLocation is the URL a submitted schema is compiled at. It is never
-// fetched: relative references resolve against it and are refused.
-const schemaLocation = "https://schema.hookline.invalid/schema.json"
-
-// refuseLoader loads nothing: a submitted schema may not read files or the
-// network (the library's default loader reads file:// URLs). References
-// within the schema itself, and to the standard metaschemas (embedded in
-// the library), still work.
-type refuseLoader struct{}
-
-func (refuseLoader) Load(url string) (any, error) {
-	return nil, errors.New("external references are not allowed")
-}
-
-// compileSchema checks that raw is a JSON Schema object that compiles.
-// Schemas without "$schema" are read as draft 7, as Svix does.
-func compileSchema(raw json.RawMessage) error {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		return fmt.Errorf("invalid JSON: %v", err)
-	}
-	if _, ok := doc.(map[string]any); !ok {
-		return errors.New("a JSON Schema must be an object")
-	}
-	if err := checkSchemaSize(doc); err != nil {
-		return err
-	}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft7)
-	c.UseLoader(refuseLoader{})
-	c.UseRegexpEngine(newPatternEngine().compile)
-	if err := c.AddResource(schemaLocation, doc); err != nil {
-		return fmt.Errorf("invalid JSON Schema: %v", err)
-	}
-	if _, err := c.Compile(schemaLocation); err != nil {
-		msg := strings.ReplaceAll(err.Error(), schemaLocation, "schema")
-		return fmt.Errorf("invalid JSON Schema: %s", cutLines(msg, maxSchemaErrorText))
-	}
-	return nil
 }
 
 func (a *API) eventTypeList(w http.ResponseWriter, r *http.Request) error {
@@ -436,7 +381,7 @@ func (a *API) eventTypeGenerateExample(w http.ResponseWriter, r *http.Request) e
 			return err
 		}
 		if s := nullRaw(in.Schema); s != nil {
-			if err := compileSchema(s); err != nil {
+			if err := eventschema.Check(s); err != nil {
 				var probs problems
 				probs.add(err.Error(), "schema")
 				return probs.err()

@@ -1,4 +1,4 @@
-package api
+package eventschema
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package api
+package eventschema
 
 import (
 	"fmt"
@@ -63,18 +63,18 @@ func TestSchemaLimits(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var err error
-			allocated := allocatedBy(func() { err = compileSchema([]byte(tt.schema)) })
+			allocated := allocatedBy(func() { err = Check([]byte(tt.schema)) })
 			switch {
 			case tt.wantErr == "" && err != nil:
-				t.Errorf("compileSchema = %.300v, want nil", err)
+				t.Errorf("Check = %.300v, want nil", err)
 			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
-				t.Errorf("compileSchema = %.300v, want an error containing %q", err, tt.wantErr)
+				t.Errorf("Check = %.300v, want an error containing %q", err, tt.wantErr)
 			}
 			if err != nil && len(err.Error()) > maxSchemaErrorText+200 {
 				t.Errorf("the error is %d bytes long, want at most about %d", len(err.Error()), maxSchemaErrorText)
 			}
 			if allocated > 96<<20 {
-				t.Errorf("compileSchema allocated %d MiB, want at most 96 MiB", allocated>>20)
+				t.Errorf("Check allocated %d MiB, want at most 96 MiB", allocated>>20)
 			}
 			t.Logf("%d KiB of schema, %d MiB allocated: %.120v", len(tt.schema)>>10, allocated>>20, err)
 		})
