@@ -2,13 +2,19 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 	svix "github.com/svix/svix-webhooks/go"
+
+	"github.com/hookline/hookline/internal/config"
 )
 
 func TestPortalInBrowser(t *testing.T) {
@@ -109,4 +115,87 @@ func TestPortalInBrowser(t *testing.T) {
 			t.Errorf("status of an unknown app = %d, want 404", got)
 		}
 	})
+}
+
+// TestPortalEmbeddedInBrowser embeds the portal in an iframe of another
+// site, as a SaaS puts it in its own settings page: http://localhost:N
+// framing http://127.0.0.1:M is cross-site, so the portal's cookies must
+// be SameSite=None (and Partitioned) to be sent there, and its CSP must
+// name the framing origin.
+func TestPortalEmbeddedInBrowser(t *testing.T) {
+	b := newBrowser(t)
+	host := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><title>Acme settings</title><h1>Webhooks</h1><iframe id="portal" src=%q width="1000" height="600"></iframe>`, r.URL.Query().Get("portal"))
+	}))
+	t.Cleanup(host.Close)
+	hostOrigin := strings.Replace(host.URL, "127.0.0.1", "localhost", 1)
+	s := startServer(t, func(c *config.Config) { c.PortalFrameAncestors = []string{hostOrigin} })
+	ctx := context.Background()
+	app, err := s.Client.Application.Create(ctx, svix.ApplicationIn{Name: "Embedded Co"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	link, err := s.Client.Authentication.AppPortalAccess(ctx, app.Id, svix.AppPortalAccessIn{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	resp, err := http.Get(s.URL + "/portal/" + app.Id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'self' "+hostOrigin) {
+		t.Errorf("portal CSP = %q, want frame-ancestors naming %s", csp, hostOrigin)
+	}
+	resp, err = http.Get(s.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if csp := resp.Header.Get("Content-Security-Policy"); strings.Contains(csp, hostOrigin) {
+		t.Errorf("the operator's pages may be framed too: CSP = %q", csp)
+	}
+
+	b.load(t, chromedp.Navigate(hostOrigin+"/?portal="+url.QueryEscape(link.Url)))
+	// The frame's document is another origin's, out of the page's
+	// script's reach: the browser's frame tree tells where it is.
+	var got string
+	var frame target.ID
+	ctxStep, cancel := b.bounded()
+	defer cancel()
+	for ctxStep.Err() == nil {
+		// The frame runs in a process of its own (site isolation): it is
+		// a target of the browser's, not a child of the page's frame tree.
+		res, err := chromedp.CallBrowser(ctxStep, target.GetTargets, target.GetTargetsParams{})
+		if err != nil {
+			failBrowser(t, err)
+		}
+		for _, ti := range res.TargetInfos {
+			if ti.Type == "iframe" {
+				got, frame = ti.URL, ti.TargetID
+			}
+		}
+		if strings.HasSuffix(got, "/portal/"+app.Id+"/endpoints") {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.HasSuffix(got, "/portal/"+app.Id+"/endpoints") {
+		t.Fatalf("the embedded portal is at %q, want its endpoints page", got)
+	}
+	// Signed in inside the frame: its page is the app's, not the one
+	// asking for the link again (which a cookie the frame may not keep
+	// would give).
+	frameCtx, cancelFrame := chromedp.NewContext(ctxStep, chromedp.WithTargetID(frame))
+	defer cancelFrame()
+	heading, err := chromedp.Run(frameCtx, chromedp.Evaluate[string](`document.querySelector("main h1").innerText + " / " + document.querySelector(".app-name").innerText`))
+	if err != nil {
+		failBrowser(t, err)
+	}
+	if heading != "Endpoints / Embedded Co" {
+		t.Errorf("the embedded portal shows %q, want its endpoints page", heading)
+	}
+	b.screenshot(t, "portal-embedded")
 }
