@@ -93,11 +93,16 @@ func (x Secrets) Open(c EndpointSecrets) (EndpointSecrets, error) {
 }
 
 func (x Secrets) open(v, col, id string) (string, error) {
+	return x.openAt(v, col, where(col, id))
+}
+
+// openAt opens v, sealed for at; col names it in errors.
+func (x Secrets) openAt(v, col, at string) (string, error) {
 	if x.key == nil {
 		kid, _ := seal.KeyID(v)
 		return "", fmt.Errorf("%w: %s is encrypted with key %s, and the store has none", store.ErrEncryptionKey, col, kid)
 	}
-	plain, err := x.key.Open(v, where(col, id))
+	plain, err := x.key.Open(v, at)
 	switch {
 	case err == nil:
 		return plain, nil
@@ -224,4 +229,31 @@ func (x Secrets) SealPass(next func(after string) ([]EndpointSecrets, error), wr
 			return done, nil
 		}
 	}
+}
+
+// serverKeyWhere binds a sealed server key to its row.
+func serverKeyWhere(name string) string { return "server_keys.key/" + name }
+
+// SealServerKey is what a server key (the browser session key) is stored
+// as: sealed when x has a key, so a copy of the database alone does not
+// open the sessions' cookies; else as it is.
+func (x Secrets) SealServerKey(name string, key []byte) []byte {
+	if x.key == nil {
+		return key
+	}
+	return []byte(x.key.Seal(string(key), serverKeyWhere(name)))
+}
+
+// OpenServerKey reads a stored server key: a sealed one is opened, a
+// plain one (stored before encryption was turned on) is returned with
+// reseal true when x has a key, for the caller to store it sealed.
+func (x Secrets) OpenServerKey(name string, stored []byte) (key []byte, reseal bool, err error) {
+	if !seal.IsSealed(string(stored)) {
+		return stored, x.key != nil, nil
+	}
+	plain, err := x.openAt(string(stored), "server_keys.key", serverKeyWhere(name))
+	if err != nil {
+		return nil, false, fmt.Errorf("server key %s: %w", name, err)
+	}
+	return []byte(plain), false, nil
 }

@@ -118,6 +118,52 @@ func RunSecrets(t *testing.T, b SecretsBackend) {
 		// The right key still reads everything.
 		checkRead(t, openSecrets(t, b, db, k1), eps)
 	})
+	t.Run("ServerKey", func(t *testing.T) {
+		// The session key is sealed like an endpoint's secret: what opens
+		// the browsers' cookies is not in a copy of the database alone.
+		t.Parallel()
+		ensure := func(s store.Store, fill byte) ([]byte, error) {
+			return s.ServerKeyEnsure(t.Context(), store.ServerKeyEnsureParams{Name: "session", New: bytes.Repeat([]byte{fill}, 32)})
+		}
+		db := b.Fresh(t)
+		plain := openSecrets(t, b, db, nil)
+		first, err := ensure(plain, 'a')
+		if err != nil || !bytes.Equal(first, bytes.Repeat([]byte{'a'}, 32)) {
+			t.Fatalf("ServerKeyEnsure without a key = %q, %v", first, err)
+		}
+		plain.Close()
+		// Turning encryption on keeps the key and seals it in place.
+		s := openSecrets(t, b, db, k1)
+		if got, err := ensure(s, 'b'); err != nil || !bytes.Equal(got, first) {
+			t.Fatalf("ServerKeyEnsure with a key on a plain one = %q, %v; want the stored key", got, err)
+		}
+		if got, err := ensure(s, 'c'); err != nil || !bytes.Equal(got, first) {
+			t.Fatalf("ServerKeyEnsure again = %q, %v; want the stored key", got, err)
+		}
+		s.Close()
+		for _, tc := range []struct {
+			name string
+			key  *seal.Key
+		}{{"no key", nil}, {"another key", k2}} {
+			other := openSecrets(t, b, db, tc.key)
+			got, err := ensure(other, 'd')
+			wantErr(t, tc.name+": ServerKeyEnsure on a sealed key", err, store.ErrEncryptionKey)
+			if got != nil {
+				t.Errorf("%s: ServerKeyEnsure returned %q with its error", tc.name, got)
+			}
+			other.Close()
+		}
+		// A key made with encryption on is sealed from the start.
+		fresh := b.Fresh(t)
+		s = openSecrets(t, b, fresh, k1)
+		made, err := ensure(s, 'e')
+		if err != nil || !bytes.Equal(made, bytes.Repeat([]byte{'e'}, 32)) {
+			t.Fatalf("ServerKeyEnsure with a key = %q, %v", made, err)
+		}
+		s.Close()
+		_, err = ensure(openSecrets(t, b, fresh, nil), 'f')
+		wantErr(t, "ServerKeyEnsure without the key that sealed it", err, store.ErrEncryptionKey)
+	})
 }
 
 func testSealKey(t *testing.T, fill byte) *seal.Key {
