@@ -313,6 +313,7 @@ func Run(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 // inside double quotes, which the shell expands.
 func printWelcome(out io.Writer, cfg config.Config, baseURL, token string) {
 	fmt.Fprintf(out, "Hookline listening on %s (version %s)\n", baseURL, Version)
+	fmt.Fprintf(out, "Dashboard: %s/ (sign in with the admin token)\n", baseURL)
 	if token != "" {
 		fmt.Fprintf(out, "\nAdmin token (shown only now; stored hashed):\n  %s\n", token)
 	}

@@ -40,6 +40,9 @@ func TestWelcomeCurlLineWorksWhenPasted(t *testing.T) {
 			if !strings.HasPrefix(out, "Hookline listening on "+s.URL+" (version ") {
 				t.Errorf("banner starts %q, want %q", bannerFirstLine(out), "Hookline listening on "+s.URL+" (version ...)")
 			}
+			if !strings.Contains(out, "\nDashboard: "+s.URL+"/ (sign in with the admin token)\n") {
+				t.Errorf("the banner does not say where the dashboard is:\n%s", out)
+			}
 			m := curlLineRE.FindStringSubmatch(out)
 			if m == nil {
 				t.Fatalf("no curl line in the --dev banner:\n%s", out)
