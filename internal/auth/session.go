@@ -22,9 +22,11 @@ import (
 // sign-in form, or the app-portal token of a portal link) and kept by the
 // browser as a cookie: the token itself, with the session's ID and
 // expiry, sealed with AES-256-GCM (internal/seal) under a key the server
-// keeps in its store, shared by every node. Nothing is stored per session:
-// opening one decrypts the cookie and authenticates its token again
-// through the Authenticator's cache, so a session ends when its token is
+// keeps in its store, shared by every node. Nothing is stored per session
+// but its end when it is signed out (until it would have expired): opening
+// one decrypts the cookie, checks it was not signed out, and authenticates
+// its token again through the Authenticator's cache, so a session ends
+// when it is signed out (at once, on every node), when its token is
 // revoked (at once on this node, within TokenCacheTTL elsewhere) or
 // expires, and never outlives it.
 //
@@ -68,9 +70,11 @@ const (
 	sessionWhere   = "cookie/session"
 )
 
-// KeyStore keeps the server's session key.
+// KeyStore keeps the server's session key and the sessions signed out.
 type KeyStore interface {
 	ServerKeyEnsure(ctx context.Context, p store.ServerKeyEnsureParams) ([]byte, error)
+	SessionEnd(ctx context.Context, p store.SessionEndParams) error
+	SessionEnded(ctx context.Context, id string) (bool, error)
 }
 
 // SessionConfig is what Sessions need.
@@ -91,6 +95,7 @@ type SessionConfig struct {
 
 // Sessions makes, opens and sets browser sessions. Safe for concurrent use.
 type Sessions struct {
+	keys      KeyStore
 	auth      *Authenticator
 	key       *seal.Key
 	csrfKey   []byte
@@ -158,7 +163,7 @@ func NewSessions(ctx context.Context, cfg SessionConfig) (*Sessions, error) {
 	mac := hmac.New(sha256.New, raw)
 	mac.Write([]byte("hookline csrf v1"))
 	return &Sessions{
-		auth: cfg.Auth, key: key, csrfKey: mac.Sum(nil), maxAge: cfg.MaxAge,
+		keys: cfg.Keys, auth: cfg.Auth, key: key, csrfKey: mac.Sum(nil), maxAge: cfg.MaxAge,
 		secureURL: secureURL, clock: cfg.Now, random: cfg.Random,
 	}, nil
 }
@@ -193,8 +198,8 @@ func (s *Sessions) Encode(sess Session) string {
 }
 
 // Open returns the session of a cookie value: ErrUnauthenticated if the
-// value is not one this server's key sealed, or the session expired, or
-// its token was revoked or expired since.
+// value is not one this server's key sealed, or the session expired or
+// was signed out, or its token was revoked or expired since.
 func (s *Sessions) Open(ctx context.Context, value string) (Session, error) {
 	plain, err := s.key.Open(value, sessionWhere)
 	if err != nil {
@@ -206,6 +211,15 @@ func (s *Sessions) Open(ctx context.Context, value string) (Session, error) {
 	}
 	exp := time.UnixMilli(d.Expires)
 	if !s.clock().Before(exp) {
+		return Session{}, ErrUnauthenticated
+	}
+	// Read on every request, not cached: a sign-out on one node ends the
+	// session on all of them at once. A primary-key lookup.
+	ended, err := s.keys.SessionEnded(ctx, d.ID)
+	if err != nil {
+		return Session{}, fmt.Errorf("auth: read session: %w", err)
+	}
+	if ended {
 		return Session{}, ErrUnauthenticated
 	}
 	p, err := s.auth.Authenticate(ctx, d.Token)
@@ -232,9 +246,19 @@ func (s *Sessions) SetCookie(w http.ResponseWriter, r *http.Request, c Cookie, s
 	http.SetCookie(w, s.cookie(r, c, s.Encode(sess), sess.Expires))
 }
 
-// ClearCookie removes cookie c from the browser (signing out). The
-// session's token stays valid: an admin token signs in again, and a
-// portal link's token is for its caller to revoke (the API's logout).
+// End signs sess out: its cookie, and any copy of it, opens nothing from
+// now on, on every node. The session's token stays valid: an admin token
+// signs in again, and a portal link's token is for its caller to revoke
+// (the API's logout).
+func (s *Sessions) End(ctx context.Context, sess Session) error {
+	if err := s.keys.SessionEnd(ctx, store.SessionEndParams{ID: sess.ID, Expires: sess.Expires, Now: s.clock()}); err != nil {
+		return fmt.Errorf("auth: end session: %w", err)
+	}
+	return nil
+}
+
+// ClearCookie removes cookie c from the browser; End makes sure a copy
+// of it opens nothing either.
 func (s *Sessions) ClearCookie(w http.ResponseWriter, r *http.Request, c Cookie) {
 	hc := s.cookie(r, c, "", time.Unix(0, 0))
 	hc.MaxAge = -1

@@ -134,6 +134,39 @@ func TestSessionEndsWhenItsTokenIsRevoked(t *testing.T) {
 	})
 }
 
+// A signed-out session opens nowhere, from any copy of its cookie and on
+// every node, at once; another session of the same token goes on.
+func TestSessionEndsAtSignOut(t *testing.T) {
+	eachStore(t, func(t *testing.T, s store.Store) {
+		f := newFixture(t, s)
+		node1, node2 := f.sessions(""), f.sessions("")
+		plain, _ := f.token("", 0)
+		gone, err := node1.Create(f.ctx, plain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept, err := node1.Create(f.ctx, plain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		copied := node1.Encode(gone)
+		if _, err := node2.Open(f.ctx, copied); err != nil {
+			t.Fatalf("Open before sign-out = %v", err)
+		}
+		if err := node1.End(f.ctx, gone); err != nil {
+			t.Fatalf("End: %v", err)
+		}
+		for name, ss := range map[string]*auth.Sessions{"the node that signed out": node1, "another node": node2} {
+			if _, err := ss.Open(f.ctx, copied); !errors.Is(err, auth.ErrUnauthenticated) {
+				t.Errorf("%s: Open(signed-out session) = %v, want ErrUnauthenticated", name, err)
+			}
+			if _, err := ss.Open(f.ctx, node1.Encode(kept)); err != nil {
+				t.Errorf("%s: Open(another session of the token) = %v, want it open", name, err)
+			}
+		}
+	})
+}
+
 // Every node sharing the store opens the cookies of the others; a value
 // changed, or sealed by another server's key, opens nowhere.
 func TestSessionKeyIsSharedAndValuesAreSealed(t *testing.T) {

@@ -73,6 +73,14 @@ func (d *Dashboard) portalSession(w http.ResponseWriter, r *http.Request) error 
 // portalSignOut ends the portal session in this browser (the operator
 // inside an app signs out at /sign-out instead).
 func (d *Dashboard) portalSignOut(w http.ResponseWriter, r *http.Request, a appRequest) error {
+	if a.Operator {
+		// The operator's session is the dashboard's: it signs out there.
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return nil
+	}
+	if err := d.sessions.End(r.Context(), a.Session); err != nil {
+		return err
+	}
 	d.sessions.ClearCookie(w, r, d.portalCookie(a.App.ID))
 	return d.render(w, http.StatusOK, "portal-closed", page{Title: "Signed out", Data: a.App.ID})
 }

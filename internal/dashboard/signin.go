@@ -110,6 +110,9 @@ func (d *Dashboard) signOut(w http.ResponseWriter, r *http.Request) error {
 		d.refuseCSRF(w)
 		return nil
 	}
+	if err := d.sessions.End(r.Context(), sess); err != nil {
+		return err
+	}
 	d.sessions.ClearCookie(w, r, auth.AdminCookie)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -173,6 +174,45 @@ func (b *browser) cookies(t *testing.T, base string) []string {
 	return names
 }
 
+// cookie returns the browser's cookie name for base.
+func (b *browser) cookie(t *testing.T, base, name string) *http.Cookie {
+	t.Helper()
+	ctx, cancel := b.bounded()
+	defer cancel()
+	res, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{base}})
+	if err != nil {
+		failBrowser(t, err)
+	}
+	for _, c := range res.Cookies {
+		if c.Name == name {
+			return &http.Cookie{Name: c.Name, Value: c.Value}
+		}
+	}
+	t.Fatalf("the browser has no cookie %s for %s", name, base)
+	return nil
+}
+
+// getWithCookie fetches url outside the browser, with cookie c only (as
+// someone who copied it would), and returns the page.
+func getWithCookie(t *testing.T, url string, c *http.Cookie) string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.AddCookie(c)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(body)
+}
+
 // screenshot saves the page as name-light.png and name-dark.png in
 // HOOKLINE_SCREENSHOTS_DIR or testdata/screenshots (git-ignored), so a
 // person can look at what the tests saw.
@@ -316,9 +356,16 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 	})
 
-	t.Run("sign-out clears the session", func(t *testing.T) {
+	t.Run("sign-out clears the session, and a copy of its cookie opens nothing", func(t *testing.T) {
 		b.load(t, chromedp.Navigate(s.URL+"/"))
+		copied := b.cookie(t, s.URL, "hookline_session")
+		if home := getWithCookie(t, s.URL+"/", copied); !strings.Contains(home, "<h1>Applications</h1>") {
+			t.Fatalf("the copied cookie does not open the dashboard before sign-out:\n%s", home)
+		}
 		b.load(t, chromedp.Click(chromedp.CSS(`form.sign-out button`)))
+		if home := getWithCookie(t, s.URL+"/", copied); !strings.Contains(home, "Sign in to Hookline") {
+			t.Errorf("a copy of the cookie still opens the dashboard after sign-out:\n%s", home)
+		}
 		if names := b.cookies(t, s.URL); slices.Contains(names, "hookline_session") {
 			t.Errorf("the session cookie is still set after sign-out: %v", names)
 		}

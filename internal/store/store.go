@@ -232,6 +232,12 @@ type Store interface {
 	// first if there is none, so that every node sharing the database
 	// uses the first key any of them made.
 	ServerKeyEnsure(ctx context.Context, p ServerKeyEnsureParams) ([]byte, error)
+	// SessionEnd records that a browser session was signed out, until
+	// it would have expired, and forgets the ended sessions whose expiry
+	// passed before p.Now.
+	SessionEnd(ctx context.Context, p SessionEndParams) error
+	// SessionEnded reports whether a browser session was signed out.
+	SessionEnded(ctx context.Context, id string) (bool, error)
 }
 
 // ServerKeyEnsureParams names a server key and the value to store if it
@@ -510,4 +516,12 @@ type AttemptListParams struct {
 	EventTypes      []string
 	Channel         string
 	Tag             string // empty: all; else attempts of messages with this tag
+}
+
+// SessionEndParams is a browser session signed out: its ID, and when it
+// would have expired.
+type SessionEndParams struct {
+	ID      string
+	Expires time.Time
+	Now     time.Time
 }

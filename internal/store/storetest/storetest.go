@@ -52,6 +52,7 @@ func Run(t *testing.T, open Opener) {
 		{"Token", testTokens},
 		{"Idempotency", testIdempotency},
 		{"ServerKey", testServerKeys},
+		{"SessionEnded", testSessionsEnded},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
