@@ -374,3 +374,26 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 	})
 }
+
+// unlabelled lists the form controls of the page a person could not tell
+// apart without seeing it: a visible input, select or textarea with no
+// <label for>, no wrapping label and no aria-label(ledby); and buttons
+// and links with no text.
+func (b *browser) unlabelled(t *testing.T) []string {
+	t.Helper()
+	return eval[[]string](t, b, `(() => {
+		const out = [];
+		const visible = el => el.offsetParent !== null || el.getClientRects().length > 0;
+		for (const el of document.querySelectorAll("input, select, textarea")) {
+			if (el.type === "hidden" || !visible(el)) continue;
+			const named = (el.id && document.querySelector('label[for="' + CSS.escape(el.id) + '"]')) ||
+				el.closest("label") || el.getAttribute("aria-label") || el.getAttribute("aria-labelledby");
+			if (!named) out.push(el.outerHTML.slice(0, 120));
+		}
+		for (const el of document.querySelectorAll("button, a[href]")) {
+			if (!visible(el)) continue;
+			if (!(el.innerText.trim() || el.getAttribute("aria-label") || el.querySelector("img[alt]:not([alt=''])"))) out.push(el.outerHTML.slice(0, 120));
+		}
+		return out;
+	})()`)
+}
