@@ -285,6 +285,9 @@ func TestDashboardInBrowser(t *testing.T) {
 		if got := b.text(t, `label[for="token"]`); got != "Admin token" {
 			t.Errorf("label of the token field = %q", got)
 		}
+		if u := b.unlabelled(t); len(u) > 0 {
+			t.Errorf("unlabelled controls on the sign-in page: %q", u)
+		}
 		b.screenshot(t, "sign-in")
 		if got := b.signIn(t, s.URL, "hk_not-the-admin-token"); got != http.StatusUnauthorized {
 			t.Errorf("status of a wrong token = %d, want 401", got)

@@ -88,6 +88,9 @@ func TestPortalInBrowser(t *testing.T) {
 		if msg := b.text(t, `#key-error`); !strings.Contains(msg, "not valid for this application") {
 			t.Errorf("error of B's key on A's portal = %q", msg)
 		}
+		if u := b.unlabelled(t); len(u) > 0 {
+			t.Errorf("unlabelled controls on the portal's key page: %q", u)
+		}
 		b.screenshot(t, "portal-key-refused")
 	})
 
