@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"crypto/rand"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -58,20 +59,31 @@ func NewID(p Prefix, t time.Time) string {
 }
 
 // idClock is the state that orders the IDs of one millisecond: the last
-// random part given out for each of the few latest milliseconds (more
-// than one, as goroutines that read the clock in one millisecond may make
-// their IDs after another made one in the next).
+// random part given out for each millisecond used lately. It keeps many
+// milliseconds, not just the newest: goroutines that read the clock in one
+// millisecond may make their IDs after another made one in the next, and a
+// caller with its own clock (a test's frozen one, an import's original
+// times) must keep its order while the rest of the process moves on.
 type idClock struct {
 	mu     sync.Mutex
 	uses   uint64
-	recent [4]struct {
-		ms   int64
-		used uint64 // c.uses when last used: the least recent is replaced
-		last [idRandomBytes]byte
-	}
+	recent map[int64]*idMillisecond
 }
 
-var ids idClock
+type idMillisecond struct {
+	used uint64 // idClock.uses when last used: the least recent go first
+	last [idRandomBytes]byte
+}
+
+// The clock forgets milliseconds in batches: past idClockMax it keeps the
+// idClockKeep most recently used, so a millisecond is forgotten only after
+// hundreds of others were used since, and pruning costs little per ID.
+const (
+	idClockMax  = 1024
+	idClockKeep = 512
+)
+
+var ids = idClock{recent: make(map[int64]*idMillisecond)}
 
 // next fills out with the random part of the next ID of millisecond ms.
 func (c *idClock) next(ms int64, out *[idRandomBytes]byte) {
@@ -83,30 +95,39 @@ func (c *idClock) next(ms int64, out *[idRandomBytes]byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.uses++
-	oldest := 0
-	for i := range c.recent {
-		e := &c.recent[i]
-		if e.used != 0 && e.ms == ms {
-			e.used = c.uses
-			if addStep(&e.last, step) {
-				*out = e.last
-				return
-			}
-			// The random part overflowed (odds below 2^-80): start
-			// afresh, unordered within this millisecond.
-			oldest = i
-			break
+	if e := c.recent[ms]; e != nil {
+		e.used = c.uses
+		if addStep(&e.last, step) {
+			*out = e.last
+			return
 		}
-		if e.used < c.recent[oldest].used {
-			oldest = i
-		}
+		// The random part overflowed (odds below 2^-80): start afresh,
+		// unordered within this millisecond.
 	}
-	e := &c.recent[oldest]
-	e.ms, e.used = ms, c.uses
+	if len(c.recent) >= idClockMax {
+		c.forget()
+	}
+	e := &idMillisecond{used: c.uses}
 	_, _ = rand.Read(e.last[:])
 	// The top bit starts clear, so 2^111 steps fit before an overflow.
 	e.last[0] &= 0x7f
+	c.recent[ms] = e
 	*out = e.last
+}
+
+// forget drops all but the idClockKeep most recently used milliseconds.
+func (c *idClock) forget() {
+	used := make([]uint64, 0, len(c.recent))
+	for _, e := range c.recent {
+		used = append(used, e.used)
+	}
+	slices.Sort(used)
+	cutoff := used[len(used)-idClockKeep]
+	for ms, e := range c.recent {
+		if e.used < cutoff {
+			delete(c.recent, ms)
+		}
+	}
 }
 
 // addStep adds 1 + the big-endian step to the big-endian number b,

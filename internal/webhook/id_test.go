@@ -69,6 +69,24 @@ func TestNewIDSortsByTime(t *testing.T) {
 	}
 }
 
+func TestNewIDKeepsOrderOfAFrozenMillisecond(t *testing.T) {
+	// A caller with a frozen clock makes IDs between others that use
+	// hundreds of other milliseconds (parallel tests, live traffic): its
+	// IDs must still sort in the order they were made.
+	frozen := time.UnixMilli(1_600_000_000_123)
+	other := time.UnixMilli(1_650_000_000_000)
+	var made []string
+	for i := range 300 {
+		made = append(made, NewID(PrefixMessage, frozen))
+		for j := range 8 {
+			NewID(PrefixMessage, other.Add(time.Duration(i*8+j)*time.Millisecond))
+		}
+	}
+	if !slices.IsSorted(made) {
+		t.Fatalf("IDs made in order within one frozen millisecond do not sort in that order")
+	}
+}
+
 func TestIDTimeRoundTrip(t *testing.T) {
 	tests := []struct {
 		in   time.Time
