@@ -57,6 +57,9 @@ func TestPortalInBrowser(t *testing.T) {
 			t.Error("a customer's portal shows the operator's navigation")
 		}
 		b.screenshot(t, "portal-endpoints-empty")
+		b.do(t, chromedp.EmulateViewport(390, 844))
+		b.screenshot(t, "portal-phone")
+		b.do(t, chromedp.ResetViewport())
 	})
 
 	t.Run("the portal of app A is not app B's", func(t *testing.T) {
