@@ -39,6 +39,8 @@ func (d *Dashboard) endpointRoutes(mux *http.ServeMux) {
 type endpointView struct {
 	Endpoint webhook.Endpoint
 	Notice   *notice
+	// Actions is what the page's actions show (endpoint_actions.go).
+	Actions endpointActionsView
 }
 
 // notice is the result of an action, shown at the top of the page it
@@ -67,7 +69,17 @@ func (d *Dashboard) endpointPage(w http.ResponseWriter, r *http.Request, a appRe
 // showEndpoint renders ep's page with status, and n (if any) at its top:
 // the page an action on the endpoint answers.
 func (d *Dashboard) showEndpoint(w http.ResponseWriter, r *http.Request, a appRequest, ep webhook.Endpoint, status int, n *notice) error {
-	return d.render(w, status, "endpoint", a.page("Endpoint", "endpoints", endpointView{Endpoint: ep, Notice: n}))
+	actions, err := d.endpointActions(r.Context(), a, ep)
+	if err != nil {
+		return err
+	}
+	return d.renderEndpoint(w, status, a, endpointView{Endpoint: ep, Notice: n, Actions: actions})
+}
+
+// renderEndpoint renders an endpoint's page from v: for an action that
+// shows more than the page's usual view (a revealed secret).
+func (d *Dashboard) renderEndpoint(w http.ResponseWriter, status int, a appRequest, v endpointView) error {
+	return d.render(w, status, "endpoint", a.page("Endpoint", "endpoints", v))
 }
 
 // endpointList is the app's endpoints.
