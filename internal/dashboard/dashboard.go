@@ -80,6 +80,12 @@ type Config struct {
 	// FrameAncestors are the origins allowed to embed the portal in an
 	// iframe (--portal-frame-ancestors); none: same origin only.
 	FrameAncestors []string
+	// RequestTimeout is the server's timeout of one attempt, which an
+	// endpoint's own timeout may shorten but not exceed; default 15s.
+	RequestTimeout time.Duration
+	// Retries is how many retries the server's schedule makes, what an
+	// endpoint without its own retries gets.
+	Retries int
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
@@ -94,6 +100,8 @@ type Dashboard struct {
 	version        string
 	backend        string
 	frameAncestors []string
+	requestTimeout time.Duration
+	retries        int
 	now            func() time.Time
 	pages          map[string]*template.Template
 	static         http.Handler
@@ -110,6 +118,9 @@ func New(cfg Config) (*Dashboard, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = 15 * time.Second
+	}
 	writer, err := endpoint.New(cfg.Store, cfg.Engine)
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: %w", err)
@@ -125,7 +136,7 @@ func New(cfg Config) (*Dashboard, error) {
 	return &Dashboard{
 		store: cfg.Store, engine: cfg.Engine, endpoints: writer, sessions: cfg.Sessions,
 		logger: cfg.Logger, version: cfg.Version, backend: cfg.Backend,
-		frameAncestors: cfg.FrameAncestors, now: cfg.Now,
+		frameAncestors: cfg.FrameAncestors, requestTimeout: cfg.RequestTimeout, retries: cfg.Retries, now: cfg.Now,
 		pages: pages, static: http.StripPrefix("/static/", http.FileServerFS(sub)),
 	}, nil
 }

@@ -171,6 +171,8 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 		Store: s.store, Engine: s.engine, Sessions: sessions, Version: Version,
 		Backend:        map[bool]string{true: "SQLite", false: "PostgreSQL"}[exclusive],
 		FrameAncestors: cfg.PortalFrameAncestors,
+		RequestTimeout: cfg.RequestTimeout,
+		Retries:        len(cfg.RetrySchedule),
 		Logger:         logger.With("component", "dashboard"),
 	})
 	if err != nil {
