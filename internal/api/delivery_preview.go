@@ -98,7 +98,7 @@ func (a *API) previewPayload(r *http.Request, in deliveryPreviewIn) ([]byte, err
 	case err != nil:
 		return nil, err
 	}
-	if ex := schemaExample(et.Schemas, 0); ex != nil {
+	if ex := webhook.SchemaExample(et.Schemas, 0); ex != nil {
 		return ex, nil
 	}
 	return []byte("{}"), nil

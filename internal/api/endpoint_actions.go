@@ -164,12 +164,6 @@ type eventExampleIn struct {
 	ExampleIndex *int    `json:"exampleIndex"`
 }
 
-// Svix's built-in test event, which needs no event type.
-const (
-	pingEventType = "svix.ping"
-	pingPayload   = `{"success": true}`
-)
-
 // endpointSendExample sends the event type's example (the first of
 // "examples" in its version "1" schema, or the one exampleIndex picks) to
 // this endpoint alone, and answers the message as MessageOut.
@@ -191,59 +185,23 @@ func (a *API) endpointSendExample(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	payload := []byte(pingPayload)
-	if *in.EventType != pingEventType {
-		et, err := a.store.EventTypeGet(r.Context(), *in.EventType)
-		if err != nil {
+	var et webhook.EventType
+	if *in.EventType != webhook.TestEventType {
+		if et, err = a.store.EventTypeGet(r.Context(), *in.EventType); err != nil {
 			return err
 		}
-		index := 0
-		if in.ExampleIndex != nil {
-			index = *in.ExampleIndex
-		}
-		if payload = schemaExample(et.Schemas, index); payload == nil {
-			return errBadRequest("invalid_scheme", "Unable to generate example message from event-type schema")
-		}
 	}
-	now := a.now()
-	msg := webhook.Message{
-		ID:        webhook.NewID(webhook.PrefixMessage, now),
-		AppID:     app.ID,
-		EventType: *in.EventType,
-		Payload:   payload,
-		CreatedAt: now,
+	index := 0
+	if in.ExampleIndex != nil {
+		index = *in.ExampleIndex
+	}
+	msg, ok := webhook.ExampleMessage(app.ID, *in.EventType, et, index, a.now())
+	if !ok {
+		return errBadRequest("invalid_scheme", "Unable to generate example message from event-type schema")
 	}
 	return a.respond(w, r, http.StatusOK, renderExampleMessage(msg), func(idem *store.Idempotency) error {
 		return a.engine.Publish(r.Context(), delivery.PublishParams{Message: msg, Idempotency: idem, OnlyEndpoint: ep.ID})
 	})
-}
-
-// schemaExample returns examples[index] of the version "1" schema, as Svix
-// picks it, or nil when there is none or it is not a JSON object (a
-// message's payload is one).
-func schemaExample(schemas json.RawMessage, index int) []byte {
-	if schemas == nil {
-		return nil
-	}
-	var versions map[string]json.RawMessage
-	if err := json.Unmarshal(schemas, &versions); err != nil || versions["1"] == nil {
-		return nil
-	}
-	var v1 struct {
-		Examples []json.RawMessage `json:"examples"`
-	}
-	if err := json.Unmarshal(versions["1"], &v1); err != nil {
-		return nil
-	}
-	examples := v1.Examples
-	if index >= len(examples) {
-		return nil
-	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(examples[index], &obj); err != nil || obj == nil {
-		return nil
-	}
-	return examples[index]
 }
 
 // exampleMessageOut is Svix's MessageOut for a message send-example made:

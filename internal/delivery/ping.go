@@ -29,6 +29,9 @@ type PingResult struct {
 	// when the status was not 2xx; "" on success.
 	Error   string
 	Success bool
+	// Body is the start of the response body, whatever the status (as
+	// much as an attempt keeps), for a person checking the endpoint.
+	Body string
 }
 
 // pingPayload is a ping's body, shaped like the operational events:
@@ -78,7 +81,10 @@ func (e *Engine) Ping(ctx context.Context, appID, endpointID string) (PingResult
 		// The caller went away: that says nothing of the receiver.
 		return PingResult{}, fmt.Errorf("ping: %w", ctx.Err())
 	}
-	out := PingResult{StatusCode: res.StatusCode, Duration: res.Duration, Success: res.Err == nil && send.Succeeded(res.StatusCode)}
+	out := PingResult{
+		StatusCode: res.StatusCode, Duration: res.Duration, Success: res.Err == nil && send.Succeeded(res.StatusCode),
+		Body: responseText(res.Body),
+	}
 	switch {
 	case res.Err != nil:
 		out.Error = webhook.RedactURLSecrets(res.Err.Error(), t.URL)
