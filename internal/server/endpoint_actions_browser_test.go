@@ -257,23 +257,6 @@ func waitText(t *testing.T, b *browser, sel, want string) {
 	b.do(t, chromedp.Poll[chromedp.Void](`document.querySelector(`+jsString(sel)+`).innerText.trim() === `+jsString(want)))
 }
 
-// evalAwait returns the value a JavaScript promise resolves to.
-func evalAwait[T any](t *testing.T, b *browser, expr string) T {
-	t.Helper()
-	ctx, cancel := b.bounded()
-	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
-	if err != nil {
-		failBrowser(t, err)
-	}
-	return v
-}
-
-func jsString(s string) string {
-	j, _ := json.Marshal(s)
-	return string(j)
-}
-
 func containsString(list []string, s string) bool {
 	for _, v := range list {
 		if v == s {
