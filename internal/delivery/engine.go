@@ -182,6 +182,8 @@ type Engine struct {
 
 	// pings holds the endpoints with a ping in flight (ping.go).
 	pings sync.Map
+	// watch tells listeners what the writer commits (watch.go).
+	watch watchers
 	// stopHealth ends the health flush loop; healthDone says it ended.
 	stopHealth chan struct{}
 	healthDone chan struct{}

@@ -262,6 +262,9 @@ func (w *writer) write(batch []*pendingMessage, items []store.MessageCreate, out
 	// The commit must not be cut short by one client going away: the
 	// others in the batch are waiting on it.
 	errs, applied, err := w.e.store.WriteBatch(w.e.runCtx, items, outs)
+	if err == nil {
+		w.tellWatchers(items, errs, outs) // before items are cleared and the messages answered
+	}
 	clear(items)
 	for i, p := range batch {
 		switch {
@@ -276,6 +279,26 @@ func (w *writer) write(batch []*pendingMessage, items []store.MessageCreate, out
 	}
 	w.afterOutcomes(outs, applied)
 	return nil
+}
+
+// tellWatchers reports the committed messages and attempts to the
+// engine's listeners (watch.go); nothing when none listens.
+func (w *writer) tellWatchers(items []store.MessageCreate, errs []error, outs []store.Outcome) {
+	if !w.e.watch.active() {
+		return
+	}
+	for i := range items {
+		if errs[i] == nil {
+			w.e.watch.tell(Committed{AppID: items[i].Message.AppID, MsgID: items[i].Message.ID})
+		}
+	}
+	for i := range outs {
+		// A postponement writes no attempt; a fenced outcome's attempt
+		// row is kept, so it is news too.
+		if a := &outs[i].Attempt; !outs[i].Postpone {
+			w.e.watch.tell(Committed{AppID: a.AppID, MsgID: a.MsgID, EndpointID: a.EndpointID, AttemptID: a.ID})
+		}
+	}
 }
 
 // failQueued answers every message still in the channel with err.
