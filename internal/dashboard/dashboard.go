@@ -105,6 +105,7 @@ type Dashboard struct {
 	now            func() time.Time
 	pages          map[string]*template.Template
 	static         http.Handler
+	live           liveStreams // the open live streams (live.go)
 }
 
 // New checks cfg and parses the templates.
@@ -228,8 +229,10 @@ func (d *Dashboard) render(w http.ResponseWriter, status int, name string, p pag
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	_, err := w.Write([]byte(b.String()))
-	return err
+	// A write fails only when the client went away (a live update's
+	// fetch cut short by leaving the page): there is no one to answer.
+	_, _ = w.Write([]byte(b.String()))
+	return nil
 }
 
 // errorPage answers a plain page saying what went wrong.

@@ -200,6 +200,9 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	// Shutdown waits for responses to end: the dashboard's live streams
+	// end when it begins.
+	s.http.RegisterOnShutdown(dash.Close)
 	return s, nil
 }
 

@@ -1,0 +1,126 @@
+package dashboard
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/hookline/hookline/internal/webhook"
+)
+
+// The live updates of the message log and a message's page: a
+// Server-Sent Events stream (static/live.js) that says "look again" when
+// the engine commits a message or an attempt of the app, and the page
+// fetches itself and swaps the parts that changed. The stream carries no
+// data of its own, so it shows nothing the page would not, and the page
+// has one way of rendering. The engine reports only what this node
+// commits (delivery.Engine.Watch): with several nodes behind a load
+// balancer, attempts made on another node appear at the next reload.
+const (
+	// liveHeartbeat keeps proxies from closing a quiet stream.
+	liveHeartbeat = 15 * time.Second
+	// liveLifetime ends every stream after a while: the browser opens a
+	// new one at once, and the session is checked again.
+	liveLifetime = 10 * time.Minute
+	// liveCoalesce is the least time between two events of one stream: a
+	// busy app's commits are told as one "look again" per interval.
+	liveCoalesce = time.Second
+	// liveRetry is how soon the browser reconnects, in milliseconds.
+	liveRetry = 3000
+)
+
+// liveStreams ends the open streams when the server stops.
+type liveStreams struct {
+	once, stop sync.Once
+	done       chan struct{}
+}
+
+func (l *liveStreams) closed() <-chan struct{} {
+	l.once.Do(func() { l.done = make(chan struct{}) })
+	return l.done
+}
+
+// Close ends the live streams, so that an HTTP server's Shutdown, which
+// waits for responses to end, is not held up by them; the server
+// registers it with RegisterOnShutdown. Later streams end at once.
+func (d *Dashboard) Close() {
+	d.live.closed()
+	d.live.stop.Do(func() { close(d.live.done) })
+}
+
+// messagesLive streams a "change" event when a message (for the log's
+// first page) or an attempt (of the message ?msg=, else of any) of the
+// app is committed, at most one per liveCoalesce, with heartbeats, until
+// the client goes, the stream's lifetime ends or the server stops.
+func (d *Dashboard) messagesLive(w http.ResponseWriter, r *http.Request, a appRequest) error {
+	msg := r.URL.Query().Get("msg")
+	if msg != "" && !webhook.ValidID(webhook.PrefixMessage, msg) {
+		d.errorPage(w, http.StatusBadRequest, "Bad link", "This live stream's message is not valid.")
+		return nil
+	}
+	rc := http.NewResponseController(w)
+	events, stop := d.engine.Watch(a.App.ID)
+	defer stop()
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("X-Accel-Buffering", "no") // nginx: pass each event on at once
+	w.WriteHeader(http.StatusOK)
+	send := func(s string) error {
+		if _, err := fmt.Fprint(w, s); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}
+	if err := send(fmt.Sprintf("retry: %d\n: open\n\n", liveRetry)); err != nil {
+		return nil // the client is gone
+	}
+	heartbeat := time.NewTicker(liveHeartbeat)
+	defer heartbeat.Stop()
+	lifetime := time.NewTimer(liveLifetime)
+	defer lifetime.Stop()
+	var quiet <-chan time.Time // set while a sent event holds the next back
+	pending := false
+	change := func() error {
+		pending = false
+		quiet = time.After(liveCoalesce)
+		return send("event: change\ndata: {}\n\n")
+	}
+	for {
+		var err error
+		select {
+		case <-r.Context().Done():
+			return nil
+		case <-d.live.closed():
+			return nil
+		case <-lifetime.C:
+			return nil
+		case <-heartbeat.C:
+			err = send(": heartbeat\n\n")
+		case c, ok := <-events:
+			if !ok {
+				return nil
+			}
+			if msg != "" && (c.MsgID != msg || c.AttemptID == "") {
+				continue
+			}
+			if quiet != nil {
+				pending = true
+				continue
+			}
+			err = change()
+		case <-quiet:
+			quiet = nil
+			if pending {
+				err = change()
+			}
+		}
+		if err != nil {
+			if !errors.Is(err, http.ErrNotSupported) {
+				return nil // the client is gone
+			}
+			return fmt.Errorf("live: %w", err)
+		}
+	}
+}
