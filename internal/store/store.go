@@ -113,6 +113,12 @@ type Store interface {
 	// among EndpointIDs, ordered by endpoint ID; an endpoint with no row
 	// (never attempted) is absent.
 	EndpointHealthList(ctx context.Context, p EndpointHealthListParams) ([]webhook.EndpointHealth, error)
+	// EndpointHealthFailing returns the health rows, of every app, of
+	// enabled endpoints whose last attempt failed (webhook.HealthFailing),
+	// most consecutive failures first, then by endpoint ID; at most
+	// p.Limit. It reads endpoint_health, one row per endpoint ever
+	// attempted, never the messages: the operator's status page.
+	EndpointHealthFailing(ctx context.Context, p EndpointHealthFailingParams) ([]webhook.EndpointHealth, error)
 
 	// MessageCreateBatch writes many messages with their deliveries in one
 	// transaction (group commit). It returns one error per item: nil,
@@ -188,6 +194,11 @@ type Store interface {
 	// DeliveryNextDue returns the earliest next attempt time among unleased
 	// pending deliveries, or ok=false when there is none.
 	DeliveryNextDue(ctx context.Context) (t time.Time, ok bool, err error)
+	// DeliveryPendingCount counts the unfinished deliveries (pending or
+	// retrying, in flight or waiting), but stops at p.Limit: the status
+	// page's backlog needs no exact figure past it, and a count that stops
+	// reads at most Limit entries of the index of due deliveries.
+	DeliveryPendingCount(ctx context.Context, p DeliveryPendingCountParams) (int, error)
 
 	AttemptGet(ctx context.Context, appID, msgID, attemptID string) (webhook.Attempt, error)
 	AttemptList(ctx context.Context, p AttemptListParams) ([]webhook.Attempt, error)
@@ -354,6 +365,16 @@ type EndpointSecretsSealParams struct {
 type EndpointHealthListParams struct {
 	AppID       string
 	EndpointIDs []string
+}
+
+// EndpointHealthFailingParams bounds EndpointHealthFailing.
+type EndpointHealthFailingParams struct {
+	Limit int
+}
+
+// DeliveryPendingCountParams bounds DeliveryPendingCount.
+type DeliveryPendingCountParams struct {
+	Limit int
 }
 
 // WakeChunk is how many deliveries one transaction of

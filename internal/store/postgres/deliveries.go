@@ -290,6 +290,24 @@ func (s *Store) DeliveryNextDue(ctx context.Context) (time.Time, bool, error) {
 	return sqlbuild.FromMillis(ms), true, nil
 }
 
+// DeliveryPendingCount counts unfinished deliveries up to p.Limit
+// (store.Store). The inner LIMIT stops the scan of the partial index
+// deliveries_due (status IN (1, 3)) there.
+func (s *Store) DeliveryPendingCount(ctx context.Context, p store.DeliveryPendingCountParams) (int, error) {
+	if p.Limit <= 0 {
+		return 0, nil
+	}
+	n, err := queryRow(ctx, s, `SELECT count(*) FROM (SELECT 1 FROM deliveries WHERE status IN (1, 3) LIMIT $1) pending`,
+		[]any{p.Limit}, func(sc sqlbuild.Scanner) (int, error) {
+			var n int
+			return n, sc.Scan(&n)
+		})
+	if err != nil {
+		return 0, wrapErr("count pending deliveries", err)
+	}
+	return n, nil
+}
+
 // wakeSQL makes the next chunk of an endpoint's waiting deliveries, after
 // msg_id $3 in key order, due at $1.
 var wakeSQL = fmt.Sprintf(`UPDATE deliveries d SET next_attempt_at = $1, updated_at = $1

@@ -45,3 +45,12 @@ func (s *Store) EndpointHealthList(ctx context.Context, p store.EndpointHealthLi
 	}
 	return queryList(ctx, s, "list endpoint health", dialect.EndpointHealthList(p), sqlbuild.ScanEndpointHealth)
 }
+
+// EndpointHealthFailing lists the failing endpoints of every app
+// (store.Store).
+func (s *Store) EndpointHealthFailing(ctx context.Context, p store.EndpointHealthFailingParams) ([]webhook.EndpointHealth, error) {
+	if p.Limit <= 0 {
+		return nil, nil
+	}
+	return queryList(ctx, s, "list failing endpoints", dialect.EndpointHealthFailing(p), sqlbuild.ScanEndpointHealth)
+}

@@ -3,6 +3,7 @@ package sqlbuild
 import (
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hookline/hookline/internal/store"
@@ -71,6 +72,26 @@ func (d Dialect) EndpointHealthList(p store.EndpointHealthListParams) Query {
 	b.Where("app_id = ?", p.AppID)
 	b.In("endpoint_id", p.EndpointIDs)
 	return Query{SQL: b.SQL(`SELECT `+EndpointHealthColumns+` FROM endpoint_health`, ` ORDER BY endpoint_id`), Args: b.args}
+}
+
+// EndpointHealthFailing lists the failing endpoints' health rows
+// (store.Store.EndpointHealthFailing); scan with ScanEndpointHealth. The
+// condition is webhook.EndpointHealth.Status's "failing", a NULL time
+// being "never"; NOT works on SQLite's 0/1 and PostgreSQL's boolean alike.
+func (d Dialect) EndpointHealthFailing(p store.EndpointHealthFailingParams) Query {
+	b := New(d)
+	b.Where("h.last_attempt_at IS NOT NULL")
+	b.Where("(h.last_success_at IS NULL OR h.last_success_at < h.last_attempt_at)")
+	b.Where("NOT e.disabled")
+	cols := strings.Split(EndpointHealthColumns, ",")
+	for i, c := range cols {
+		cols[i] = "h." + strings.TrimSpace(c)
+	}
+	return Query{
+		SQL: b.SQL(`SELECT `+strings.Join(cols, ", ")+` FROM endpoint_health h JOIN endpoints e ON e.id = h.endpoint_id`,
+			` ORDER BY h.consecutive_failures DESC, h.endpoint_id LIMIT `+b.Arg(p.Limit)),
+		Args: b.args,
+	}
 }
 
 // ScanEndpointHealth scans EndpointHealthColumns.

@@ -40,3 +40,12 @@ func (s *Store) EndpointHealthList(ctx context.Context, p store.EndpointHealthLi
 	}
 	return queryList(ctx, s.r, "list endpoint health", dialect.EndpointHealthList(p), sqlbuild.ScanEndpointHealth)
 }
+
+// EndpointHealthFailing lists the failing endpoints of every app
+// (store.Store).
+func (s *Store) EndpointHealthFailing(ctx context.Context, p store.EndpointHealthFailingParams) ([]webhook.EndpointHealth, error) {
+	if p.Limit <= 0 {
+		return nil, nil
+	}
+	return queryList(ctx, s.r, "list failing endpoints", dialect.EndpointHealthFailing(p), sqlbuild.ScanEndpointHealth)
+}

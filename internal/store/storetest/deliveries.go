@@ -770,3 +770,33 @@ func fmtDelivery(d webhook.Delivery) string {
 	}
 	return fmt.Sprintf("{Status:%d Attempts:%d NextAttemptAt:%s}", d.Status, d.Attempts, next)
 }
+
+func testDeliveryPendingCount(t *testing.T, open Opener) {
+	t.Run("CountsUnfinishedUpToLimit", func(t *testing.T) {
+		f := setup(t, open)
+		a := f.app()
+		ep := f.endpoint(a.ID)
+		count := func(limit int) int {
+			n, err := f.s.DeliveryPendingCount(f.ctx, store.DeliveryPendingCountParams{Limit: limit})
+			f.must(err, "DeliveryPendingCount")
+			return n
+		}
+		if n := count(10); n != 0 {
+			t.Errorf("DeliveryPendingCount of an empty store = %d, want 0", n)
+		}
+		var msgs []store.MessageCreate
+		for i := range 4 {
+			msgs = append(msgs, f.message(a.ID, "invoice.paid", f.at(time.Duration(i)*time.Second), ep))
+		}
+		// One delivered, one waiting for a retry: three are unfinished.
+		delivered, retrying := f.delivery(a.ID, msgs[0].Message.ID, ep.ID), f.delivery(a.ID, msgs[1].Message.ID, ep.ID)
+		next := f.at(time.Hour)
+		f.record(f.outcome(delivered, 1, webhook.StatusSuccess, nil, f.at(5*time.Second)),
+			f.outcome(retrying, 1, webhook.StatusPending, &next, f.at(5*time.Second)))
+		for _, tt := range []struct{ limit, want int }{{10, 3}, {3, 3}, {2, 2}, {0, 0}} {
+			if n := count(tt.limit); n != tt.want {
+				t.Errorf("DeliveryPendingCount(Limit %d) = %d, want %d", tt.limit, n, tt.want)
+			}
+		}
+	})
+}

@@ -111,4 +111,41 @@ func testEndpointHealth(t *testing.T, open Opener) {
 			t.Errorf("EndpointHealthList after delete = %+v, want none", got)
 		}
 	})
+
+	t.Run("FailingAcrossAppsMostFailuresFirst", func(t *testing.T) {
+		f := setup(t, open)
+		a, b := f.app(), f.app()
+		recovered, once, thrice, disabled, _ := f.endpoint(a.ID), f.endpoint(a.ID), f.endpoint(b.ID),
+			f.endpoint(b.ID, func(e *webhook.Endpoint) { e.Disabled = true }), f.endpoint(a.ID) // the last never attempted
+		rec := func(ep webhook.Endpoint, h webhook.EndpointHealth) webhook.EndpointHealth {
+			h.AppID, h.EndpointID = ep.AppID, ep.ID
+			return h
+		}
+		f.must(f.s.EndpointHealthRecord(f.ctx, []webhook.EndpointHealth{
+			rec(recovered, fail(1, 500, "x", 2)), rec(once, fail(1, 500, "x", 1)),
+			rec(thrice, fail(2, 0, "connection refused", 3)), rec(disabled, fail(1, 500, "x", 9)),
+		}), "EndpointHealthRecord")
+		f.must(f.s.EndpointHealthRecord(f.ctx, []webhook.EndpointHealth{rec(recovered, ok(3, 0))}), "EndpointHealthRecord")
+		ids := func(limit int) []string {
+			got, err := f.s.EndpointHealthFailing(f.ctx, store.EndpointHealthFailingParams{Limit: limit})
+			f.must(err, "EndpointHealthFailing")
+			var out []string
+			for _, h := range got {
+				if h.Status(false) != webhook.HealthFailing {
+					t.Errorf("EndpointHealthFailing returned %s, whose status is %s", h.EndpointID, h.Status(false))
+				}
+				out = append(out, h.EndpointID)
+			}
+			return out
+		}
+		if got, want := ids(10), []string{thrice.ID, once.ID}; !cmp.Equal(got, want) {
+			t.Errorf("EndpointHealthFailing(Limit 10) = %v, want %v (most failures first, no recovered, disabled or unattempted one)", got, want)
+		}
+		if got, want := ids(1), []string{thrice.ID}; !cmp.Equal(got, want) {
+			t.Errorf("EndpointHealthFailing(Limit 1) = %v, want %v", got, want)
+		}
+		if got := ids(0); len(got) != 0 {
+			t.Errorf("EndpointHealthFailing(Limit 0) = %v, want none", got)
+		}
+	})
 }

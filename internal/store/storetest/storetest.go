@@ -48,6 +48,7 @@ func Run(t *testing.T, open Opener) {
 		{"Message", testMessages},
 		{"MessageImport", testMessageImport},
 		{"Delivery", testDeliveries},
+		{"DeliveryPendingCount", testDeliveryPendingCount},
 		{"Attempt", testAttempts},
 		{"Token", testTokens},
 		{"Idempotency", testIdempotency},
