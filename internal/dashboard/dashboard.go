@@ -58,6 +58,7 @@ type Engine interface {
 	endpoint.Engine
 	endpointEngine
 	messageEngine
+	statusEngine
 }
 
 // appStore is what the sign-in, the app scope and the app pages read.

@@ -218,6 +218,11 @@ func New(cfg Config) (*Engine, error) {
 // Index returns the engine's routing index.
 func (e *Engine) Index() *Index { return e.index }
 
+// CircuitThreshold is how many consecutive failed attempts open an
+// endpoint's circuit (Config.CircuitThreshold): the status page counts an
+// endpoint that failed this often in a row as resting.
+func (e *Engine) CircuitThreshold() int { return e.cfg.CircuitThreshold }
+
 // now is the engine's clock in UTC, at the millisecond the stores keep.
 func (e *Engine) now() time.Time { return e.cfg.Now().UTC().Truncate(time.Millisecond) }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -264,4 +265,75 @@ func containsString(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestStatusPageInBrowser shows the operator a failing endpoint on the
+// status page, resting once it failed often enough, with the way to its
+// page.
+func TestStatusPageInBrowser(t *testing.T) {
+	b := newBrowser(t)
+	s := startServer(t)
+	ctx := context.Background()
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("down for maintenance"))
+	}))
+	t.Cleanup(down.Close)
+	up := newReceiver(t)
+	app, err := s.Client.Application.Create(ctx, svix.ApplicationIn{Name: "Acme Billing"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc := "Billing webhook"
+	failing, err := s.Client.Endpoint.Create(ctx, app.Id, svix.EndpointIn{Url: down.URL + "/hook", Description: &desc}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	healthy, err := s.Client.Endpoint.Create(ctx, app.Id, svix.EndpointIn{Url: up.URL + "/hook"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ping := func(ep string) {
+		t.Helper()
+		if status, body := s.do(t, "POST", "/api/v1/app/"+app.Id+"/endpoint/"+ep+"/ping", s.Token, nil); status != http.StatusOK {
+			t.Fatalf("ping = %d %s", status, body)
+		}
+	}
+	ping(healthy.Id)
+	// A ping records the endpoint's health at once; ten failures in a row
+	// open its circuit (the engine's default threshold).
+	for range 10 {
+		ping(failing.Id)
+	}
+
+	b.signIn(t, s.URL, s.Token)
+	if got := b.load(t, chromedp.Navigate(s.URL+"/status")); got != http.StatusOK {
+		t.Fatalf("status page = %d", got)
+	}
+	if got := b.text(t, `[data-testid=failing]`); got != "1" {
+		t.Errorf("failing endpoints = %q, want 1", got)
+	}
+	if got := b.text(t, `[data-testid=resting]`); got != "1" {
+		t.Errorf("resting endpoints = %q, want 1", got)
+	}
+	if got := b.text(t, `[data-testid=pending]`); strings.TrimSuffix(got, "+") == "" {
+		t.Errorf("pending deliveries = %q, want a count", got)
+	}
+	row := b.text(t, `table.failing tbody tr`)
+	for _, want := range []string{"Billing webhook", "Acme Billing", "Resting", "10", "HTTP 503", "down for maintenance"} {
+		if !strings.Contains(row, want) {
+			t.Errorf("the failing endpoint's row does not show %q:\n%s", want, row)
+		}
+	}
+	if n := eval[int](t, b, `document.querySelectorAll('table.failing tbody tr').length`); n != 1 {
+		t.Errorf("%d failing rows, want only the failing endpoint", n)
+	}
+	if u := b.unlabelled(t); len(u) > 0 {
+		t.Errorf("unlabelled controls on the status page: %q", u)
+	}
+	b.screenshot(t, "operator-status-failing")
+	b.load(t, chromedp.Click(chromedp.CSS(`table.failing td.name a`)))
+	if loc := eval[string](t, b, `location.pathname`); loc != "/portal/"+app.Id+"/endpoints/"+failing.Id {
+		t.Errorf("the failing endpoint links to %q", loc)
+	}
 }
