@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +21,12 @@ func TestEndpointPagesInBrowser(t *testing.T) {
 	ctx := context.Background()
 
 	for _, name := range []string{"affiliate.create", "affiliate.update", "conversion.create", "conversion.update"} {
-		if _, err := s.Client.EventType.Create(ctx, svix.EventTypeIn{Name: name, Description: "When an " + strings.Replace(name, ".", " is ", 1)}, nil); err != nil {
+		in := svix.EventTypeIn{Name: name, Description: "When an " + strings.Replace(name, ".", " is ", 1)}
+		if name == "affiliate.create" {
+			// The preview's payload is the schema's first example.
+			in.Schemas = &map[string]any{"1": map[string]any{"type": "object", "examples": []any{map[string]any{"name": "Ann Lee"}}}}
+		}
+		if _, err := s.Client.EventType.Create(ctx, in, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -129,6 +135,215 @@ func TestEndpointPagesInBrowser(t *testing.T) {
 		}
 	})
 
+	rcv := newReceiver(t)
+	var epForm string // the endpoint made through the form
+	t.Run("an endpoint is created through the form with two of four event types", func(t *testing.T) {
+		b.load(t, chromedp.Navigate(base))
+		b.load(t, chromedp.Click(chromedp.CSS(`.endpoints-heading a.button`)))
+		if got := b.text(t, `main h1`); got != "Add endpoint" {
+			t.Fatalf("heading = %q", got)
+		}
+		if n := eval[int](t, b, `document.querySelectorAll('input[name=eventType]').length`); n != 4 {
+			t.Errorf("%d event type checkboxes, want 4", n)
+		}
+		if got := b.text(t, `#ep-events-hint`); !strings.Contains(got, "Tick none to receive all events") {
+			t.Errorf("events hint = %q", got)
+		}
+		noLeak(t, "new endpoint form")
+		b.screenshot(t, "endpoint-form-new")
+		b.load(t,
+			chromedp.SendKeys(chromedp.CSS(`#ep-url`), rcv.URL+"/hook"),
+			chromedp.SendKeys(chromedp.CSS(`#ep-description`), "Orders to our CRM"),
+			chromedp.Click(chromedp.CSS(`#et-affiliate\.create`)),
+			chromedp.Click(chromedp.CSS(`#et-conversion\.update`)),
+			chromedp.SendKeys(chromedp.CSS(`#hn-0`), "Authorization"),
+			chromedp.SendKeys(chromedp.CSS(`#hv-0`), "Bearer hunter2pw-token"),
+			chromedp.SendKeys(chromedp.CSS(`#hn-1`), "X-Team"),
+			chromedp.SendKeys(chromedp.CSS(`#hv-1`), "growth"),
+			chromedp.Click(chromedp.CSS(`.form-actions button[type=submit]`)),
+		)
+		if got := b.text(t, `.notice`); !strings.Contains(got, "Saved") {
+			t.Errorf("after saving the notice is %q", got)
+		}
+		path := eval[string](t, b, `location.pathname`)
+		epForm = path[strings.LastIndex(path, "/")+1:]
+		ep, err := s.Client.Endpoint.Get(ctx, appA.Id, epForm)
+		if err != nil {
+			t.Fatalf("the endpoint %q the form made: %v", epForm, err)
+		}
+		slices.Sort(ep.FilterTypes)
+		if !slices.Equal(ep.FilterTypes, []string{"affiliate.create", "conversion.update"}) || ep.Description != "Orders to our CRM" || ep.Url != rcv.URL+"/hook" {
+			t.Errorf("the form made filterTypes %q, description %q, url %q", ep.FilterTypes, ep.Description, ep.Url)
+		}
+		headers, err := s.Client.Endpoint.GetHeaders(ctx, appA.Id, epForm)
+		if err != nil || headers.Headers["X-Team"] != "growth" || !slices.Contains(headers.Sensitive, "Authorization") {
+			t.Errorf("headers = %+v, %v", headers, err)
+		}
+		details := b.text(t, `.endpoint-layout`)
+		if !strings.Contains(details, "X-Team: growth") || !strings.Contains(details, "Authorization: ••••") {
+			t.Errorf("the page's headers:\n%s", details)
+		}
+		noLeak(t, "endpoint page")
+	})
+
+	t.Run("bad input is shown next to its field and nothing is saved", func(t *testing.T) {
+		before, err := s.Client.Endpoint.List(ctx, appA.Id, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.load(t, chromedp.Navigate(base+"/new"))
+		status := b.load(t,
+			chromedp.SendKeys(chromedp.CSS(`#ep-url`), "not a url"),
+			chromedp.SendKeys(chromedp.CSS(`#ep-description`), "Kept as typed"),
+			chromedp.Click(chromedp.CSS(`#et-affiliate\.update`)),
+			chromedp.SendKeys(chromedp.CSS(`#ep-rate`), "0"),
+			chromedp.Click(chromedp.CSS(`.form-actions button[type=submit]`)),
+		)
+		if status != http.StatusUnprocessableEntity {
+			t.Errorf("status = %d, want 422", status)
+		}
+		if got := b.text(t, `.field.invalid #ep-url-error`); !strings.Contains(got, "url") {
+			t.Errorf("URL error = %q", got)
+		}
+		if got := b.text(t, `.field.invalid #ep-rate-error`); !strings.Contains(got, "rate limit") {
+			t.Errorf("rate limit error = %q", got)
+		}
+		kept := eval[string](t, b, `document.querySelector('#ep-url').value + "|" + document.querySelector('#ep-description').value + "|" + document.querySelector('#et-affiliate\\.update').checked`)
+		if kept != "not a url|Kept as typed|true" {
+			t.Errorf("the form kept %q", kept)
+		}
+		b.screenshot(t, "endpoint-form-errors")
+		after, err := s.Client.Endpoint.List(ctx, appA.Id, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(after.Data) != len(before.Data) {
+			t.Errorf("%d endpoints after a refused form, want %d", len(after.Data), len(before.Data))
+		}
+	})
+
+	t.Run("the list shows the new endpoint", func(t *testing.T) {
+		b.load(t, chromedp.Navigate(base))
+		list := b.text(t, `table.endpoints`)
+		for _, want := range []string{"Orders to our CRM", "affiliate.create", "conversion.update"} {
+			if !strings.Contains(list, want) {
+				t.Errorf("the list does not show %q:\n%s", want, list)
+			}
+		}
+	})
+
+	t.Run("the edit form shows the URL redacted and keeps it unless replaced", func(t *testing.T) {
+		b.load(t, chromedp.Navigate(base+"/"+epEvil.Id+"/edit"))
+		if got := eval[string](t, b, `document.querySelector('#ep-url').value`); !strings.Contains(got, "REDACTED@127.0.0.1") {
+			t.Errorf("URL input = %q", got)
+		}
+		noLeak(t, "edit form")
+		b.load(t,
+			chromedp.SetValue(chromedp.CSS(`#ep-description`), evil+" (edited)"),
+			chromedp.Click(chromedp.CSS(`.form-actions button[type=submit]`)),
+		)
+		ep, err := s.Client.Endpoint.Get(ctx, appA.Id, epEvil.Id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ep.Url != secretURL || ep.Description != evil+" (edited)" {
+			t.Errorf("after the edit: url %q, description %q; want the stored URL kept", ep.Url, ep.Description)
+		}
+		noLeak(t, "endpoint page after the edit")
+	})
+
+	t.Run("a form template: the preview shows the body, and the next delivery arrives in it, signed", func(t *testing.T) {
+		b.load(t, chromedp.Navigate(base+"/"+epForm+"/edit"))
+		noLeak(t, "edit form")
+		if eval[bool](t, b, `!document.querySelector('#template-fields').hidden`) {
+			t.Error("the template's fields show with the JSON format")
+		}
+		const tmpl = `event={{.eventType}}&name={{urlquery .payload.name}}&id={{.msgId}}`
+		b.do(t,
+			chromedp.Click(chromedp.CSS(`#fmt-template`)),
+			chromedp.WaitVisible(chromedp.CSS(`#ep-template`)),
+			chromedp.SendKeys(chromedp.CSS(`#ep-template`), tmpl),
+		)
+		ctxWait, cancel := b.bounded()
+		defer cancel()
+		if err := chromedp.Do(ctxWait, chromedp.Poll[chromedp.Void](`document.querySelector('#preview').innerText.includes("event=affiliate.create&name=Ann+Lee&id=msg_")`)); err != nil {
+			t.Fatalf("the preview did not show the body: %v\n%s", err, eval[string](t, b, `document.querySelector('#preview').innerText`))
+		}
+		if got := b.text(t, `#preview`); !strings.Contains(got, "Content-Type: application/x-www-form-urlencoded") || !strings.Contains(got, "Authorization: ••••") || strings.Contains(got, "hunter2pw") {
+			t.Errorf("preview:\n%s", got)
+		}
+		b.screenshot(t, "endpoint-form-preview")
+		// Without the script, the Preview button sends the form to its own
+		// action, which answers the form again with the preview, saving
+		// nothing.
+		page := evalAwait[string](t, b, `(() => {
+			const f = document.querySelector("form.endpoint-form"), d = new FormData(f);
+			d.set("preview", "1");
+			return fetch(f.action, {method: "POST", body: new URLSearchParams(d)}).then(r => r.text());
+		})()`)
+		if !strings.Contains(page, "event=affiliate.create&amp;name=Ann&#43;Lee&amp;id=msg_") && !strings.Contains(page, "event=affiliate.create&amp;name=Ann+Lee&amp;id=msg_") {
+			t.Errorf("the Preview button's page does not show the body")
+		}
+		if _, opts := s.do(t, "GET", "/api/v1/app/"+appA.Id+"/endpoint/"+epForm+"/delivery-options", s.Token, nil); !strings.Contains(string(opts), `"format":"json"`) {
+			t.Errorf("a preview saved the options: %s", opts)
+		}
+		b.load(t, chromedp.Click(chromedp.CSS(`.form-actions button[type=submit]`)))
+		if got := b.text(t, `.endpoint-layout`); !strings.Contains(got, "Template") {
+			t.Errorf("the page after saving a template:\n%s", got)
+		}
+		msg, err := s.Client.Message.Create(ctx, appA.Id, svix.MessageIn{EventType: "affiliate.create", Payload: map[string]any{"name": "Bo Li"}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := rcv.waitFor(t, 1, 10*time.Second)[0]
+		if want := "event=affiliate.create&name=Bo+Li&id=" + msg.Id; string(got.Body) != want {
+			t.Errorf("body = %q, want %q", got.Body, want)
+		}
+		if ct := got.Header.Get("Content-Type"); ct != "application/x-www-form-urlencoded" {
+			t.Errorf("Content-Type = %q", ct)
+		}
+		if a := got.Header.Get("Authorization"); a != "Bearer hunter2pw-token" {
+			t.Errorf("Authorization = %q: the stored value was not kept", a)
+		}
+		secret, err := s.Client.Endpoint.GetSecret(ctx, appA.Id, epForm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wh, err := svix.NewWebhook(secret.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := wh.Verify(got.Body, got.Header); err != nil {
+			t.Errorf("svix Verify = %v", err)
+		}
+	})
+
+	t.Run("disabled, an endpoint receives nothing; enabled, it does again", func(t *testing.T) {
+		other := newReceiver(t)
+		if _, err := s.Client.Endpoint.Create(ctx, appA.Id, svix.EndpointIn{Url: other.URL + "/all", Description: ptr("Everything")}, nil); err != nil {
+			t.Fatal(err)
+		}
+		b.load(t, chromedp.Navigate(base+"/"+epForm))
+		b.load(t, chromedp.Click(chromedp.CSS(`form[action$="/disable"] button`)))
+		if _, err := s.Client.Message.Create(ctx, appA.Id, svix.MessageIn{EventType: "affiliate.create", Payload: map[string]any{"name": "Cy"}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		// The message goes to both endpoints or neither: once the other has
+		// it, the disabled one's delivery would have been made too.
+		other.waitFor(t, 1, 10*time.Second)
+		if n := rcv.count(); n != 1 {
+			t.Errorf("the disabled endpoint received %d requests, want only the 1 from before", n)
+		}
+		b.load(t, chromedp.Click(chromedp.CSS(`form[action$="/enable"] button`)))
+		if _, err := s.Client.Message.Create(ctx, appA.Id, svix.MessageIn{EventType: "affiliate.create", Payload: map[string]any{"name": "Di"}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		rcv.waitFor(t, 2, 10*time.Second)
+		b.load(t, chromedp.Navigate(base))
+		b.screenshot(t, "endpoints-with-health")
+		noLeak(t, "list")
+	})
+
 	t.Run("disable and enable, the result in place", func(t *testing.T) {
 		b.load(t, chromedp.Navigate(base+"/"+epEvil.Id))
 		b.load(t, chromedp.Click(chromedp.CSS(`form[action$="/disable"] button`)))
@@ -166,7 +381,6 @@ func TestEndpointPagesInBrowser(t *testing.T) {
 			t.Error("the endpoint is still there")
 		}
 	})
-	_ = time.Second
 }
 
 // evalAwait returns the value of a JavaScript expression that gives a
