@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -90,7 +91,7 @@ func TestEndpointActionsInBrowser(t *testing.T) {
 
 	t.Run("reveal shows the API's secret, and copy copies it", func(t *testing.T) {
 		b.load(t, chromedp.Navigate(page))
-		if got := b.submit(t, `form[action$="/secret/reveal"]`); got != http.StatusOK {
+		if got := b.submit(t, `form[action*="/secret/reveal"]`); got != http.StatusOK {
 			t.Fatalf("status of reveal = %d", got)
 		}
 		want := apiSecret(t)
@@ -115,7 +116,7 @@ func TestEndpointActionsInBrowser(t *testing.T) {
 	t.Run("rotate asks for confirmation, then changes the secret", func(t *testing.T) {
 		before := apiSecret(t)
 		b.load(t, chromedp.Navigate(page))
-		if got := b.submit(t, `form[action$="/secret/rotate"]`); got != http.StatusUnprocessableEntity {
+		if got := b.submit(t, `form[action*="/secret/rotate"]`); got != http.StatusUnprocessableEntity {
 			t.Errorf("status of an unconfirmed rotation = %d, want 422", got)
 		}
 		if msg := b.text(t, `#rotate-error`); !strings.Contains(msg, "confirm") {
@@ -125,7 +126,7 @@ func TestEndpointActionsInBrowser(t *testing.T) {
 			t.Fatal("an unconfirmed rotation rotated")
 		}
 		b.do(t, chromedp.Click(chromedp.CSS(`#rotate-confirm`)))
-		if got := b.submit(t, `form[action$="/secret/rotate"]`); got != http.StatusOK {
+		if got := b.submit(t, `form[action*="/secret/rotate"]`); got != http.StatusOK {
 			t.Fatalf("status of the rotation = %d", got)
 		}
 		after := apiSecret(t)
@@ -144,7 +145,7 @@ func TestEndpointActionsInBrowser(t *testing.T) {
 		n := rcv.count()
 		b.load(t, chromedp.Navigate(page))
 		b.do(t, chromedp.SetValue(chromedp.CSS(`#test-event-type`), "affiliate.updated"))
-		if got := b.submit(t, `form[action$="/test-event"]`); got != http.StatusOK {
+		if got := b.submit(t, `form[action*="/test-event"]`); got != http.StatusOK {
 			t.Fatalf("status of send test event = %d", got)
 		}
 		got := rcv.waitFor(t, n+1, 10*time.Second)[n]
@@ -179,8 +180,13 @@ func TestEndpointActionsInBrowser(t *testing.T) {
 	t.Run("test connection shows the status and the body", func(t *testing.T) {
 		n := rcv.count()
 		b.load(t, chromedp.Navigate(page))
-		if got := b.submit(t, `form[action$="/ping"]`); got != http.StatusOK {
+		if got := b.submit(t, `form[action*="/ping"]`); got != http.StatusOK {
 			t.Fatalf("status of test connection = %d", got)
+		}
+		// The answer scrolls to the action's card, so its result is in
+		// view however long the page is.
+		if !eval[bool](t, b, `(() => { const r = document.querySelector('#test-connection .result').getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight; })()`) {
+			t.Error("the ping's result is out of view after the answer")
 		}
 		if got := b.text(t, `[data-testid=ping-status]`); got != "200" {
 			t.Errorf("ping status = %q", got)
@@ -197,8 +203,30 @@ func TestEndpointActionsInBrowser(t *testing.T) {
 		b.screenshot(t, "portal-endpoint-ping")
 	})
 
+	t.Run("test connection says in words why nothing answered", func(t *testing.T) {
+		// A port that was just listened on and closed: nothing listens.
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := l.Addr().String()
+		l.Close()
+		dead, err := s.Client.Endpoint.Create(ctx, app.Id, svix.EndpointIn{Url: "http://" + addr + "/hook"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.load(t, chromedp.Navigate(s.URL+"/portal/"+app.Id+"/endpoints/"+dead.Id))
+		b.submit(t, `form[action*="/ping"]`)
+		if got := b.text(t, `#test-connection .result`); !strings.Contains(got, "No answer") || !strings.Contains(got, "connection was refused") {
+			t.Errorf("ping of a closed port = %q", got)
+		}
+		b.do(t, chromedp.EmulateViewport(390, 844))
+		b.screenshot(t, "portal-endpoint-ping-refused-phone")
+		b.do(t, chromedp.ResetViewport())
+	})
+
 	t.Run("an action without its CSRF token is refused and sends nothing", func(t *testing.T) {
-		for _, form := range []string{`form[action$="/test-event"]`, `form[action$="/ping"]`, `form[action$="/secret/reveal"]`} {
+		for _, form := range []string{`form[action*="/test-event"]`, `form[action*="/ping"]`, `form[action*="/secret/reveal"]`} {
 			n := rcv.count()
 			b.load(t, chromedp.Navigate(page))
 			b.do(t, chromedp.Evaluate[chromedp.Void](`document.querySelector('`+form+` input[name=csrf]').remove()`))
