@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -339,7 +340,16 @@ func TestEndpointPagesInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		rcv.waitFor(t, 2, 10*time.Second)
-		b.load(t, chromedp.Navigate(base))
+		// The engine flushes health about once a second: the list shows the
+		// last request once it has.
+		row := `document.querySelector('a[href$="/` + epForm + `"]').closest("tr").innerText`
+		eventually(t, 10*time.Second, "the list to show the endpoint Connected", func() bool {
+			b.load(t, chromedp.Navigate(base))
+			return strings.Contains(eval[string](t, b, row), "Connected")
+		})
+		if got := eval[string](t, b, row); !strings.Contains(got, "HTTP 200") {
+			t.Errorf("the row does not show the last request's status:\n%s", got)
+		}
 		b.screenshot(t, "endpoints-with-health")
 		noLeak(t, "list")
 	})
@@ -381,6 +391,50 @@ func TestEndpointPagesInBrowser(t *testing.T) {
 			t.Error("the endpoint is still there")
 		}
 	})
+}
+
+// TestEndpointListPagesInBrowser pages the endpoint list by ID, newest
+// first: Older and Newer links, no count.
+func TestEndpointListPagesInBrowser(t *testing.T) {
+	b := newBrowser(t)
+	s := startServer(t)
+	ctx := context.Background()
+	app, err := s.Client.Application.Create(ctx, svix.ApplicationIn{Name: "Many Hooks"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 53 // a page of 50, then 3
+	for i := range n {
+		_, err := s.Client.Endpoint.Create(ctx, app.Id, svix.EndpointIn{Url: fmt.Sprintf("https://example.com/%d", i), Description: ptr(fmt.Sprintf("Hook %02d", i))}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	link, err := s.Client.Authentication.AppPortalAccess(ctx, app.Id, svix.AppPortalAccessIn{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.load(t, chromedp.Navigate(link.Url), chromedp.WaitVisible(chromedp.CSS(`table.endpoints`)))
+	page := func() (rows int, first, last string, pager string) {
+		rows = eval[int](t, b, `document.querySelectorAll("table.endpoints tbody tr").length`)
+		first = b.text(t, `table.endpoints tbody tr:first-child td.name a`)
+		last = b.text(t, `table.endpoints tbody tr:last-child td.name a`)
+		return rows, first, last, eval[string](t, b, `document.querySelector("nav.pager").innerText.trim()`)
+	}
+	if rows, first, last, pager := page(); rows != 50 || first != "Hook 52" || last != "Hook 03" || pager != "Older" {
+		t.Errorf("first page: %d rows, %q to %q, pager %q; want 50, Hook 52 to Hook 03, Older", rows, first, last, pager)
+	}
+	b.load(t, chromedp.Click(chromedp.CSS(`nav.pager a[href*="after="]`)))
+	if rows, first, last, pager := page(); rows != 3 || first != "Hook 02" || last != "Hook 00" || pager != "Newer" {
+		t.Errorf("older page: %d rows, %q to %q, pager %q; want 3, Hook 02 to Hook 00, Newer", rows, first, last, pager)
+	}
+	b.load(t, chromedp.Click(chromedp.CSS(`nav.pager a[href*="before="]`)))
+	if rows, first, last, pager := page(); rows != 50 || first != "Hook 52" || last != "Hook 03" || !strings.Contains(pager, "Older") || strings.Contains(pager, "Newer") {
+		t.Errorf("back to the newest: %d rows, %q to %q, pager %q; want 50, Hook 52 to Hook 03, Older only", rows, first, last, pager)
+	}
+	if got := b.load(t, chromedp.Navigate(s.URL+"/portal/"+app.Id+"/endpoints?after=nonsense")); got != http.StatusBadRequest {
+		t.Errorf("a bad page link = %d, want 400", got)
+	}
 }
 
 // evalAwait returns the value of a JavaScript expression that gives a
