@@ -47,6 +47,9 @@ const (
 type endpointActionsView struct {
 	// URL is the endpoint's page; the actions post below it.
 	URL string
+	// Disabled is the endpoint's flag: a test event is not sent to a
+	// disabled endpoint (a ping is).
+	Disabled bool
 	// Secret is the signing secret, set only by an explicit action
 	// (reveal, rotate): a plain view of the page never carries it.
 	Secret string
@@ -113,7 +116,7 @@ type pingView struct {
 
 // endpointActions reads what the actions of ep's page need.
 func (d *Dashboard) endpointActions(ctx context.Context, a appRequest, ep webhook.Endpoint) (endpointActionsView, error) {
-	v := endpointActionsView{URL: a.URL("endpoints", ep.ID)}
+	v := endpointActionsView{URL: a.URL("endpoints", ep.ID), Disabled: ep.Disabled}
 	now := d.now()
 	for _, old := range ep.OldSecrets {
 		if old.ExpiresAt.After(now) && (v.OldSecretsUntil == nil || old.ExpiresAt.After(*v.OldSecretsUntil)) {
@@ -244,6 +247,11 @@ func (d *Dashboard) sendTestEvent(w http.ResponseWriter, r *http.Request, a appR
 	}
 	if offered == nil {
 		return refuse("Choose an event type from the list.")
+	}
+	if ep.Disabled {
+		// The engine keeps a disabled endpoint's deliveries until it is
+		// enabled: the test event would wait unseen.
+		return refuse("This endpoint is disabled, so the test event would not be sent. Enable it first, or use Test connection, which reaches a disabled endpoint too.")
 	}
 	if !offered.HasExample {
 		return refuse("This event type's schema has no example to send. Choose another, or add an example to its schema.")

@@ -243,6 +243,28 @@ func TestEndpointActionsInBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("a disabled endpoint gets no test event, and is told why", func(t *testing.T) {
+		if _, err := s.Client.Endpoint.Patch(ctx, app.Id, ep.Id, svix.EndpointPatch{Disabled: ptr(true)}); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			if _, err := s.Client.Endpoint.Patch(ctx, app.Id, ep.Id, svix.EndpointPatch{Disabled: ptr(false)}); err != nil {
+				t.Fatal(err)
+			}
+		}()
+		n := rcv.count()
+		b.load(t, chromedp.Navigate(page))
+		if got := b.submit(t, `form[action*="/test-event"]`); got != http.StatusUnprocessableEntity {
+			t.Errorf("status of a test event to a disabled endpoint = %d, want 422", got)
+		}
+		if msg := b.text(t, `#test-event-error`); !strings.Contains(msg, "disabled") {
+			t.Errorf("error next to the event type = %q", msg)
+		}
+		if got := rcv.count(); got != n {
+			t.Errorf("a disabled endpoint got %d requests", got-n)
+		}
+	})
+
 	t.Run("app A's portal cannot act on app B's endpoint", func(t *testing.T) {
 		n := rcv.count()
 		b.load(t, chromedp.Navigate(page))
