@@ -416,6 +416,10 @@ type MessageListParams struct {
 	Tag         string    // empty: all; else messages with this tag
 	IDs         []string  // empty: all; else these messages only
 	WithContent bool      // false: Payload left nil to save I/O
+	// KeysOnly reads each message's ID and AppID alone, the rest left
+	// zero, from the (app, ID) index without the table: for finding where
+	// a window of many messages ends. WithContent is then ignored.
+	KeysOnly bool
 }
 
 // DeliveryWithEndpoint is a delivery and the endpoint it goes to.

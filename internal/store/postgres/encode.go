@@ -18,6 +18,7 @@ var dialect = sqlbuild.Dialect{
 	ListDest:   func(dst *[]string) any { return dst },
 	HasChannel: func(col string) string { return "? = ANY(" + col + ")" },
 	NullBytes:  "NULL::bytea",
+	NullList:   "NULL::text[]",
 }
 
 // queryList runs a list query and scans every row, in the page's order.

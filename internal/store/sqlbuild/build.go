@@ -35,6 +35,9 @@ type Dialect struct {
 	// NullBytes is a NULL of the payload's type, read in its place when
 	// a list leaves payloads out.
 	NullBytes string
+	// NullList is a NULL of a string-list column's type (channels, tags),
+	// read in its place when a list reads keys only.
+	NullList string
 }
 
 // Builder assembles the WHERE clause of a query with its arguments, so

@@ -47,6 +47,7 @@ var dialect = sqlbuild.Dialect{
 	ListDest:   func(dst *[]string) any { return jsonList{dst} },
 	HasChannel: func(col string) string { return "EXISTS (SELECT 1 FROM json_each(" + col + ") WHERE value = ?)" },
 	NullBytes:  "NULL",
+	NullList:   "NULL",
 }
 
 // jsonList scans a JSON text column into a string list; NULL is nil.

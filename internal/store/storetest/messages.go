@@ -248,6 +248,16 @@ func testMessages(t *testing.T, open Opener) {
 			}
 		}
 
+		keys, err := f.s.MessageList(f.ctx, store.MessageListParams{AppID: a.ID, Page: store.Page{Limit: 10, Order: store.Ascending}, KeysOnly: true, WithContent: true})
+		f.must(err, "MessageList(KeysOnly)")
+		wantKeys := []webhook.Message{{ID: m1.Message.ID}, {ID: m2.Message.ID}, {ID: m3.Message.ID}, {ID: m4.Message.ID}, {ID: tagged.Message.ID}}
+		for i := range wantKeys {
+			wantKeys[i].AppID, wantKeys[i].CreatedAt = a.ID, time.UnixMilli(0).UTC()
+		}
+		if diff := cmp.Diff(wantKeys, keys, diffOpts()); diff != "" {
+			t.Errorf("MessageList(KeysOnly) mismatch (-want +got):\n%s", diff)
+		}
+
 		for _, withContent := range []bool{false, true} {
 			ms, err := f.s.MessageList(f.ctx, store.MessageListParams{AppID: a.ID, Page: store.Page{Limit: 10, Order: store.Ascending}, WithContent: withContent})
 			f.must(err, "MessageList")
