@@ -182,6 +182,14 @@ type messagesData struct {
 	// FirstURL is the newest page with the same filters, which live
 	// updates fetch again.
 	FirstURL string
+	// Searched is the oldest message a page with filters no index serves
+	// examined, when it found fewer matches than a page holds and older
+	// messages remain: Older searches on from it.
+	Searched *webhook.Message
+	// Paged is true beyond the first page.
+	Paged bool
+	// ScanWindow is logScanWindow, for the page to say.
+	ScanWindow int
 	// LiveURL is the event stream that refreshes the first page.
 	LiveURL string
 	Recover recoverForm
@@ -212,7 +220,7 @@ func (d *Dashboard) messageList(w http.ResponseWriter, r *http.Request, a appReq
 // recover form rf and the notice n (an action's result).
 func (d *Dashboard) showMessages(w http.ResponseWriter, r *http.Request, a appRequest, status int, rf recoverForm, n *notice) error {
 	q := r.URL.Query()
-	data := messagesData{Recover: rf, Notice: n}
+	data := messagesData{Recover: rf, Notice: n, ScanWindow: logScanWindow}
 	data.Filter = readFilter(q, &data.Errors)
 	after, before := q.Get("after"), q.Get("before")
 	for _, c := range []string{after, before} {
@@ -242,7 +250,7 @@ func (d *Dashboard) showMessages(w http.ResponseWriter, r *http.Request, a appRe
 	} else if status == http.StatusOK {
 		status = http.StatusUnprocessableEntity
 	}
-	data.First = after == "" && data.Newer == ""
+	data.First = !data.Paged || data.Newer == "" && q.Get("before") != ""
 	if data.First {
 		data.LiveURL = a.URL("messages", "live")
 	}
@@ -301,41 +309,51 @@ func messagesPage(f logFilter, after, before string) store.Page {
 	return p
 }
 
+// logScanWindow is how many messages one page of the log examines at
+// most for the filters no index serves (event type, channel, status): a
+// filter that matches few of a million messages, or none, would
+// otherwise scan them all. A page that found fewer matches than it shows
+// says how far it looked, and its Older link searches on from there.
+const logScanWindow = 5000
+
+// sparse reports whether f has a filter that no index serves, so that a
+// page is read within a scan window.
+func (f logFilter) sparse() bool { return f.EventType != "" || f.Channel != "" || f.status != nil }
+
 // readLogPage reads one page into data: through the endpoint's deliveries
 // when an endpoint is chosen (the status is a delivery's), else the app's
 // messages, each with its deliveries tallied.
 func (d *Dashboard) readLogPage(ctx context.Context, a appRequest, data *messagesData, after, before string) error {
 	f := data.Filter
 	page := messagesPage(f, after, before)
-	var types []string
-	if f.EventType != "" {
-		types = []string{f.EventType}
-	}
+	// cut is the oldest message the window examined, when the window
+	// ended before the messages did.
+	var cut *webhook.Message
 	var rows []messageRow
-	if f.Endpoint != "" {
-		ds, err := d.store.DeliveryListByEndpoint(ctx, store.DeliveryListByEndpointParams{
-			AppID: a.App.ID, EndpointID: f.Endpoint, Page: page, Status: f.status,
-			Channel: f.Channel, EventTypes: types, Since: f.since, Until: f.until,
-		})
-		if err != nil {
-			return fmt.Errorf("list deliveries of %s: %w", f.Endpoint, err)
+	var err error
+	if f.sparse() {
+		if before != "" {
+			// Walking back through a scan window is not bounded by an
+			// index: the sparse log pages forward only, from Newest.
+			before = ""
 		}
-		for _, dm := range ds {
-			row := messageRow{Message: dm.Message}
-			row.Status.add(dm.Delivery.Status)
-			rows = append(rows, row)
+		// A small window first: a filter that matches one message in ten
+		// fills its page there; a rarer one looks through the whole.
+		for _, size := range []int{logScanWindow / 10, logScanWindow} {
+			page = messagesPage(f, after, "")
+			if cut, err = d.scanWindow(ctx, a, &page, size); err != nil {
+				return err
+			}
+			if rows, err = d.listLog(ctx, a, f, page); err != nil {
+				return err
+			}
+			if cut == nil || len(rows) > messagesPerPage {
+				cut = nil // the page is full or the messages ended: nothing was cut short
+				break
+			}
 		}
-	} else {
-		msgs, err := d.store.MessageList(ctx, store.MessageListParams{
-			AppID: a.App.ID, Page: page, Since: f.since, Until: f.until, EventTypes: types, Channel: f.Channel,
-		})
-		if err != nil {
-			return fmt.Errorf("list messages: %w", err)
-		}
-		rows = make([]messageRow, len(msgs))
-		for i, m := range msgs {
-			rows[i] = messageRow{Message: m}
-		}
+	} else if rows, err = d.listLog(ctx, a, f, page); err != nil {
+		return err
 	}
 	more := len(rows) > messagesPerPage
 	if more {
@@ -352,20 +370,81 @@ func (d *Dashboard) readLogPage(ctx context.Context, a appRequest, data *message
 		}
 	}
 	data.Rows = rows
-	if len(rows) == 0 {
-		return nil
-	}
 	q := f.query()
-	if before == "" && more || before != "" {
+	switch {
+	case !more && cut != nil:
+		data.Searched = cut
+		q.Set("after", cut.ID)
+		data.Older = q.Encode()
+		q.Del("after")
+	case len(rows) > 0 && (more || before != ""):
 		q.Set("after", rows[len(rows)-1].ID)
 		data.Older = q.Encode()
 		q.Del("after")
 	}
-	if after != "" || before != "" && more {
+	if len(rows) > 0 && !f.sparse() && (after != "" || before != "" && more) {
 		q.Set("before", rows[0].ID)
 		data.Newer = q.Encode()
 	}
+	data.Paged = after != "" || before != ""
 	return nil
+}
+
+// scanWindow narrows page to the next size messages of the app
+// (read from the ID index alone, no filter) and returns the oldest of them when
+// older ones remain beyond the window.
+func (d *Dashboard) scanWindow(ctx context.Context, a appRequest, page *store.Page, size int) (*webhook.Message, error) {
+	wp := *page
+	wp.Limit = size + 1
+	msgs, err := d.store.MessageList(ctx, store.MessageListParams{AppID: a.App.ID, Page: wp, KeysOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("list messages: %w", err)
+	}
+	if len(msgs) <= size {
+		return nil, nil
+	}
+	if page.After == "" {
+		page.After = ceilingID // keep the window descending from the top
+	}
+	// Before is exclusive: the window ends at the message above it.
+	page.Before = msgs[size].ID
+	last := msgs[size-1]
+	last.CreatedAt, _ = webhook.IDTime(last.ID) // keys only: the ID tells the time
+	return &last, nil
+}
+
+// listLog reads the rows of one page of the log.
+func (d *Dashboard) listLog(ctx context.Context, a appRequest, f logFilter, page store.Page) ([]messageRow, error) {
+	var types []string
+	if f.EventType != "" {
+		types = []string{f.EventType}
+	}
+	if f.Endpoint == "" {
+		msgs, err := d.store.MessageList(ctx, store.MessageListParams{
+			AppID: a.App.ID, Page: page, Since: f.since, Until: f.until, EventTypes: types, Channel: f.Channel,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("list messages: %w", err)
+		}
+		rows := make([]messageRow, len(msgs))
+		for i, m := range msgs {
+			rows[i] = messageRow{Message: m}
+		}
+		return rows, nil
+	}
+	ds, err := d.store.DeliveryListByEndpoint(ctx, store.DeliveryListByEndpointParams{
+		AppID: a.App.ID, EndpointID: f.Endpoint, Page: page, Status: f.status,
+		Channel: f.Channel, EventTypes: types, Since: f.since, Until: f.until,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list deliveries of %s: %w", f.Endpoint, err)
+	}
+	rows := make([]messageRow, len(ds))
+	for i, dm := range ds {
+		rows[i] = messageRow{Message: dm.Message}
+		rows[i].Status.add(dm.Delivery.Status)
+	}
+	return rows, nil
 }
 
 // tallyDeliveries counts how each row's deliveries stand: one indexed
