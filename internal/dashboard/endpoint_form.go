@@ -56,7 +56,7 @@ type endpointForm struct {
 	ContentType   string
 	Method        string
 	Retries       string
-	Timeout       string // whole seconds
+	Timeout       string // whole seconds, or a Go duration
 	Errors        fieldErrors
 	Preview       *requestPreview
 	// DefaultRetries and MaxTimeout are the server's, for the hints.
@@ -121,8 +121,14 @@ func (d *Dashboard) formOf(ep webhook.Endpoint, isNew bool) endpointForm {
 	if o.Retries != nil {
 		f.Retries = strconv.Itoa(*o.Retries)
 	}
-	if o.Timeout != 0 {
+	switch {
+	case o.Timeout == 0:
+	case o.Timeout%time.Second == 0:
 		f.Timeout = strconv.Itoa(int(o.Timeout / time.Second))
+	default:
+		// Set through the API to a fraction of a second: shown as it is,
+		// so that saving the form does not round it.
+		f.Timeout = o.Timeout.String()
 	}
 	for _, h := range headersShown(ep.Headers) {
 		f.Headers = append(f.Headers, headerRow{Name: h.Name, Value: h.Value, Stored: h.Masked, Orig: h.Name})
@@ -140,11 +146,6 @@ func (d *Dashboard) showForm(w http.ResponseWriter, r *http.Request, a appReques
 	}
 	f.Groups = typeChoices(types, ep.FilterTypes)
 	f.DefaultRetries, f.MaxTimeout = d.retries, int(d.requestTimeout/time.Second)
-	if f.ContentType == "" {
-		// The template format needs one; a form body is the common case
-		// (ONTRAPORT's Post Data), shown rather than assumed.
-		f.ContentType = "application/x-www-form-urlencoded"
-	}
 	for len(f.Headers) < len(ep.Headers)+emptyHeaderRows && len(f.Headers) < webhook.MaxHeaders {
 		f.Headers = append(f.Headers, headerRow{})
 	}
@@ -202,7 +203,10 @@ func typeChoices(types []webhook.EventType, checked []string) []typeChoiceGroup 
 }
 
 func (d *Dashboard) endpointCreate(w http.ResponseWriter, r *http.Request, a appRequest) error {
-	f, ep := d.readForm(r, a, nil)
+	f, ep, err := d.readForm(r, a, nil)
+	if err != nil {
+		return err
+	}
 	if r.PostFormValue("preview") != "" {
 		f.Errors = nil
 		return d.showForm(w, r, a, http.StatusOK, f, ep, true)
@@ -231,7 +235,10 @@ func (d *Dashboard) endpointUpdate(w http.ResponseWriter, r *http.Request, a app
 	if !ok {
 		return err
 	}
-	f, ep := d.readForm(r, a, &before)
+	f, ep, err := d.readForm(r, a, &before)
+	if err != nil {
+		return err
+	}
 	if r.PostFormValue("preview") != "" {
 		f.Errors = nil
 		return d.showForm(w, r, a, http.StatusOK, f, ep, true)
@@ -288,7 +295,7 @@ func (f *endpointForm) refused(err error) (bool, error) {
 // the form as typed, to show again, and the endpoint it makes, with
 // every problem the shared rules (package webhook, the renderer) find
 // recorded next to its field.
-func (d *Dashboard) readForm(r *http.Request, a appRequest, before *webhook.Endpoint) (endpointForm, webhook.Endpoint) {
+func (d *Dashboard) readForm(r *http.Request, a appRequest, before *webhook.Endpoint) (endpointForm, webhook.Endpoint, error) {
 	f := endpointForm{New: before == nil}
 	var ep webhook.Endpoint
 	if before != nil {
@@ -307,6 +314,9 @@ func (d *Dashboard) readForm(r *http.Request, a appRequest, before *webhook.Endp
 			continue
 		}
 		ep.FilterTypes = append(ep.FilterTypes, name)
+	}
+	if err := d.checkTypesSeen(r, a, before, ep.FilterTypes, &f); err != nil {
+		return f, ep, err
 	}
 
 	f.Channels = r.PostFormValue("channels")
@@ -333,7 +343,30 @@ func (d *Dashboard) readForm(r *http.Request, a appRequest, before *webhook.Endp
 
 	ep.Headers = f.readHeaders(r, before)
 	ep.Delivery = d.readDelivery(r, &f)
-	return f, ep
+	return f, ep, nil
+}
+
+// checkTypesSeen refuses event types newly chosen that the session may
+// not see (a feature flag its portal link lacks): the form never offers
+// them, and a hand-made POST must not subscribe to them either. Whether
+// a name exists, and is not archived, is the Writer's to say.
+func (d *Dashboard) checkTypesSeen(r *http.Request, a appRequest, before *webhook.Endpoint, names []string, f *endpointForm) error {
+	for _, name := range names {
+		if before != nil && slices.Contains(before.FilterTypes, name) {
+			continue
+		}
+		et, err := d.store.EventTypeGet(r.Context(), name)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("read event type %s: %w", name, err)
+		}
+		if !a.Session.Principal.Sees(et.FeatureFlag) {
+			f.Errors.set("filterTypes", webhook.MissingEventTypes([]string{name}))
+		}
+	}
+	return nil
 }
 
 // readURL reads the URL input. On an edit it shows the stored URL
@@ -444,8 +477,9 @@ func (d *Dashboard) readDelivery(r *http.Request, f *endpointForm) webhook.Deliv
 		o.Method = ""
 	}
 	if f.Format == webhook.FormatTemplate {
-		o.Template, o.ContentType = f.Template, f.ContentType
+		o.Template = f.Template
 	}
+	o.ContentType = f.ContentType
 	if f.Retries != "" {
 		n, err := strconv.Atoi(f.Retries)
 		if err != nil {
@@ -454,11 +488,11 @@ func (d *Dashboard) readDelivery(r *http.Request, f *endpointForm) webhook.Deliv
 		o.Retries = &n
 	}
 	if f.Timeout != "" {
-		n, err := strconv.Atoi(f.Timeout)
-		if err != nil || n < 1 {
-			f.Errors.set("timeout", fmt.Errorf("timeout must be a whole number of seconds, from 1 to %d", int(d.requestTimeout/time.Second)))
+		t, err := parseTimeout(f.Timeout)
+		if err != nil {
+			f.Errors.set("timeout", fmt.Errorf("timeout must be a number of seconds, such as 10, or a duration such as 1m30s, from 1s to %s", d.requestTimeout))
 		}
-		o.Timeout = time.Duration(n) * time.Second
+		o.Timeout = t
 	}
 	for _, p := range o.Validate(d.requestTimeout) {
 		f.Errors.set(p.Field, errors.New(p.Msg))
@@ -469,4 +503,19 @@ func (d *Dashboard) readDelivery(r *http.Request, f *endpointForm) webhook.Deliv
 		}
 	}
 	return o
+}
+
+// parseTimeout reads seconds ("10") or a Go duration ("1m30s", "1.5s").
+func parseTimeout(s string) (time.Duration, error) {
+	if n, err := strconv.Atoi(s); err == nil {
+		if n < 1 {
+			return 0, errors.New("not positive")
+		}
+		return time.Duration(n) * time.Second, nil
+	}
+	t, err := time.ParseDuration(s)
+	if err == nil && t <= 0 {
+		err = errors.New("not positive")
+	}
+	return t, err
 }

@@ -32,7 +32,10 @@ type requestPreview struct {
 // endpointPreviewNew and endpointPreviewEdit answer the form's script
 // with the preview fragment of the settings it posts.
 func (d *Dashboard) endpointPreviewNew(w http.ResponseWriter, r *http.Request, a appRequest) error {
-	_, ep := d.readForm(r, a, nil)
+	_, ep, err := d.readForm(r, a, nil)
+	if err != nil {
+		return err
+	}
 	return d.previewFragment(w, r, a, ep)
 }
 
@@ -41,7 +44,10 @@ func (d *Dashboard) endpointPreviewEdit(w http.ResponseWriter, r *http.Request, 
 	if !ok {
 		return err
 	}
-	_, ep := d.readForm(r, a, &before)
+	_, ep, err := d.readForm(r, a, &before)
+	if err != nil {
+		return err
+	}
 	return d.previewFragment(w, r, a, ep)
 }
 

@@ -49,7 +49,13 @@
   if (button) button.hidden = true;
   form.addEventListener("input", later);
   form.addEventListener("change", function (e) {
-    if (e.target.name === "format") showTemplate();
+    if (e.target.name === "format") {
+      showTemplate();
+      // A template needs a Content-Type: offer the common one, in view,
+      // rather than an error on saving.
+      var ctype = form.elements.contentType;
+      if (e.target.value === "template" && ctype && !ctype.value) ctype.value = "application/x-www-form-urlencoded";
+    }
     later();
   });
   if (!preview.querySelector(".preview-what")) refresh();
