@@ -222,6 +222,11 @@ func (d *Dashboard) showMessages(w http.ResponseWriter, r *http.Request, a appRe
 	q := r.URL.Query()
 	data := messagesData{Recover: rf, Notice: n, ScanWindow: logScanWindow}
 	data.Filter = readFilter(q, &data.Errors)
+	if data.Recover.Endpoint == "" {
+		// The log of one endpoint (the endpoint page links to it) offers
+		// to recover that endpoint's failed messages.
+		data.Recover.Endpoint = data.Filter.Endpoint
+	}
 	after, before := q.Get("after"), q.Get("before")
 	for _, c := range []string{after, before} {
 		if c != "" && !webhook.ValidID(webhook.PrefixMessage, c) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -228,4 +229,40 @@ func TestMessageLogInBrowser(t *testing.T) {
 		}
 	})
 	_ = paid
+
+	// Last: it stops the server.
+	t.Run("a live stream ends when the server stops", func(t *testing.T) {
+		c := b.cookie(t, s.URL+"/portal/"+app.Id, "hookline_portal")
+		req, err := http.NewRequest(http.MethodGet, logURL+"/live", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.AddCookie(c)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if ct := resp.Header.Get("Content-Type"); resp.StatusCode != http.StatusOK || ct != "text/event-stream" {
+			t.Fatalf("live stream: status %d, Content-Type %q", resp.StatusCode, ct)
+		}
+		first := make([]byte, 64)
+		if n, err := resp.Body.Read(first); err != nil || !strings.Contains(string(first[:n]), ": open") {
+			t.Fatalf("live stream began with %q, %v", first[:n], err)
+		}
+		ended := make(chan error, 1)
+		go func() { _, err := io.Copy(io.Discard, resp.Body); ended <- err }()
+		start := time.Now()
+		s.stop()
+		// Stop waits for open responses up to the shutdown timeout: an
+		// open stream would hold it that long.
+		if took := time.Since(start); took >= s.cfg.ShutdownTimeout {
+			t.Errorf("Stop took %v with a live stream open (shutdown timeout %v)", took, s.cfg.ShutdownTimeout)
+		}
+		select {
+		case <-ended:
+		case <-time.After(browserTimeout):
+			t.Error("the live stream is still open after Stop")
+		}
+	})
 }
