@@ -286,6 +286,12 @@ func TestEndpointPagesInBrowser(t *testing.T) {
 			t.Errorf("preview:\n%s", got)
 		}
 		b.screenshot(t, "endpoint-form-preview")
+		b.do(t, chromedp.EmulateViewport(390, 844))
+		b.screenshot(t, "endpoint-form-phone")
+		if wide := eval[string](t, b, `(() => { const w = document.documentElement.clientWidth; return [...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > w + 1).slice(0, 5).map(e => e.tagName + "." + e.className + "#" + e.id + " " + Math.round(e.getBoundingClientRect().right)).join(", ") })()`); wide != "" {
+			t.Errorf("on a phone the form is wider than the screen: %s", wide)
+		}
+		b.do(t, chromedp.EmulateViewport(1280, 800))
 		// Without the script, the Preview button sends the form to its own
 		// action, which answers the form again with the preview, saving
 		// nothing.
