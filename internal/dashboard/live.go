@@ -1,12 +1,14 @@
 package dashboard
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"sync"
 	"time"
 
+	"github.com/hookline/hookline/internal/delivery"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -76,6 +78,19 @@ func (d *Dashboard) messagesLive(w http.ResponseWriter, r *http.Request, a appRe
 	if err := send(fmt.Sprintf("retry: %d\n: open\n\n", liveRetry)); err != nil {
 		return nil // the client is gone
 	}
+	err := d.stream(r.Context(), events, msg, send)
+	if errors.Is(err, http.ErrNotSupported) {
+		return fmt.Errorf("live: %w", err)
+	}
+	return nil // the client, the stream's lifetime or the server ended it
+}
+
+// stream tells send of the commits among events that concern msg (any
+// message and attempt when msg is empty, else msg's attempts): at most
+// one "change" per liveCoalesce, the ones in between folded into the
+// next, with a heartbeat when quiet. It returns when ctx ends, the
+// stream's lifetime is up, the dashboard closes, or send fails.
+func (d *Dashboard) stream(ctx context.Context, events <-chan delivery.Committed, msg string, send func(string) error) error {
 	heartbeat := time.NewTicker(liveHeartbeat)
 	defer heartbeat.Stop()
 	lifetime := time.NewTimer(liveLifetime)
@@ -90,7 +105,7 @@ func (d *Dashboard) messagesLive(w http.ResponseWriter, r *http.Request, a appRe
 	for {
 		var err error
 		select {
-		case <-r.Context().Done():
+		case <-ctx.Done():
 			return nil
 		case <-d.live.closed():
 			return nil
@@ -117,10 +132,7 @@ func (d *Dashboard) messagesLive(w http.ResponseWriter, r *http.Request, a appRe
 			}
 		}
 		if err != nil {
-			if !errors.Is(err, http.ErrNotSupported) {
-				return nil // the client is gone
-			}
-			return fmt.Errorf("live: %w", err)
+			return err
 		}
 	}
 }
