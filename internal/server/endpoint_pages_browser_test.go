@@ -121,6 +121,12 @@ func TestEndpointPagesInBrowser(t *testing.T) {
 		b.do(t, chromedp.EmulateViewport(390, 844))
 		b.screenshot(t, "endpoint-phone")
 		b.do(t, chromedp.EmulateViewport(1280, 800))
+		if got := b.load(t, chromedp.Click(chromedp.CSS(`.heading-actions a[href*="/messages?endpoint="]`))); got != http.StatusOK {
+			t.Errorf("the endpoint's message log = %d", got)
+		}
+		if got := eval[string](t, b, `location.search`); got != "?endpoint="+epEvil.Id {
+			t.Errorf("the Messages link went to %q", got)
+		}
 	})
 
 	t.Run("the portal of app A is not app B's", func(t *testing.T) {
