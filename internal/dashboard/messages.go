@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -188,8 +189,8 @@ type messagesData struct {
 	Searched *webhook.Message
 	// Paged is true beyond the first page.
 	Paged bool
-	// ScanWindow is logScanWindow, for the page to say.
-	ScanWindow int
+	// ScanWindow is logScanWindow as the page says it.
+	ScanWindow string
 	// LiveURL is the event stream that refreshes the first page.
 	LiveURL string
 	Recover recoverForm
@@ -220,7 +221,7 @@ func (d *Dashboard) messageList(w http.ResponseWriter, r *http.Request, a appReq
 // recover form rf and the notice n (an action's result).
 func (d *Dashboard) showMessages(w http.ResponseWriter, r *http.Request, a appRequest, status int, rf recoverForm, n *notice) error {
 	q := r.URL.Query()
-	data := messagesData{Recover: rf, Notice: n, ScanWindow: logScanWindow}
+	data := messagesData{Recover: rf, Notice: n, ScanWindow: thousands(logScanWindow)}
 	data.Filter = readFilter(q, &data.Errors)
 	if data.Recover.Endpoint == "" {
 		// The log of one endpoint (the endpoint page links to it) offers
@@ -320,6 +321,15 @@ func messagesPage(f logFilter, after, before string) store.Page {
 // otherwise scan them all. A page that found fewer matches than it shows
 // says how far it looked, and its Older link searches on from there.
 const logScanWindow = 5000
+
+// thousands writes n with a comma between each three digits: 5,000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
 
 // sparse reports whether f has a filter that no index serves, so that a
 // page is read within a scan window.
