@@ -175,6 +175,15 @@ func TestEndpointActionsInBrowser(t *testing.T) {
 			t.Errorf("after sending, the select shows %q", sel)
 		}
 		b.screenshot(t, "portal-endpoint-test-event")
+
+		// The customer follows the link: the message log has the attempt.
+		b.load(t, chromedp.Click(chromedp.CSS(`#test-event .result a`)), chromedp.WaitVisible(chromedp.CSS(`tr.attempt`)))
+		if code := b.text(t, `tr.attempt .status-code`); code != "200" {
+			t.Errorf("the test event's attempt in the message log has status %q, want 200", code)
+		}
+		if id := b.text(t, `[data-testid="msg-id"]`); id != msgID {
+			t.Errorf("the link opened message %q, want %s", id, msgID)
+		}
 	})
 
 	t.Run("test connection shows the status and the body", func(t *testing.T) {
