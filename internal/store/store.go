@@ -249,6 +249,9 @@ type Store interface {
 	SessionEnd(ctx context.Context, p SessionEndParams) error
 	// SessionEnded reports whether a browser session was signed out.
 	SessionEnded(ctx context.Context, id string) (bool, error)
+
+	// The request inspector's bins and captures (inspector.go).
+	Bins
 }
 
 // ServerKeyEnsureParams names a server key and the value to store if it

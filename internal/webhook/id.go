@@ -20,6 +20,10 @@ const (
 	PrefixAttempt  Prefix = "atmpt_"
 	PrefixToken    Prefix = "tok_"
 	PrefixDelivery Prefix = "dlv_"
+	// Hookline's own too: the request inspector's bins and captured
+	// requests (internal/inspector).
+	PrefixBin     Prefix = "bin_"
+	PrefixCapture Prefix = "cap_"
 )
 
 // An ID after its prefix is 27 base62 digits holding 20 bytes, big-endian:

@@ -19,6 +19,7 @@ var dialect = sqlbuild.Dialect{
 	HasChannel: func(col string) string { return "? = ANY(" + col + ")" },
 	NullBytes:  "NULL::bytea",
 	NullList:   "NULL::text[]",
+	Contains:   func(col string) string { return "position(? in " + col + ") > 0" },
 }
 
 // queryList runs a list query and scans every row, in the page's order.

@@ -38,6 +38,10 @@ type Dialect struct {
 	// NullList is a NULL of a string-list column's type (channels, tags),
 	// read in its place when a list reads keys only.
 	NullList string
+	// Contains returns the condition that the text or bytes column (or
+	// expression) col holds the one ? argument, of the same type, as a
+	// substring: byte for byte, NUL bytes included.
+	Contains func(col string) string
 }
 
 // Builder assembles the WHERE clause of a query with its arguments, so

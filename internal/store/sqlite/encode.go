@@ -48,6 +48,7 @@ var dialect = sqlbuild.Dialect{
 	HasChannel: func(col string) string { return "EXISTS (SELECT 1 FROM json_each(" + col + ") WHERE value = ?)" },
 	NullBytes:  "NULL",
 	NullList:   "NULL",
+	Contains:   func(col string) string { return "instr(" + col + ", ?) > 0" },
 }
 
 // jsonList scans a JSON text column into a string list; NULL is nil.

@@ -54,6 +54,7 @@ func Run(t *testing.T, open Opener) {
 		{"Idempotency", testIdempotency},
 		{"ServerKey", testServerKeys},
 		{"SessionEnded", testSessionsEnded},
+		{"Bin", testBins},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
