@@ -9,6 +9,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/hookline/hookline/internal/inbound"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -65,6 +66,8 @@ type Idempotency struct {
 // Store is everything Hookline keeps. Every method is safe for concurrent use.
 type Store interface {
 	Close() error
+
+	Sources
 
 	AppCreate(ctx context.Context, p AppCreateParams) error
 	AppGet(ctx context.Context, idOrUID string) (webhook.App, error)
@@ -391,6 +394,12 @@ type MessageCreate struct {
 	Deliveries  []webhook.Delivery
 	Lease       Lease // the lease the ingesting node takes on the deliveries
 	Idempotency *Idempotency
+	// Inbound, when set, is the received request that caused the message
+	// (a source's forward), stored in the same transaction, before the
+	// message: a provider's retry (ErrDuplicate) leaves nothing of the
+	// item. When a request causes several messages, one item carries it,
+	// with all their IDs in MessageIDs.
+	Inbound *inbound.Request
 }
 
 // MessageImport is one message of MessageImport with its deliveries. Each

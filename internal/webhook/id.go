@@ -24,6 +24,9 @@ const (
 	// requests (internal/inspector).
 	PrefixBin     Prefix = "bin_"
 	PrefixCapture Prefix = "cap_"
+	// Inbound sources and the requests they received (internal/inbound).
+	PrefixSource         Prefix = "src_"
+	PrefixInboundRequest Prefix = "inreq_"
 )
 
 // An ID after its prefix is 27 base62 digits holding 20 bytes, big-endian:

@@ -29,6 +29,7 @@ const insertDeliveriesSQL = `INSERT INTO deliveries (msg_id, endpoint_id, app_id
 const (
 	qSavepoint = iota
 	qIdempotency
+	qInbound
 	qMessage
 	qDeliveries
 	qRelease
@@ -114,6 +115,10 @@ func queueItem(b *pgx.Batch, qs []queued, i int, it *store.MessageCreate) []queu
 	if rec := it.Idempotency; rec != nil {
 		q(qIdempotency, insertIdempotencySQL, rec.Key, rec.StatusCode, rec.Body, sqlbuild.Millis(rec.CreatedAt))
 	}
+	// The inbound request next: a provider's retry must leave nothing.
+	if req := it.Inbound; req != nil {
+		q(qInbound, insertInboundRequestSQL, sqlbuild.InboundRequestArgs(req)...)
+	}
 	created := sqlbuild.Millis(m.CreatedAt)
 	q(qMessage, insertMessageSQL, m.ID, m.AppID, m.EventType, sqlbuild.NullString(m.EventID), m.Channels, m.Payload, created, m.Tags)
 	if len(it.Deliveries) > 0 {
@@ -153,13 +158,15 @@ func runItems(ctx context.Context, tx pgx.Tx, b *pgx.Batch, qs []queued, items [
 		}
 		m := &items[q.item].Message
 		switch {
+		case q.kind == qInbound && (isUnique(err) || isForeignKey(err)):
+			itemErr = inboundRequestErr(items[q.item].Inbound, err)
 		case q.kind == qIdempotency && isUnique(err):
 			itemErr = fmt.Errorf("insert message %s: %w", m.ID, store.ErrIdempotencyKeyUsed)
 		case q.kind == qMessage && isUnique(err):
 			itemErr = fmt.Errorf("insert message %s: %w", m.ID, store.ErrConflict)
 		case q.kind == qMessage && isForeignKey(err):
 			itemErr = fmt.Errorf("insert message %s: app %q: %w", m.ID, m.AppID, store.ErrNotFound)
-		case (q.kind == qIdempotency || q.kind == qMessage || q.kind == qDeliveries) && isConstraint(err):
+		case (q.kind == qIdempotency || q.kind == qInbound || q.kind == qMessage || q.kind == qDeliveries) && isConstraint(err):
 			itemErr = fmt.Errorf("insert message %s: %w", m.ID, err)
 		default:
 			br.Close()

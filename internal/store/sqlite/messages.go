@@ -113,6 +113,7 @@ func (s *Store) batchStmts(ctx context.Context, tx *sql.Tx) batchStmts {
 		idempotency: tx.StmtContext(ctx, s.stmts.insertIdempotency),
 		message:     tx.StmtContext(ctx, s.stmts.insertMessage),
 		delivery:    tx.StmtContext(ctx, s.stmts.insertDelivery),
+		inbound:     tx.StmtContext(ctx, s.stmts.insertInbound),
 	}
 }
 
@@ -120,6 +121,7 @@ func (s *Store) batchStmts(ctx context.Context, tx *sql.Tx) batchStmts {
 type batchStmts struct {
 	savepoint, release, rollbackTo *sql.Stmt
 	idempotency, message, delivery *sql.Stmt
+	inbound                        *sql.Stmt
 }
 
 // insert writes one item. itemErr is the item's own failure, a constraint
@@ -136,6 +138,12 @@ func (st batchStmts) insert(ctx context.Context, it *store.MessageCreate) (itemE
 		}
 		if err != nil {
 			return classify("insert message "+m.ID+": idempotency key", err)
+		}
+	}
+	// The inbound request next: a provider's retry must leave nothing.
+	if req := it.Inbound; req != nil {
+		if itemErr, err := insertInboundRequest(ctx, st.inbound, req); itemErr != nil || err != nil {
+			return itemErr, err
 		}
 	}
 	chans, err := sqlbuild.ListJSON(m.Channels)

@@ -16,6 +16,7 @@ type stmts struct {
 	insertIdempotency *sql.Stmt
 	insertMessage     *sql.Stmt
 	insertDelivery    *sql.Stmt
+	insertInbound     *sql.Stmt
 
 	claimMessages     *sql.Stmt
 	claimMessagesRead *sql.Stmt // on the read pool
@@ -36,6 +37,7 @@ func (s *Store) prepare(ctx context.Context) error {
 		{&s.stmts.insertIdempotency, insertIdempotencySQL},
 		{&s.stmts.insertMessage, insertMessageSQL},
 		{&s.stmts.insertDelivery, insertDeliverySQL},
+		{&s.stmts.insertInbound, insertInboundRequestSQL},
 		{&s.stmts.claimMessages, claimMessagesSQL},
 		{&s.stmts.insertAttempt, insertAttemptSQL},
 		{&s.stmts.recordDelivery, recordDeliverySQL},
@@ -59,7 +61,7 @@ func (s *Store) prepare(ctx context.Context) error {
 func (st *stmts) close() {
 	for _, p := range []*sql.Stmt{
 		st.savepoint, st.release, st.rollbackTo,
-		st.insertIdempotency, st.insertMessage, st.insertDelivery,
+		st.insertIdempotency, st.insertMessage, st.insertDelivery, st.insertInbound,
 		st.claimMessages, st.claimMessagesRead, st.insertAttempt, st.recordDelivery, st.postpone, st.disableEP,
 	} {
 		if p != nil {

@@ -40,6 +40,7 @@ type SecretsBackend struct {
 // key or with another one, without a change.
 func RunSecrets(t *testing.T, b SecretsBackend) {
 	k1, k2 := testSealKey(t, 1), testSealKey(t, 2)
+	testSourceSecrets(t, b, k1, k2)
 	t.Run("Endpoint", func(t *testing.T) {
 		// The endpoint conformance tests, with every value sealed.
 		testEndpoints(t, func(t *testing.T) store.Store { return openSecrets(t, b, b.Fresh(t), k1) })

@@ -55,6 +55,7 @@ func Run(t *testing.T, open Opener) {
 		{"ServerKey", testServerKeys},
 		{"SessionEnded", testSessionsEnded},
 		{"Bin", testBins},
+		{"Source", testSources},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -1,0 +1,219 @@
+package sqlbuild
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/hookline/hookline/internal/inbound"
+	"github.com/hookline/hookline/internal/seal"
+	"github.com/hookline/hookline/internal/store"
+)
+
+// The sources and inbound_requests tables, laid out alike on both
+// schemas (migration 00011): the settings and the headers are JSON text,
+// so one encoder and one scanner serve both backends.
+
+// SourceColumns are the sources table's columns, in ScanSource's and
+// SourceArgs' order.
+const SourceColumns = `id, name, token_hash, verify, secret, response, methods, body_limit, rate_limit,
+	forward, created_at, updated_at`
+
+// sourceWhere binds a sealed source secret to its row, as where does an
+// endpoint's.
+func sourceWhere(id string) string { return "sources.secret/" + id }
+
+// SourceArgs returns src's values in SourceColumns' order, its secret
+// sealed with x's key.
+func (x Secrets) SourceArgs(src inbound.Source) ([]any, error) {
+	response, err := json.Marshal(src.Response)
+	if err != nil {
+		return nil, fmt.Errorf("source response: %w", err)
+	}
+	methods, err := json.Marshal(src.Methods)
+	if err != nil {
+		return nil, fmt.Errorf("source methods: %w", err)
+	}
+	forward, err := json.Marshal(src.Forward)
+	if err != nil {
+		return nil, fmt.Errorf("source forward: %w", err)
+	}
+	verify, err := json.Marshal(src.Verify)
+	if err != nil {
+		return nil, fmt.Errorf("source verify: %w", err)
+	}
+	secret := NullString(src.Secret)
+	if secret.Valid && x.key != nil {
+		secret.String = x.key.Seal(secret.String, sourceWhere(src.ID))
+	}
+	return []any{src.ID, src.Name, src.TokenHash, string(verify), secret, string(response), string(methods),
+		src.BodyLimit, src.RateLimit, string(forward), Millis(src.CreatedAt), Millis(src.UpdatedAt)}, nil
+}
+
+// SourceInsert is the INSERT of a source, with SourceArgs' values.
+func (d Dialect) SourceInsert() string {
+	return `INSERT INTO sources (` + SourceColumns + `) VALUES (` + d.placeholders(12) + `)`
+}
+
+// SourceUpdate writes what store.Sources.SourceUpdate writes: every column
+// but id, token_hash and created_at.
+func (d Dialect) SourceUpdate(args []any) Query {
+	b := New(d)
+	cols := strings.Split(SourceColumns, ",")
+	var sets []string
+	for i, c := range cols {
+		c = strings.TrimSpace(c)
+		switch c {
+		case "id", "token_hash", "created_at":
+			continue
+		}
+		sets = append(sets, c+" = "+b.Arg(args[i]))
+	}
+	b.Where("id = ?", args[0])
+	return Query{SQL: b.SQL(`UPDATE sources SET `+strings.Join(sets, ", "), ``), Args: b.args}
+}
+
+// placeholders returns n placeholders, comma-separated.
+func (d Dialect) placeholders(n int) string {
+	ps := make([]string, n)
+	for i := range ps {
+		ps[i] = "?"
+		if d.Numbered {
+			ps[i] = "$" + strconv.Itoa(i+1)
+		}
+	}
+	return strings.Join(ps, ", ")
+}
+
+// ScanSource returns the scanner of SourceColumns, opening the secret
+// with x's key.
+func (x Secrets) ScanSource(sc Scanner) (inbound.Source, error) {
+	var (
+		src                                inbound.Source
+		verify, response, methods, forward string
+		secret                             sql.NullString
+		created, updated                   int64
+	)
+	if err := sc.Scan(&src.ID, &src.Name, &src.TokenHash, &verify, &secret, &response, &methods,
+		&src.BodyLimit, &src.RateLimit, &forward, &created, &updated); err != nil {
+		return src, err
+	}
+	src.Verify = json.RawMessage(verify)
+	src.CreatedAt, src.UpdatedAt = FromMillis(created), FromMillis(updated)
+	for _, c := range []struct {
+		name, text string
+		dst        any
+	}{{"response", response, &src.Response}, {"methods", methods, &src.Methods}, {"forward", forward, &src.Forward}} {
+		if err := json.Unmarshal([]byte(c.text), c.dst); err != nil {
+			return src, fmt.Errorf("source %s %s: %w", src.ID, c.name, err)
+		}
+	}
+	src.Secret = secret.String
+	if seal.IsSealed(src.Secret) {
+		plain, err := x.openAt(src.Secret, "sources.secret", sourceWhere(src.ID))
+		if err != nil {
+			return src, fmt.Errorf("source %s: %w", src.ID, err)
+		}
+		src.Secret = plain
+	}
+	return src, nil
+}
+
+// SourceList pages sources by ID; scan with Secrets.ScanSource.
+func (d Dialect) SourceList(p store.SourceListParams) Query {
+	return New(d).query(`SELECT `+SourceColumns+` FROM sources`, "id", p.Page)
+}
+
+// InboundRequestColumns are the inbound_requests table's columns, in
+// ScanInboundRequest's and InboundRequestArgs' order.
+const InboundRequestColumns = `id, source_id, method, path, query, headers, body, remote_addr, verified, reason,
+	delivery_id, received_at, message_ids`
+
+// InboundRequestArgs returns req's values in InboundRequestColumns' order.
+// It cannot fail: headers and message IDs are maps and lists of strings,
+// which JSON always encodes.
+func InboundRequestArgs(req *inbound.Request) []any {
+	h := req.Header
+	if h == nil {
+		h = http.Header{}
+	}
+	headers, _ := json.Marshal(h)
+	msgs, _ := ListJSON(req.MessageIDs)
+	return []any{req.ID, req.SourceID, req.Method, req.Path, req.Query, string(headers), req.Body, req.RemoteAddr,
+		req.Verified, req.Reason, NullString(req.DeliveryID), Millis(req.ReceivedAt), msgs}
+}
+
+// InboundRequestInsert is the INSERT of an inbound request, with
+// InboundRequestArgs' values.
+func (d Dialect) InboundRequestInsert() string {
+	return `INSERT INTO inbound_requests (` + InboundRequestColumns + `) VALUES (` + d.placeholders(13) + `)`
+}
+
+// ScanInboundRequest scans InboundRequestColumns.
+func ScanInboundRequest(sc Scanner) (inbound.Request, error) {
+	var (
+		req      inbound.Request
+		headers  string
+		delivery sql.NullString
+		received int64
+		msgs     sql.NullString
+	)
+	if err := sc.Scan(&req.ID, &req.SourceID, &req.Method, &req.Path, &req.Query, &headers, &req.Body, &req.RemoteAddr,
+		&req.Verified, &req.Reason, &delivery, &received, &msgs); err != nil {
+		return req, err
+	}
+	if err := json.Unmarshal([]byte(headers), &req.Header); err != nil {
+		return req, fmt.Errorf("inbound request %s headers: %w", req.ID, err)
+	}
+	if err := FromJSON(msgs, &req.MessageIDs); err != nil {
+		return req, fmt.Errorf("inbound request %s message IDs: %w", req.ID, err)
+	}
+	req.DeliveryID = delivery.String
+	req.ReceivedAt = FromMillis(received)
+	return req, nil
+}
+
+// InboundRequestList pages a source's requests by ID; scan with
+// ScanInboundRequest.
+func (d Dialect) InboundRequestList(p store.InboundRequestListParams) Query {
+	b := New(d)
+	b.Where("source_id = ?", p.SourceID)
+	if p.DeliveryID != "" {
+		b.Where("delivery_id = ?", p.DeliveryID)
+	}
+	cols := InboundRequestColumns
+	if !p.WithBody {
+		cols = strings.Replace(cols, "body", d.NullBytes, 1)
+	}
+	return b.query(`SELECT `+cols+` FROM inbound_requests`, "id", p.Page)
+}
+
+// InboundRequestGet reads one request of a source; scan with
+// ScanInboundRequest.
+func (d Dialect) InboundRequestGet(sourceID, id string) Query {
+	b := New(d)
+	b.Where("source_id = ?", sourceID)
+	b.Where("id = ?", id)
+	return Query{SQL: b.SQL(`SELECT `+InboundRequestColumns+` FROM inbound_requests`, ``), Args: b.args}
+}
+
+// InboundRequestConflict is the error of an inbound request whose insert
+// broke a unique constraint: a verified request with a delivery ID broke
+// the (source, delivery ID) index, a provider's retry (store.ErrDuplicate,
+// with store.ErrConflict); otherwise its ID was taken (store.ErrConflict).
+func InboundRequestConflict(req *inbound.Request) error {
+	if req.Verified && req.DeliveryID != "" {
+		return fmt.Errorf("insert inbound request %s: source %s already has delivery %q: %w: %w",
+			req.ID, req.SourceID, req.DeliveryID, store.ErrDuplicate, store.ErrConflict)
+	}
+	return fmt.Errorf("insert inbound request %s: %w", req.ID, store.ErrConflict)
+}
+
+// InboundRequestSourceGone is the error of an inbound request whose source
+// was deleted before it was stored.
+func InboundRequestSourceGone(req *inbound.Request) error {
+	return fmt.Errorf("insert inbound request %s: source %q: %w", req.ID, req.SourceID, store.ErrNotFound)
+}
