@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/hookline/hookline/internal/inbound/verify"
 )
 
 // Request is one request a source received, kept raw: the body byte for
@@ -66,4 +68,9 @@ func isMasked(name string) bool {
 		}
 	}
 	return false
+}
+
+// VerifyRequest is r as the verify package reads it.
+func (r Request) VerifyRequest() verify.Request {
+	return verify.Request{Method: r.Method, Path: r.Path, Query: r.Query, Header: r.Header, Body: r.Body}
 }

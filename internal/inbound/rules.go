@@ -1,19 +1,14 @@
 package inbound
 
 import (
-	"bytes"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/hookline/hookline/internal/inbound/verify"
 	"github.com/hookline/hookline/internal/webhook"
 )
-
-// Schemes are the verification schemes a source may name. There is no
-// fallback: a name outside this list is refused, and a scheme never
-// accepts what another would.
-var Schemes = []string{"none", "hmac", "standard-webhooks", "stripe", "github", "shopify", "basic", "api-key"}
 
 // Problem is one thing wrong with a source: the field it is about, as a
 // path of JSON names ("forward", "app", "eventType"), and what is wrong.
@@ -31,22 +26,9 @@ func (ps *problems) add(msg string, field ...string) {
 	*ps = append(*ps, Problem{Field: field, Msg: msg})
 }
 
-// Scheme returns the "scheme" of a verification config, "" when it has
-// none or is not a JSON object.
-func Scheme(cfg json.RawMessage) string {
-	var head struct {
-		Scheme string `json:"scheme"`
-	}
-	if json.Unmarshal(cfg, &head) != nil {
-		return ""
-	}
-	return head.Scheme
-}
-
 // Check returns every problem of s, a source with its defaults filled
 // (WithDefaults), nil when there is none. The verification config is
-// checked here for its scheme name and its secret; its other settings are
-// the verify package's to judge.
+// judged by verify.Config.Check, its problems under "verify".
 func (s Source) Check() []Problem {
 	var ps problems
 	switch {
@@ -85,26 +67,20 @@ func (s Source) Check() []Problem {
 	return ps
 }
 
-// checkVerify checks the scheme name and that a secret is given exactly
-// when the scheme needs one.
+// checkVerify adds the problems verify.Config.Check finds, each under
+// "verify" and the setting's JSON name.
 func (s Source) checkVerify(ps *problems) {
-	if !bytes.HasPrefix(bytes.TrimSpace(s.Verify), []byte("{")) || !json.Valid(s.Verify) {
-		ps.add("must be a JSON object with a scheme", "verify")
+	err := s.Verify.Check()
+	if err == nil {
 		return
 	}
-	scheme := Scheme(s.Verify)
-	switch {
-	case scheme == "":
-		ps.add("must name a scheme, one of "+strings.Join(Schemes, ", "), "verify", "scheme")
-	case !slices.Contains(Schemes, scheme):
-		ps.add(fmt.Sprintf("unknown scheme %q; the schemes are %s", scheme, strings.Join(Schemes, ", ")), "verify", "scheme")
-	case scheme == "none" && s.Secret != "":
-		ps.add("scheme none takes no secret", "secret")
-	case scheme != "none" && s.Secret == "":
-		ps.add("scheme "+scheme+" needs a secret", "secret")
+	var fes verify.FieldErrors
+	if !errors.As(err, &fes) {
+		ps.add(err.Error(), "verify")
+		return
 	}
-	if strings.ContainsAny(s.Secret, "\x00\r\n") {
-		ps.add("must not hold NUL, CR or LF", "secret")
+	for _, fe := range fes {
+		ps.add(fe.Problem, "verify", fe.Field)
 	}
 }
 

@@ -1,17 +1,17 @@
 package inbound
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/hookline/hookline/internal/inbound/verify"
 )
 
 func validSource() Source {
 	return Source{
 		Name:   "Stripe",
-		Verify: json.RawMessage(`{"scheme":"stripe"}`),
-		Secret: "whsec_abc",
+		Verify: verify.Config{Scheme: verify.SchemeStripe, Secret: "whsec_abc"},
 		Forward: Forward{App: &ForwardApp{
 			AppID: "app_2Lz8zA0xKkNqOeS3mYv5dHc1pQr", EventTypeField: "type",
 		}},
@@ -19,12 +19,12 @@ func validSource() Source {
 }
 
 func TestWithDefaults(t *testing.T) {
-	s := Source{Name: "x"}.WithDefaults()
+	s := Source{Name: "x", Verify: verify.Config{Scheme: verify.SchemeNone}}.WithDefaults()
 	if s.Response != (Response{Status: 202, Body: "{}", ContentType: "application/json"}) {
 		t.Errorf("WithDefaults().Response = %+v, want 202 {} application/json", s.Response)
 	}
-	if len(s.Methods) != 1 || s.Methods[0] != "POST" || s.BodyLimit != 1<<20 || Scheme(s.Verify) != "none" {
-		t.Errorf("WithDefaults() = methods %v, body limit %d, scheme %q; want [POST], 1 MiB, none", s.Methods, s.BodyLimit, Scheme(s.Verify))
+	if len(s.Methods) != 1 || s.Methods[0] != "POST" || s.BodyLimit != 1<<20 {
+		t.Errorf("WithDefaults() = methods %v, body limit %d; want [POST], 1 MiB", s.Methods, s.BodyLimit)
 	}
 	if probs := s.Check(); probs != nil {
 		t.Errorf("Check(defaults) = %v, want none", probs)
@@ -45,15 +45,13 @@ func TestCheck(t *testing.T) {
 		field string // the one problem's field, "" for none
 	}{
 		{"valid", func(*Source) {}, ""},
-		{"each scheme", func(s *Source) { s.Verify = json.RawMessage(`{"scheme":"api-key","header":"X-Key"}`) }, ""},
+		{"api-key", func(s *Source) { s.Verify = verify.Config{Scheme: verify.SchemeAPIKey, Header: "X-Key", Secret: "k"} }, ""},
 		{"no name", func(s *Source) { s.Name = " " }, "name"},
 		{"long name", func(s *Source) { s.Name = strings.Repeat("n", 257) }, "name"},
-		{"unknown scheme", func(s *Source) { s.Verify = json.RawMessage(`{"scheme":"hmac-sha256"}`) }, "verify.scheme"},
-		{"no scheme", func(s *Source) { s.Verify = json.RawMessage(`{}`) }, "verify.scheme"},
-		{"verify not an object", func(s *Source) { s.Verify = json.RawMessage(`"stripe"`) }, "verify"},
-		{"secret missing", func(s *Source) { s.Secret = "" }, "secret"},
-		{"secret with none", func(s *Source) { s.Verify = json.RawMessage(`{"scheme":"none"}`) }, "secret"},
-		{"secret with newline", func(s *Source) { s.Secret = "a\nb" }, "secret"},
+		{"unknown scheme", func(s *Source) { s.Verify.Scheme = "hmac-sha256" }, "verify.scheme"},
+		{"no scheme", func(s *Source) { s.Verify = verify.Config{} }, "verify.scheme"},
+		{"secret missing", func(s *Source) { s.Verify.Secret = "" }, "verify.secret"},
+		{"secret with none", func(s *Source) { s.Verify.Scheme = verify.SchemeNone }, "verify.secret"},
 		{"status not 2xx", func(s *Source) { s.Response.Status = 401 }, "response.status"},
 		{"body too long", func(s *Source) { s.Response.Body = strings.Repeat("b", MaxResponseBody+1) }, "response.body"},
 		{"content type with CR", func(s *Source) { s.Response.ContentType = "text/plain\r\nX: y" }, "response.contentType"},

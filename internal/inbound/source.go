@@ -9,11 +9,11 @@ package inbound
 import (
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
 
+	"github.com/hookline/hookline/internal/inbound/verify"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
@@ -63,14 +63,10 @@ type Source struct {
 	// itself is shown once, when the source is created or its token
 	// rotated, and never stored.
 	TokenHash []byte
-	// Verify is how requests are verified: the scheme and its settings,
-	// a JSON object with at least "scheme" (see Schemes), its secret
-	// apart in Secret.
-	Verify json.RawMessage
-	// Secret is the scheme's secret (an HMAC key, a whsec_ secret, a
-	// password, an API key's value); empty for scheme none. The store
-	// seals it as it seals endpoint secrets.
-	Secret    string
+	// Verify is how requests are verified: the scheme, its settings and
+	// its secrets (an HMAC key, a whsec_ secret, a password, an API key's
+	// value). The store seals the secrets as it seals endpoint secrets.
+	Verify    verify.Config
 	Response  Response
 	Methods   []string // upper case; DefaultMethods when empty
 	BodyLimit int64    // bytes; DefaultBodyLimit when 0
@@ -131,8 +127,9 @@ func NewToken() (plain string, hash []byte, err error) {
 }
 
 // WithDefaults returns s with every unset setting at its default: the
-// answer 202 `{}` as JSON, POST only, a 1 MiB body limit, and verify
-// scheme none.
+// answer 202 `{}` as JSON, POST only, a 1 MiB body limit. The scheme has
+// no default (verify.Config.Check): a source open to anyone is chosen
+// with scheme none, never by leaving it out.
 func (s Source) WithDefaults() Source {
 	if s.Response.Status == 0 {
 		s.Response.Status = DefaultStatus
@@ -148,9 +145,6 @@ func (s Source) WithDefaults() Source {
 	}
 	if s.BodyLimit == 0 {
 		s.BodyLimit = DefaultBodyLimit
-	}
-	if len(s.Verify) == 0 {
-		s.Verify = json.RawMessage(`{"scheme":"none"}`)
 	}
 	return s
 }

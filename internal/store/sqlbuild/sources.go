@@ -26,7 +26,12 @@ const SourceColumns = `id, name, token_hash, verify, secret, response, methods, 
 // endpoint's.
 func sourceWhere(id string) string { return "sources.secret/" + id }
 
-// SourceArgs returns src's values in SourceColumns' order, its secret
+// The verify column holds the source's verify.Config without its
+// secrets; the secret column holds them, a JSON list (the current secret,
+// then the previous ones), sealed with the store's key, or NULL for a
+// scheme without one.
+
+// SourceArgs returns src's values in SourceColumns' order, its secrets
 // sealed with x's key.
 func (x Secrets) SourceArgs(src inbound.Source) ([]any, error) {
 	response, err := json.Marshal(src.Response)
@@ -41,15 +46,24 @@ func (x Secrets) SourceArgs(src inbound.Source) ([]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("source forward: %w", err)
 	}
-	verify, err := json.Marshal(src.Verify)
+	cfg := src.Verify
+	var secrets sql.NullString
+	if cfg.Secret != "" || len(cfg.PreviousSecrets) > 0 {
+		list, err := json.Marshal(append([]string{cfg.Secret}, cfg.PreviousSecrets...))
+		if err != nil {
+			return nil, fmt.Errorf("source secrets: %w", err)
+		}
+		secrets = sql.NullString{String: string(list), Valid: true}
+		if x.key != nil {
+			secrets.String = x.key.Seal(secrets.String, sourceWhere(src.ID))
+		}
+	}
+	cfg.Secret, cfg.PreviousSecrets = "", nil
+	verify, err := json.Marshal(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("source verify: %w", err)
 	}
-	secret := NullString(src.Secret)
-	if secret.Valid && x.key != nil {
-		secret.String = x.key.Seal(secret.String, sourceWhere(src.ID))
-	}
-	return []any{src.ID, src.Name, src.TokenHash, string(verify), secret, string(response), string(methods),
+	return []any{src.ID, src.Name, src.TokenHash, string(verify), secrets, string(response), string(methods),
 		src.BodyLimit, src.RateLimit, string(forward), Millis(src.CreatedAt), Millis(src.UpdatedAt)}, nil
 }
 
@@ -88,36 +102,45 @@ func (d Dialect) placeholders(n int) string {
 	return strings.Join(ps, ", ")
 }
 
-// ScanSource returns the scanner of SourceColumns, opening the secret
-// with x's key.
+// ScanSource scans SourceColumns, opening the secrets with x's key.
 func (x Secrets) ScanSource(sc Scanner) (inbound.Source, error) {
 	var (
 		src                                inbound.Source
 		verify, response, methods, forward string
-		secret                             sql.NullString
+		secrets                            sql.NullString
 		created, updated                   int64
 	)
-	if err := sc.Scan(&src.ID, &src.Name, &src.TokenHash, &verify, &secret, &response, &methods,
+	if err := sc.Scan(&src.ID, &src.Name, &src.TokenHash, &verify, &secrets, &response, &methods,
 		&src.BodyLimit, &src.RateLimit, &forward, &created, &updated); err != nil {
 		return src, err
 	}
-	src.Verify = json.RawMessage(verify)
 	src.CreatedAt, src.UpdatedAt = FromMillis(created), FromMillis(updated)
 	for _, c := range []struct {
 		name, text string
 		dst        any
-	}{{"response", response, &src.Response}, {"methods", methods, &src.Methods}, {"forward", forward, &src.Forward}} {
+	}{{"verify", verify, &src.Verify}, {"response", response, &src.Response}, {"methods", methods, &src.Methods}, {"forward", forward, &src.Forward}} {
 		if err := json.Unmarshal([]byte(c.text), c.dst); err != nil {
 			return src, fmt.Errorf("source %s %s: %w", src.ID, c.name, err)
 		}
 	}
-	src.Secret = secret.String
-	if seal.IsSealed(src.Secret) {
-		plain, err := x.openAt(src.Secret, "sources.secret", sourceWhere(src.ID))
+	if !secrets.Valid {
+		return src, nil
+	}
+	text := secrets.String
+	if seal.IsSealed(text) {
+		plain, err := x.openAt(text, "sources.secret", sourceWhere(src.ID))
 		if err != nil {
 			return src, fmt.Errorf("source %s: %w", src.ID, err)
 		}
-		src.Secret = plain
+		text = plain
+	}
+	var list []string
+	if err := json.Unmarshal([]byte(text), &list); err != nil || len(list) == 0 {
+		return src, fmt.Errorf("source %s secrets: not a list of secrets (%v)", src.ID, err)
+	}
+	src.Verify.Secret, src.Verify.PreviousSecrets = list[0], list[1:]
+	if len(src.Verify.PreviousSecrets) == 0 {
+		src.Verify.PreviousSecrets = nil
 	}
 	return src, nil
 }

@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hookline/hookline/internal/inbound"
+	"github.com/hookline/hookline/internal/inbound/verify"
 	"github.com/hookline/hookline/internal/seal"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
@@ -26,8 +26,8 @@ func (f *fixture) source(mods ...func(*inbound.Source)) inbound.Source {
 		ID:        id,
 		Name:      "Stripe live",
 		TokenHash: webhook.HashToken("hkin_" + id),
-		Verify:    json.RawMessage(`{"scheme":"stripe","tolerance":"5m0s"}`),
-		Secret:    "whsec_stripe_signing_secret",
+		Verify: verify.Config{Scheme: verify.SchemeStripe, Secret: "whsec_stripe_signing_secret",
+			PreviousSecrets: []string{"whsec_older_one"}, Tolerance: verify.Duration(10 * time.Minute)},
 		Response:  inbound.Response{Status: 200, Body: `{"ok":true}`, ContentType: "application/json"},
 		Methods:   []string{"POST", "PUT"},
 		BodyLimit: 2 << 20,
@@ -72,7 +72,7 @@ func testSources(t *testing.T, open Opener) {
 		f := setup(t, open)
 		src := f.source()
 		plain := f.source(func(s *inbound.Source) {
-			s.Verify, s.Secret = json.RawMessage(`{"scheme":"none"}`), ""
+			s.Verify = verify.Config{Scheme: verify.SchemeNone}
 			s.Forward = inbound.Forward{Destinations: []inbound.Destination{{URL: "https://a.example/x", Headers: []string{"X-Github-Event"}}}}
 		})
 		for _, want := range []inbound.Source{src, plain} {
@@ -99,8 +99,8 @@ func testSources(t *testing.T, open Opener) {
 		// An update writes the settings, never the token hash or the
 		// creation time: a rotation is SourceTokenSet's.
 		upd := src
-		upd.Name, upd.Secret, upd.RateLimit = "Stripe test", "whsec_rotated", 0
-		upd.Verify = json.RawMessage(`{"scheme":"github"}`)
+		upd.Name, upd.RateLimit = "Stripe test", 0
+		upd.Verify = verify.Config{Scheme: verify.SchemeHMAC, Secret: "rotated", Header: "X-Sig", Algorithm: "sha256", Encoding: "hex"}
 		upd.Response = inbound.Response{Status: 204, ContentType: "text/plain"}
 		upd.Forward = inbound.Forward{}
 		upd.UpdatedAt = f.at(time.Minute)
@@ -324,7 +324,7 @@ func testSourceSecrets(t *testing.T, b SecretsBackend, k1, k2 *seal.Key) {
 		s := openSecrets(t, b, db, k1)
 		at := T0
 		src := inbound.Source{ID: webhook.NewID(webhook.PrefixSource, at), Name: "GitHub", TokenHash: webhook.HashToken("hkin_sealed"),
-			Verify: json.RawMessage(`{"scheme":"github"}`), Secret: "github-webhook-secret-4711", CreatedAt: at, UpdatedAt: at}
+			Verify: verify.Config{Scheme: verify.SchemeGitHub, Secret: "github-webhook-secret-4711"}, CreatedAt: at, UpdatedAt: at}
 		src = src.WithDefaults()
 		if err := s.SourceCreate(t.Context(), src); err != nil {
 			t.Fatalf("SourceCreate: %v", err)
@@ -343,8 +343,8 @@ func testSourceSecrets(t *testing.T, b SecretsBackend, k1, k2 *seal.Key) {
 		}
 		s = openSecrets(t, b, db, k1)
 		got, err := s.SourceGet(t.Context(), src.ID)
-		if err != nil || got.Secret != src.Secret {
-			t.Errorf("SourceGet with the key = secret %q, %v; want %q", got.Secret, err, src.Secret)
+		if err != nil || got.Verify.Secret != src.Verify.Secret {
+			t.Errorf("SourceGet with the key = secret %q, %v; want %q", got.Verify.Secret, err, src.Verify.Secret)
 		}
 	})
 }
