@@ -352,7 +352,7 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// Redacted returns c with its secrets replaced by "<redacted>", for logs
+// Redacted returns c with its secrets replaced by "REDACTED", for logs
 // and plain page views; the scheme and other settings stay readable.
 func (c Config) Redacted() Config {
 	if c.Secret != "" {
@@ -368,7 +368,7 @@ func (c Config) Redacted() Config {
 	return c
 }
 
-const redacted = "<redacted>"
+const redacted = "REDACTED"
 
 // tolerance is the effective tolerance.
 func (c Config) tolerance() time.Duration {

@@ -153,7 +153,7 @@ func (d *Diagnosis) read(req Request, name string) string {
 func (d *Diagnosis) mask(prefix string) {
 	h := &d.Headers[len(d.Headers)-1]
 	if h.Value != "" {
-		h.Value = fmt.Sprintf("%s<masked, %d bytes>", prefix, len(h.Value)-len(prefix))
+		h.Value = fmt.Sprintf("%s**** (%d bytes)", prefix, len(h.Value)-len(prefix))
 	}
 }
 
