@@ -10,12 +10,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/delivery"
 	"github.com/hookline/hookline/internal/delivery/send"
 	"github.com/hookline/hookline/internal/endpoint"
+	"github.com/hookline/hookline/internal/inspector"
 	"github.com/hookline/hookline/internal/openapi"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
@@ -77,6 +79,14 @@ type Config struct {
 	// ContentInFlight bounds what all the lists with content hold at
 	// once (see contentGate). Default DefaultContentInFlight.
 	ContentInFlight int64
+	// Captures wakes the inspector's follow streams after each capture
+	// commits: give the catch URLs' hub. Default: a hub of its own, which
+	// nothing wakes, so streams read again at each heartbeat only.
+	Captures *inspector.Hub
+	// Replay sends captured requests again (the inspector's replay): give
+	// the server's delivery client, with its SSRF guard. Default: a
+	// guarded client of its own.
+	Replay *send.Client
 	// Auth resolves tokens. Give the one the dashboard uses too, so that
 	// a revocation through either is forgotten by both at once. Default:
 	// the API's own, over Store.
@@ -100,6 +110,12 @@ type API struct {
 
 	retrySchedule  []time.Duration
 	requestTimeout time.Duration
+
+	captures *inspector.Hub
+	replay   *send.Client
+	// done is closed by Close: the follow streams end.
+	done      chan struct{}
+	closeOnce sync.Once
 }
 
 // New checks cfg and returns the API.
@@ -130,6 +146,14 @@ func New(cfg Config) (*API, error) {
 	if err != nil {
 		return nil, fmt.Errorf("api: %w", err)
 	}
+	if cfg.Captures == nil {
+		cfg.Captures = inspector.NewHub()
+	}
+	if cfg.Replay == nil {
+		if cfg.Replay, err = send.NewClient(send.Config{Timeout: cfg.RequestTimeout}); err != nil {
+			return nil, fmt.Errorf("api: %w", err)
+		}
+	}
 	unsupported, err := openapi.Unsupported()
 	if err != nil {
 		return nil, fmt.Errorf("api: %w", err)
@@ -147,7 +171,17 @@ func New(cfg Config) (*API, error) {
 		authn:          authn,
 		endpoints:      endpoints,
 		content:        newContentGate(cfg.PageContentBytes, cfg.ContentInFlight, cfg.MaxBodyBytes),
+		captures:       cfg.Captures,
+		replay:         cfg.Replay,
+		done:           make(chan struct{}),
 	}, nil
+}
+
+// Close ends the long responses (the inspector's follow streams); the
+// server registers it with http.Server.RegisterOnShutdown, as Shutdown
+// waits for responses to end.
+func (a *API) Close() {
+	a.closeOnce.Do(func() { close(a.done) })
 }
 
 // now is the current time in UTC, truncated to the millisecond that the

@@ -86,6 +86,9 @@ var inputTypes = map[string]any{
 	"ReplayIn":                 replayIn{},
 	"ApplicationTokenExpireIn": tokenExpireIn{},
 	"MessagePrecheckIn":        messagePrecheckIn{},
+	// Hookline's own: the request inspector.
+	"BinIn":           binIn{},
+	"CaptureReplayIn": captureReplayIn{},
 }
 
 // TestInputFieldsKnown holds the input types to the specs: every property of every input

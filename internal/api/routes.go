@@ -94,4 +94,18 @@ func (a *API) routes(mux registrar) {
 	mux.HandleFunc("PUT /api/v1/app/{app_id}/endpoint/{endpoint_id}/delivery-options", a.auth(appScoped, a.deliveryOptionsUpdate))
 	mux.HandleFunc("PATCH /api/v1/app/{app_id}/endpoint/{endpoint_id}/delivery-options", a.auth(appScoped, a.deliveryOptionsPatch))
 	mux.HandleFunc("POST /api/v1/app/{app_id}/endpoint/{endpoint_id}/delivery-options/preview", post(appScoped, a.deliveryOptionsPreview))
+
+	// The request inspector (inspector.go, inspector_captures.go,
+	// inspector_stream.go).
+	mux.HandleFunc("GET /api/v1/inspector/bin", a.auth(adminOnly, a.binList))
+	mux.HandleFunc("POST /api/v1/inspector/bin", a.auth(adminOnly, a.binCreate))
+	mux.HandleFunc("GET /api/v1/inspector/bin/{bin_id}", a.auth(adminOnly, a.binGet))
+	mux.HandleFunc("PATCH /api/v1/inspector/bin/{bin_id}", a.auth(adminOnly, a.binPatch))
+	mux.HandleFunc("DELETE /api/v1/inspector/bin/{bin_id}", a.auth(adminOnly, a.binDelete))
+	mux.HandleFunc("POST /api/v1/inspector/bin/{bin_id}/rotate-token", a.auth(adminOnly, a.binRotateToken))
+	mux.HandleFunc("GET /api/v1/inspector/bin/{bin_id}/request", a.auth(adminOnly, a.captureList))
+	mux.HandleFunc("GET /api/v1/inspector/bin/{bin_id}/request/stream", a.auth(adminOnly, a.captureStream))
+	mux.HandleFunc("GET /api/v1/inspector/bin/{bin_id}/request/{cap_id}", a.auth(adminOnly, a.captureGet))
+	mux.HandleFunc("GET /api/v1/inspector/bin/{bin_id}/request/{cap_id}/raw", a.auth(adminOnly, a.captureRaw))
+	mux.HandleFunc("POST /api/v1/inspector/bin/{bin_id}/request/{cap_id}/replay", a.auth(adminOnly, a.captureReplay))
 }

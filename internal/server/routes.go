@@ -2,10 +2,12 @@ package server
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/hookline/hookline/internal/dashboard"
 	"github.com/hookline/hookline/internal/httpmw"
+	"github.com/hookline/hookline/internal/inspector/catch"
 )
 
 // HTTP limits fit for public traffic: a client gets ReadHeaderTimeout to
@@ -36,7 +38,8 @@ func (s *Server) apiTimeout() time.Duration {
 //   - / and the few paths of internal/dashboard (sign-in, sign-out, its
 //     assets): the operator's dashboard;
 //   - /portal/ (the customer portal, to come) and any other path: a JSON 404;
-//   - later /in/ (inbound URLs) and /metrics.
+//   - /in/bin/ (the inspector's catch URLs, internal/inspector/catch);
+//   - later /in/ (inbound sources) and /metrics.
 func (s *Server) routes(apiHandler, dashHandler http.Handler) http.Handler {
 	apiHandler = httpmw.Timeout(s.apiTimeout(), apiHandler)
 	s.root.Handle("/api/", apiHandler)
@@ -47,9 +50,28 @@ func (s *Server) routes(apiHandler, dashHandler http.Handler) http.Handler {
 	s.root.HandleFunc("/", notFound)
 
 	var h http.Handler = s.root
+	h = exactPaths(catch.Prefix, s.catcher, h)
 	h = httpmw.Recover(s.logger, h)
 	h = httpmw.AccessLog(s.logger, h)
 	return httpmw.WithRequestID(h)
+}
+
+// exactPaths serves the paths under prefix with handler before next (the
+// mux) sees them: a catch URL takes any path below its token as sent,
+// and the mux would answer a path holding "//" or ".." with a redirect
+// to its cleaned form, which no webhook sender follows with its POST.
+func exactPaths(prefix string, handler, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, prefix) {
+			// The access log names the route, never the path: the
+			// path holds the bin's token.
+			r.Pattern = prefix + "{token}"
+			httpmw.SetRoute(r)
+			handler.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // notFound answers a path no part of the server serves.

@@ -22,6 +22,8 @@ import (
 	"github.com/hookline/hookline/internal/delivery"
 	"github.com/hookline/hookline/internal/delivery/send"
 	"github.com/hookline/hookline/internal/httpmw"
+	"github.com/hookline/hookline/internal/inspector"
+	"github.com/hookline/hookline/internal/inspector/catch"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/postgres"
 	"github.com/hookline/hookline/internal/store/sqlite"
@@ -74,14 +76,16 @@ func isPostgresURL(url string) bool {
 // listener. New opens and wires them, Start serves, Stop shuts down in two
 // steps. Run does all three for the CLI.
 type Server struct {
-	cfg     config.Config
-	out     io.Writer
-	logger  *slog.Logger
-	store   store.Store
-	engine  *delivery.Engine
-	ln      net.Listener
-	http    *http.Server
-	root    *http.ServeMux
+	cfg    config.Config
+	out    io.Writer
+	logger *slog.Logger
+	store  store.Store
+	engine *delivery.Engine
+	ln     net.Listener
+	http   *http.Server
+	root   *http.ServeMux
+	// catcher serves the inspector's catch URLs (/in/bin/).
+	catcher *catch.Catcher
 	token   string // the admin token to print once, or ""
 	baseURL string // http:// and the listen address, for the banner
 	// publicURL is the base of the links handed out: --public-url, or
@@ -178,7 +182,18 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 	if err != nil {
 		return nil, err
 	}
+	// The catch URLs tell the API's follow streams of each capture.
+	captures := inspector.NewHub()
+	s.catcher, err = catch.New(catch.Config{
+		Store: s.store, Hub: captures, BodyLimit: cfg.MaxBodyBytes,
+		Logger: logger.With("component", "inspector"),
+	})
+	if err != nil {
+		return nil, err
+	}
 	apiHandler, err := api.New(api.Config{
+		Captures:       captures,
+		Replay:         client,
 		Auth:           authn,
 		Store:          s.store,
 		Engine:         s.engine,
@@ -203,6 +218,10 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 	// Shutdown waits for responses to end: the dashboard's live streams
 	// end when it begins.
 	s.http.RegisterOnShutdown(dash.Close)
+	// The same for the API's follow streams and the catch URLs' delayed
+	// answers.
+	s.http.RegisterOnShutdown(apiHandler.Close)
+	s.http.RegisterOnShutdown(s.catcher.Close)
 	return s, nil
 }
 
@@ -243,6 +262,7 @@ func (s *Server) Start(ctx context.Context) error {
 		return err
 	}
 	s.started = true
+	s.catcher.Start()
 	go func() { s.serveErr <- s.http.Serve(s.ln) }()
 	s.logger.Info("hookline listening", "addr", s.Addr(), "version", Version, "private_targets", s.cfg.AllowPrivateTargets)
 	printWelcome(s.out, s.cfg, s.baseURL, s.token)
@@ -267,6 +287,7 @@ func (s *Server) Stop(ctx context.Context) error {
 		if err := s.engine.Stop(ctx); err != nil {
 			s.logger.Warn("delivery shutdown", "err", err)
 		}
+		s.catcher.Close() // its purge uses the store
 		s.stopErr = s.store.Close()
 		s.logger.Info("stopped")
 	})

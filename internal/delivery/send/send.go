@@ -212,6 +212,11 @@ type Request struct {
 	Timestamp   int64         // unix seconds
 	Signature   string        // the full signature header value: "v1,xxx" or several, space-separated
 	Timeout     time.Duration // 0: Config.Timeout
+	// Raw, when set, are the request's headers exactly (a captured
+	// request replayed by the inspector): no signature headers, no
+	// Content-Type default, Headers ignored; hop-by-hop headers, Host and
+	// Content-Length are the caller's to leave out.
+	Raw http.Header
 }
 
 // Result is what one attempt produced.
@@ -357,6 +362,12 @@ func Header(req *Request) http.Header {
 }
 
 func setRequestHeaders(h http.Header, req *Request) {
+	if req.Raw != nil {
+		for k, v := range req.Raw {
+			h[k] = v
+		}
+		return
+	}
 	ts := strconv.FormatInt(req.Timestamp, 10)
 	contentType := req.ContentType
 	if contentType == "" {
