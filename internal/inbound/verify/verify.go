@@ -24,7 +24,8 @@ import (
 // Request is what a source received, as it arrived.
 type Request struct {
 	Method string
-	// Path is the path below the ingest URL, as {path} signs it.
+	// Path is the path below the ingest URL, "" or starting with "/",
+	// as {path} signs it.
 	Path string
 	// Query is the raw query string, without "?".
 	Query  string
