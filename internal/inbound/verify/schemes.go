@@ -309,10 +309,10 @@ func (d *Diagnosis) basic(cfg Config, req Request) string {
 		return "no Authorization header"
 	}
 	if !strings.EqualFold(scheme, "Basic") {
-		d.mask("")
+		d.mask(raw, "")
 		return "Authorization is not Basic credentials"
 	}
-	d.mask(scheme + " ")
+	d.mask(raw, scheme+" ")
 	decoded, err := base64.StdEncoding.DecodeString(strings.TrimSpace(creds))
 	if err != nil {
 		return "Authorization Basic credentials are not base64"
@@ -344,10 +344,10 @@ func (d *Diagnosis) apiKey(cfg Config, req Request) string {
 	}
 	key, ok := strings.CutPrefix(raw, cfg.Prefix)
 	if !ok {
-		d.mask("")
+		d.mask(raw, "")
 		return fmt.Sprintf("%s does not start with %q", cfg.Header, cfg.Prefix)
 	}
-	d.mask(cfg.Prefix)
+	d.mask(raw, cfg.Prefix)
 	if !d.matchSecret(cfg, []byte(key)) {
 		return fmt.Sprintf("%s does not match the key", cfg.Header)
 	}

@@ -150,11 +150,12 @@ func (d *Diagnosis) read(req Request, name string) string {
 	return v
 }
 
-// mask replaces the value of the last header read, for passwords and keys.
-func (d *Diagnosis) mask(prefix string) {
+// mask replaces the value of the last header read (raw, as received) by
+// its prefix and its size, for passwords and keys.
+func (d *Diagnosis) mask(raw, prefix string) {
 	h := &d.Headers[len(d.Headers)-1]
-	if h.Value != "" {
-		h.Value = fmt.Sprintf("%s**** (%d bytes)", prefix, len(h.Value)-len(prefix))
+	if raw != "" {
+		h.Value = fmt.Sprintf("%s**** (%d bytes)", prefix, len(raw)-len(prefix))
 	}
 }
 
