@@ -89,6 +89,7 @@ var inputTypes = map[string]any{
 	// Hookline's own: the request inspector.
 	"BinIn":           binIn{},
 	"CaptureReplayIn": captureReplayIn{},
+	"SourceIn":        sourceIn{},
 }
 
 // TestInputFieldsKnown holds the input types to the specs: every property of every input

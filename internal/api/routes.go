@@ -108,4 +108,15 @@ func (a *API) routes(mux registrar) {
 	mux.HandleFunc("GET /api/v1/inspector/bin/{bin_id}/request/{cap_id}", a.auth(adminOnly, a.captureGet))
 	mux.HandleFunc("GET /api/v1/inspector/bin/{bin_id}/request/{cap_id}/raw", a.auth(adminOnly, a.captureRaw))
 	mux.HandleFunc("POST /api/v1/inspector/bin/{bin_id}/request/{cap_id}/replay", a.auth(adminOnly, a.captureReplay))
+
+	// Inbound sources: not idempotent(), as create and rotate-token answer
+	// the ingest token, which must not be kept for a replay.
+	mux.HandleFunc("GET /api/v1/source", a.auth(adminOnly, a.sourceList))
+	mux.HandleFunc("POST /api/v1/source", a.auth(adminOnly, a.sourceCreate))
+	mux.HandleFunc("GET /api/v1/source/{source_id}", a.auth(adminOnly, a.sourceGet))
+	mux.HandleFunc("PATCH /api/v1/source/{source_id}", a.auth(adminOnly, a.sourcePatch))
+	mux.HandleFunc("DELETE /api/v1/source/{source_id}", a.auth(adminOnly, a.sourceDelete))
+	mux.HandleFunc("POST /api/v1/source/{source_id}/rotate-token", a.auth(adminOnly, a.sourceRotateToken))
+	mux.HandleFunc("GET /api/v1/source/{source_id}/request", a.auth(adminOnly, a.inboundRequestList))
+	mux.HandleFunc("GET /api/v1/source/{source_id}/request/{request_id}", a.auth(adminOnly, a.inboundRequestGet))
 }

@@ -60,6 +60,9 @@ func TestMalformedIteratorIsA422(t *testing.T) {
 	if rec := f.do("POST", "/api/v1/inspector/bin", `{}`); rec.Code != 201 {
 		t.Fatalf("create bin = %d %s", rec.Code, rec.Body)
 	}
+	if rec := f.do("POST", "/api/v1/source", `{"name":"s","verify":{"scheme":"none"}}`); rec.Code != 201 {
+		t.Fatalf("create source = %d %s", rec.Code, rec.Body)
+	}
 	fill := strings.NewReplacer("{app_id}", f.app.ID, "{endpoint_id}", ep.ID, "{msg_id}", msgID,
 		"{attempt_id}", at.ID, "{event_type_name}", "user.created")
 
