@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/hookline/hookline/internal/inbound"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -16,6 +17,10 @@ type PublishParams struct {
 	// OnlyEndpoint, when set, delivers to that endpoint alone (send-example),
 	// bypassing filterTypes and channels.
 	OnlyEndpoint string
+	// Inbound, when set, is the received request the message forwards,
+	// committed with it: a provider's retry of a delivery already stored
+	// fails with store.ErrDuplicate and leaves nothing.
+	Inbound *inbound.Request
 }
 
 // Publish routes a message, commits it with its deliveries and, once the
@@ -41,7 +46,7 @@ func (e *Engine) Publish(ctx context.Context, p PublishParams) error {
 		}
 	}
 	pm := pendingPool.Get().(*pendingMessage)
-	pm.item = store.MessageCreate{Message: msg, Deliveries: deliveries, Lease: lease, Idempotency: p.Idempotency}
+	pm.item = store.MessageCreate{Message: msg, Deliveries: deliveries, Lease: lease, Idempotency: p.Idempotency, Inbound: p.Inbound}
 	pm.targets = targets
 
 	err = e.writer.submit(ctx.Done(), pm)
@@ -51,6 +56,9 @@ func (e *Engine) Publish(ctx context.Context, p PublishParams) error {
 		return fmt.Errorf("publish: %w", ctx.Err())
 	}
 	if err != nil {
+		if errors.Is(err, store.ErrDuplicate) {
+			return fmt.Errorf("inbound delivery %q already received: %w", p.Inbound.DeliveryID, err)
+		}
 		if errors.Is(err, store.ErrConflict) {
 			return fmt.Errorf("eventId %q already used: %w", msg.EventID, err)
 		}

@@ -21,8 +21,10 @@ type Request struct {
 	Body       []byte
 	RemoteAddr string
 	Verified   bool
-	// Reason says, in plain words, why verification failed; "" when it
-	// passed.
+	// Reason says, in plain words, why verification failed, or why a
+	// verified request was not forwarded ("not forwarded: no X-Event
+	// header to take the event type from"); "" when it passed and went
+	// where its source sends.
 	Reason string
 	// DeliveryID is the provider's ID of the delivery (webhook-id,
 	// X-GitHub-Delivery, a Stripe event's id), "" when it sent none. Two

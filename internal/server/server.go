@@ -19,6 +19,7 @@ import (
 	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/config"
 	"github.com/hookline/hookline/internal/dashboard"
+	"github.com/hookline/hookline/internal/inbound/receive"
 	"github.com/hookline/hookline/internal/delivery"
 	"github.com/hookline/hookline/internal/delivery/send"
 	"github.com/hookline/hookline/internal/httpmw"
@@ -206,7 +207,12 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 	if err != nil {
 		return nil, err
 	}
+	receiver, err := receive.New(receive.Config{Store: s.store, Engine: s.engine, Logger: logger.With("component", "inbound")})
+	if err != nil {
+		return nil, err
+	}
 	s.root = http.NewServeMux()
+	s.root.Handle(receive.Prefix, receiver)
 	s.http = &http.Server{
 		Handler:           s.routes(apiHandler.Handler(), dash.Handler()),
 		ReadHeaderTimeout: readHeaderTimeout,
