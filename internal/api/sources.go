@@ -285,8 +285,11 @@ type inboundRequestOut struct {
 	Verified   bool                `json:"verified"`
 	Reason     string              `json:"reason"`
 	DeliveryID *string             `json:"deliveryId"`
-	ReceivedAt Time                `json:"receivedAt"`
-	MessageIDs []string            `json:"messageIds"`
+	// DuplicateOf names the request that first brought the delivery,
+	// for a provider's retry (kept, not forwarded).
+	DuplicateOf *string  `json:"duplicateOf"`
+	ReceivedAt  Time     `json:"receivedAt"`
+	MessageIDs  []string `json:"messageIds"`
 }
 
 // renderInboundRequest shows req, its credential headers masked unless
@@ -308,6 +311,9 @@ func renderInboundRequest(req inbound.Request, withBody, reveal bool) inboundReq
 	}
 	if req.DeliveryID != "" {
 		out.DeliveryID = &req.DeliveryID
+	}
+	if req.DuplicateOf != "" {
+		out.DuplicateOf = &req.DuplicateOf
 	}
 	if withBody {
 		b := base64.StdEncoding.EncodeToString(req.Body)

@@ -241,12 +241,13 @@ func TestSourceRequests(t *testing.T) {
 	// One request: the exact bytes, credentials masked unless revealed.
 	one := list + "/" + reqs[0].ID
 	var got struct {
-		Body       string              `json:"body"`
-		Headers    map[string][]string `json:"headers"`
-		DeliveryID *string             `json:"deliveryId"`
-		MessageIDs []string            `json:"messageIds"`
-		Verified   bool                `json:"verified"`
-		ReceivedAt string              `json:"receivedAt"`
+		Body        string              `json:"body"`
+		Headers     map[string][]string `json:"headers"`
+		DeliveryID  *string             `json:"deliveryId"`
+		DuplicateOf *string             `json:"duplicateOf"`
+		MessageIDs  []string            `json:"messageIds"`
+		Verified    bool                `json:"verified"`
+		ReceivedAt  string              `json:"receivedAt"`
 	}
 	for _, reveal := range []bool{false, true} {
 		path := one
@@ -267,7 +268,7 @@ func TestSourceRequests(t *testing.T) {
 		if got.Headers["Authorization"][0] != wantAuth || got.Headers["Cookie"][0] != wantCookie || got.Headers["X-Hub-Signature-256"][0] != "sha256=00" {
 			t.Errorf("GET %s: headers %v, want Authorization %q, Cookie %q and the signature as sent", path, got.Headers, wantAuth, wantCookie)
 		}
-		if got.DeliveryID == nil || *got.DeliveryID != "d0" || len(got.MessageIDs) != 1 || !got.Verified || got.ReceivedAt != "2026-03-01T12:00:00.000Z" {
+		if got.DeliveryID == nil || *got.DeliveryID != "d0" || got.DuplicateOf != nil || len(got.MessageIDs) != 1 || !got.Verified || got.ReceivedAt != "2026-03-01T12:00:00.000Z" {
 			t.Errorf("GET %s = %+v", path, got)
 		}
 	}

@@ -31,7 +31,11 @@ type Request struct {
 	// verified requests of a source never share one: a provider's retry
 	// is recognised by it (see store.ErrDuplicate).
 	DeliveryID string
-	ReceivedAt time.Time
+	// DuplicateOf is, for a provider's retry of a delivery already
+	// received, the ID of the request that first brought it: the retry
+	// is kept, to be seen, and forwards nothing.
+	DuplicateOf string
+	ReceivedAt  time.Time
 	// MessageIDs are the messages the request caused (forwarded to an app
 	// or to destinations), written in the same transaction.
 	MessageIDs []string

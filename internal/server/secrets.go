@@ -51,3 +51,30 @@ func secureEndpointSecrets(ctx context.Context, st store.Store, cfg config.Confi
 	logger.Info("endpoint secrets and custom headers are stored encrypted", "key_id", key.ID())
 	return nil
 }
+
+// secureSourceSecrets does for inbound sources' verification secrets what
+// secureEndpointSecrets does for endpoints: sealed ones must open with
+// the configured key, and plain ones are sealed when there is a key.
+func secureSourceSecrets(ctx context.Context, st store.Store, cfg config.Config, logger *slog.Logger) error {
+	err := st.SourceSecretsCheck(ctx)
+	switch {
+	case errors.Is(err, seal.ErrWrongKey):
+		return fmt.Errorf("source secrets in the database were encrypted with another key than the encryption key given; give the one they were encrypted with. Nothing was changed. (%w)", err)
+	case errors.Is(err, store.ErrEncryptionKey):
+		return fmt.Errorf("source secrets in the database are encrypted, and no encryption key is set: set HOOKLINE_ENCRYPTION_KEY (or --encryption-key-file) to the key they were encrypted with. Nothing was changed. (%w)", err)
+	case err != nil:
+		return fmt.Errorf("check source secrets: %w", err)
+	}
+	key, err := EncryptionKey(cfg)
+	if err != nil || key == nil {
+		return err
+	}
+	n, err := st.SourceSecretsSeal(ctx)
+	if err != nil {
+		return fmt.Errorf("encrypt the source secrets stored in plain text (a restart continues): %w", err)
+	}
+	if n > 0 {
+		logger.Info("encrypted the source secrets that were stored in plain text", "sources", n, "key_id", key.ID())
+	}
+	return nil
+}

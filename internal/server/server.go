@@ -123,6 +123,9 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 	if err := secureEndpointSecrets(ctx, s.store, cfg, logger); err != nil {
 		return nil, err
 	}
+	if err := secureSourceSecrets(ctx, s.store, cfg, logger); err != nil {
+		return nil, err
+	}
 	if s.token, err = bootstrapAdminToken(ctx, s.store, cfg, logger); err != nil {
 		return nil, err
 	}

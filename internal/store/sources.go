@@ -12,7 +12,9 @@ import (
 // earlier verified request of its source already stored (a provider's
 // retry). It is returned wrapped together with ErrConflict, and nothing of
 // the item was written: the receiver answers the sender 2xx, as it did
-// the first time, and forwards nothing.
+// the first time, and forwards nothing. It may keep the retry, to be
+// seen, with InboundRequestCreate and DuplicateOf set to the first
+// request's ID (InboundRequestList with DeliveryID finds it).
 var ErrDuplicate = errors.New("duplicate delivery")
 
 // Sources is what the store keeps of inbound sources and the requests
@@ -39,13 +41,22 @@ type Sources interface {
 	// SourceDelete deletes a source and every request it received;
 	// ErrNotFound if there is none.
 	SourceDelete(ctx context.Context, id string) error
+	// SourceSecretsCheck opens one source secret stored sealed, if any,
+	// with the store's key: ErrEncryptionKey when the store has none or
+	// another, as EndpointSecretsCheck does for endpoints.
+	SourceSecretsCheck(ctx context.Context) error
+	// SourceSecretsSeal seals, with the store's key, every source secret
+	// still stored in plain text (encryption turned on for an existing
+	// database), each only if it still holds what was read, and returns
+	// how many it sealed; without a key it does nothing.
+	SourceSecretsSeal(ctx context.Context) (int, error)
 
 	// InboundRequestCreate stores one received request alone (one that
-	// failed verification, or a verified one that forwards nothing).
-	// ErrNotFound if its source is gone; ErrDuplicate (with ErrConflict)
-	// if it is verified and its delivery ID is taken. A request that
-	// causes messages is stored with them instead, as
-	// MessageCreate.Inbound.
+	// failed verification, a provider's retry marked DuplicateOf, or a
+	// verified one that forwards nothing). ErrNotFound if its source is
+	// gone; ErrDuplicate (with ErrConflict) if it is verified, not marked
+	// DuplicateOf, and its delivery ID is taken. A request that causes
+	// messages is stored with them instead, as MessageCreate.Inbound.
 	InboundRequestCreate(ctx context.Context, req inbound.Request) error
 	// InboundRequestGet returns one request of a source, body included.
 	InboundRequestGet(ctx context.Context, sourceID, id string) (inbound.Request, error)
@@ -73,6 +84,10 @@ type InboundRequestListParams struct {
 	// DeliveryID, when set, keeps the requests with that delivery ID
 	// (what a provider's retry repeats).
 	DeliveryID string
+	// VerifiedOnly keeps the requests that passed verification: with
+	// DeliveryID, ascending and a limit of 1, the request that first
+	// brought a delivery (an earlier one that failed holds no claim).
+	VerifiedOnly bool
 	// WithBody reads the bodies; false leaves Body nil to save I/O.
 	WithBody bool
 }

@@ -129,3 +129,43 @@ func (s *Store) InboundRequestGet(ctx context.Context, sourceID, id string) (inb
 func (s *Store) InboundRequestList(ctx context.Context, p store.InboundRequestListParams) ([]inbound.Request, error) {
 	return queryList(ctx, s, "list inbound requests", dialect.InboundRequestList(p), sqlbuild.ScanInboundRequest)
 }
+
+// SourceSecretsCheck opens one sealed source secret, if any.
+func (s *Store) SourceSecretsCheck(ctx context.Context) error {
+	c, err := queryRow(ctx, s, sqlbuild.SourceSecretsSampleSQL, nil, sqlbuild.ScanSourceSecret)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return wrapErr("check source secrets", err)
+	}
+	return s.secrets.CheckSourceSecret(c)
+}
+
+// SourceSecretsSeal seals the source secrets stored in plain text.
+func (s *Store) SourceSecretsSeal(ctx context.Context) (int, error) {
+	if !s.secrets.HasKey() {
+		return 0, nil
+	}
+	plain, err := queryList(ctx, s, "read plain source secrets", sqlbuild.Query{SQL: sqlbuild.SourceSecretsPlainSQL}, sqlbuild.ScanSourceSecret)
+	if err != nil || len(plain) == 0 {
+		return 0, err
+	}
+	n := 0
+	err = s.write(ctx, "seal source secrets", func(tx pgx.Tx) error {
+		n = 0
+		for _, c := range plain {
+			q := dialect.SourceSecretUpdate(c, s.secrets.SealSourceSecret(c))
+			tag, err := tx.Exec(ctx, q.SQL, q.Args...)
+			if err != nil {
+				return wrapErr("seal source secrets", err)
+			}
+			n += int(tag.RowsAffected())
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}

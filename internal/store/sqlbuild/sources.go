@@ -153,7 +153,7 @@ func (d Dialect) SourceList(p store.SourceListParams) Query {
 // InboundRequestColumns are the inbound_requests table's columns, in
 // ScanInboundRequest's and InboundRequestArgs' order.
 const InboundRequestColumns = `id, source_id, method, path, query, headers, body, remote_addr, verified, reason,
-	delivery_id, received_at, message_ids`
+	delivery_id, received_at, message_ids, duplicate_of`
 
 // InboundRequestArgs returns req's values in InboundRequestColumns' order.
 // It cannot fail: headers and message IDs are maps and lists of strings,
@@ -166,13 +166,13 @@ func InboundRequestArgs(req *inbound.Request) []any {
 	headers, _ := json.Marshal(h)
 	msgs, _ := ListJSON(req.MessageIDs)
 	return []any{req.ID, req.SourceID, req.Method, req.Path, req.Query, string(headers), req.Body, req.RemoteAddr,
-		req.Verified, req.Reason, NullString(req.DeliveryID), Millis(req.ReceivedAt), msgs}
+		req.Verified, req.Reason, NullString(req.DeliveryID), Millis(req.ReceivedAt), msgs, NullString(req.DuplicateOf)}
 }
 
 // InboundRequestInsert is the INSERT of an inbound request, with
 // InboundRequestArgs' values.
 func (d Dialect) InboundRequestInsert() string {
-	return `INSERT INTO inbound_requests (` + InboundRequestColumns + `) VALUES (` + d.placeholders(13) + `)`
+	return `INSERT INTO inbound_requests (` + InboundRequestColumns + `) VALUES (` + d.placeholders(14) + `)`
 }
 
 // ScanInboundRequest scans InboundRequestColumns.
@@ -183,9 +183,10 @@ func ScanInboundRequest(sc Scanner) (inbound.Request, error) {
 		delivery sql.NullString
 		received int64
 		msgs     sql.NullString
+		dupOf    sql.NullString
 	)
 	if err := sc.Scan(&req.ID, &req.SourceID, &req.Method, &req.Path, &req.Query, &headers, &req.Body, &req.RemoteAddr,
-		&req.Verified, &req.Reason, &delivery, &received, &msgs); err != nil {
+		&req.Verified, &req.Reason, &delivery, &received, &msgs, &dupOf); err != nil {
 		return req, err
 	}
 	if err := json.Unmarshal([]byte(headers), &req.Header); err != nil {
@@ -194,7 +195,7 @@ func ScanInboundRequest(sc Scanner) (inbound.Request, error) {
 	if err := FromJSON(msgs, &req.MessageIDs); err != nil {
 		return req, fmt.Errorf("inbound request %s message IDs: %w", req.ID, err)
 	}
-	req.DeliveryID = delivery.String
+	req.DeliveryID, req.DuplicateOf = delivery.String, dupOf.String
 	req.ReceivedAt = FromMillis(received)
 	return req, nil
 }
@@ -206,6 +207,9 @@ func (d Dialect) InboundRequestList(p store.InboundRequestListParams) Query {
 	b.Where("source_id = ?", p.SourceID)
 	if p.DeliveryID != "" {
 		b.Where("delivery_id = ?", p.DeliveryID)
+	}
+	if p.VerifiedOnly {
+		b.Where("verified")
 	}
 	cols := InboundRequestColumns
 	if !p.WithBody {
@@ -224,11 +228,12 @@ func (d Dialect) InboundRequestGet(sourceID, id string) Query {
 }
 
 // InboundRequestConflict is the error of an inbound request whose insert
-// broke a unique constraint: a verified request with a delivery ID broke
-// the (source, delivery ID) index, a provider's retry (store.ErrDuplicate,
-// with store.ErrConflict); otherwise its ID was taken (store.ErrConflict).
+// broke a unique constraint: a verified request with a delivery ID, not
+// marked a duplicate, broke the (source, delivery ID) index, a provider's
+// retry (store.ErrDuplicate, with store.ErrConflict); otherwise its ID was
+// taken (store.ErrConflict).
 func InboundRequestConflict(req *inbound.Request) error {
-	if req.Verified && req.DeliveryID != "" {
+	if req.Verified && req.DeliveryID != "" && req.DuplicateOf == "" {
 		return fmt.Errorf("insert inbound request %s: source %s already has delivery %q: %w: %w",
 			req.ID, req.SourceID, req.DeliveryID, store.ErrDuplicate, store.ErrConflict)
 	}
@@ -239,4 +244,54 @@ func InboundRequestConflict(req *inbound.Request) error {
 // was deleted before it was stored.
 func InboundRequestSourceGone(req *inbound.Request) error {
 	return fmt.Errorf("insert inbound request %s: source %q: %w", req.ID, req.SourceID, store.ErrNotFound)
+}
+
+// SourceSecret is one source's secret column as stored.
+type SourceSecret struct {
+	ID     string
+	Secret string
+}
+
+// ScanSourceSecret scans id, secret.
+func ScanSourceSecret(sc Scanner) (SourceSecret, error) {
+	var c SourceSecret
+	err := sc.Scan(&c.ID, &c.Secret)
+	return c, err
+}
+
+// The queries of the sealing pass over sources (store.Sources'
+// SourceSecretsCheck and SourceSecretsSeal): sources are few, so one
+// statement reads them all. NULL (no secret) is neither plain nor sealed.
+const (
+	SourceSecretsPlainSQL  = `SELECT id, secret FROM sources WHERE secret NOT LIKE '` + seal.Prefix + `%' ORDER BY id`
+	SourceSecretsSampleSQL = `SELECT id, secret FROM sources WHERE secret LIKE '` + seal.Prefix + `%' LIMIT 1`
+)
+
+// SourceSecretUpdate writes c's sealed secret over the plain one read, only
+// if the row still holds it, so that a change made meanwhile is kept.
+func (d Dialect) SourceSecretUpdate(plain, sealed SourceSecret) Query {
+	b := New(d)
+	set := b.Arg(sealed.Secret)
+	b.Where("id = ?", plain.ID)
+	b.Where("secret = ?", plain.Secret)
+	return Query{SQL: b.SQL(`UPDATE sources SET secret = `+set, ``), Args: b.args}
+}
+
+// SealSourceSecret seals c's secret with x's key; without a key it
+// returns c as it is.
+func (x Secrets) SealSourceSecret(c SourceSecret) SourceSecret {
+	if x.key != nil && !seal.IsSealed(c.Secret) {
+		c.Secret = x.key.Seal(c.Secret, sourceWhere(c.ID))
+	}
+	return c
+}
+
+// CheckSourceSecret opens c's sealed secret, as ScanSource would, and
+// returns its error: store.ErrEncryptionKey without the key or with
+// another.
+func (x Secrets) CheckSourceSecret(c SourceSecret) error {
+	if _, err := x.openAt(c.Secret, "sources.secret", sourceWhere(c.ID)); err != nil {
+		return fmt.Errorf("source %s: %w", c.ID, err)
+	}
+	return nil
 }

@@ -141,3 +141,54 @@ func (s *Store) InboundRequestGet(ctx context.Context, sourceID, id string) (inb
 func (s *Store) InboundRequestList(ctx context.Context, p store.InboundRequestListParams) ([]inbound.Request, error) {
 	return queryList(ctx, s.r, "list inbound requests", dialect.InboundRequestList(p), sqlbuild.ScanInboundRequest)
 }
+
+// SourceSecretsCheck opens one sealed source secret, if any.
+func (s *Store) SourceSecretsCheck(ctx context.Context) error {
+	c, err := sqlbuild.ScanSourceSecret(s.r.QueryRowContext(ctx, sqlbuild.SourceSecretsSampleSQL))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return wrapErr("check source secrets", err)
+	}
+	return s.secrets.CheckSourceSecret(c)
+}
+
+// SourceSecretsSeal seals the source secrets stored in plain text, with
+// the plain text overwritten in the file as EndpointSecretsSeal does.
+func (s *Store) SourceSecretsSeal(ctx context.Context) (int, error) {
+	if !s.secrets.HasKey() {
+		return 0, nil
+	}
+	plain, err := queryList(ctx, s.r, "read plain source secrets", sqlbuild.Query{SQL: sqlbuild.SourceSecretsPlainSQL}, sqlbuild.ScanSourceSecret)
+	if err != nil || len(plain) == 0 {
+		return 0, err
+	}
+	// The writer is one connection, so the pragma holds for the pass.
+	if _, err := s.w.ExecContext(ctx, `PRAGMA secure_delete = ON`); err != nil {
+		return 0, wrapErr("seal source secrets", err)
+	}
+	defer s.w.ExecContext(context.WithoutCancel(ctx), `PRAGMA secure_delete = OFF`)
+	n := 0
+	err = s.write(ctx, "seal source secrets", func(tx *sql.Tx) error {
+		n = 0
+		for _, c := range plain {
+			q := dialect.SourceSecretUpdate(c, s.secrets.SealSourceSecret(c))
+			res, err := tx.ExecContext(ctx, q.SQL, q.Args...)
+			if err != nil {
+				return wrapErr("seal source secrets", err)
+			}
+			if k, _ := res.RowsAffected(); k > 0 {
+				n++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	if _, err := s.w.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		return n, wrapErr("checkpoint after sealing source secrets", err)
+	}
+	return n, nil
+}

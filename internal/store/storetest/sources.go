@@ -246,6 +246,11 @@ func testSources(t *testing.T, open Opener) {
 		e := f.endpoint(a.ID)
 		src := f.source()
 
+		// A forged request naming evt_1 comes first, and fails.
+		forged := f.inboundRequest(src.ID, f.at(-time.Second), "evt_1")
+		forged.Verified, forged.Reason = false, "signature does not match the body"
+		f.must(f.s.InboundRequestCreate(f.ctx, forged), "InboundRequestCreate(forged evt_1)")
+
 		// A request and the message it causes commit together.
 		mc := f.newMessage(a.ID, "invoice.paid", f.t0, e)
 		req := f.inboundRequest(src.ID, f.t0, "evt_1")
@@ -295,6 +300,20 @@ func testSources(t *testing.T, open Opener) {
 		}
 		_, err = f.s.InboundRequestGet(f.ctx, src.ID, retry.ID)
 		wantErr(t, "InboundRequestGet(the retry)", err, store.ErrNotFound)
+
+		// The receiver then keeps the retry, to be seen, as a duplicate
+		// of the request that first brought the delivery.
+		firsts, err := f.s.InboundRequestList(f.ctx, store.InboundRequestListParams{SourceID: src.ID, DeliveryID: "evt_1",
+			VerifiedOnly: true, Page: store.Page{Limit: 1, Order: store.Ascending}})
+		if err != nil || len(firsts) != 1 || firsts[0].ID != req.ID {
+			t.Fatalf("InboundRequestList(evt_1, VerifiedOnly, first) = %v, %v; want %s", firsts, err, req.ID)
+		}
+		retry.DuplicateOf, retry.MessageIDs = firsts[0].ID, nil
+		f.must(f.s.InboundRequestCreate(f.ctx, retry), "InboundRequestCreate(the retry, DuplicateOf)")
+		got, err = f.s.InboundRequestGet(f.ctx, src.ID, retry.ID)
+		if err != nil || got.DuplicateOf != req.ID {
+			t.Errorf("InboundRequestGet(the kept retry) = DuplicateOf %q, %v; want %s", got.DuplicateOf, err, req.ID)
+		}
 		rs, err := f.s.InboundRequestList(f.ctx, store.InboundRequestListParams{SourceID: src.ID, Page: store.Page{Limit: 50}, DeliveryID: "evt_2"})
 		if err != nil || len(rs) != 1 || rs[0].ID != twiceReqs[0].ID {
 			t.Errorf("InboundRequestList(evt_2) = %v, %v; want only %s", rs, err, twiceReqs[0].ID)
@@ -345,6 +364,58 @@ func testSourceSecrets(t *testing.T, b SecretsBackend, k1, k2 *seal.Key) {
 		got, err := s.SourceGet(t.Context(), src.ID)
 		if err != nil || got.Verify.Secret != src.Verify.Secret {
 			t.Errorf("SourceGet with the key = secret %q, %v; want %q", got.Verify.Secret, err, src.Verify.Secret)
+		}
+	})
+	t.Run("SourceSealExisting", func(t *testing.T) {
+		t.Parallel()
+		db := b.Fresh(t)
+		plain := openSecrets(t, b, db, nil)
+		srcs := make([]inbound.Source, 3)
+		for i := range srcs {
+			at := T0.Add(time.Duration(i) * time.Millisecond)
+			srcs[i] = inbound.Source{ID: webhook.NewID(webhook.PrefixSource, at), Name: "s", TokenHash: webhook.HashToken(fmt.Sprint("hkin_", i)),
+				Verify: verify.Config{Scheme: verify.SchemeGitHub, Secret: fmt.Sprint("secret-", i), PreviousSecrets: []string{"older"}}, CreatedAt: at, UpdatedAt: at}.WithDefaults()
+			if i == 2 {
+				srcs[i].Verify = verify.Config{Scheme: verify.SchemeNone} // no secret: nothing to seal
+			}
+			if err := plain.SourceCreate(t.Context(), srcs[i]); err != nil {
+				t.Fatalf("SourceCreate: %v", err)
+			}
+		}
+		wantErr(t, "SourceSecretsCheck() without a key on a plain database", plain.SourceSecretsCheck(t.Context()), nil)
+		if n, err := plain.SourceSecretsSeal(t.Context()); err != nil || n != 0 {
+			t.Errorf("SourceSecretsSeal() without a key = %d, %v; want 0", n, err)
+		}
+		plain.Close()
+
+		s := openSecrets(t, b, db, k1)
+		if n, err := s.SourceSecretsSeal(t.Context()); err != nil || n != 2 {
+			t.Fatalf("SourceSecretsSeal() = %d, %v; want 2", n, err)
+		}
+		if n, err := s.SourceSecretsSeal(t.Context()); err != nil || n != 0 {
+			t.Errorf("SourceSecretsSeal() again = %d, %v; want 0", n, err)
+		}
+		wantErr(t, "SourceSecretsCheck() with the key", s.SourceSecretsCheck(t.Context()), nil)
+		for _, want := range srcs {
+			got, err := s.SourceGet(t.Context(), want.ID)
+			if err != nil || got.Verify.Secret != want.Verify.Secret || len(got.Verify.PreviousSecrets) != len(want.Verify.PreviousSecrets) {
+				t.Errorf("SourceGet(%s) after sealing = %+v, %v; want secret %q", want.ID, got.Verify, err, want.Verify.Secret)
+			}
+		}
+		s.Close()
+		for _, tc := range []struct {
+			name  string
+			key   *seal.Key
+			wrong bool
+		}{{"no key", nil, false}, {"another key", k2, true}} {
+			s := openSecrets(t, b, db, tc.key)
+			err := s.SourceSecretsCheck(t.Context())
+			if !errors.Is(err, store.ErrEncryptionKey) || errors.Is(err, seal.ErrWrongKey) != tc.wrong {
+				t.Errorf("%s: SourceSecretsCheck() = %v, want ErrEncryptionKey (wrong key: %v)", tc.name, err, tc.wrong)
+			}
+			_, err = s.SourceGet(t.Context(), srcs[0].ID)
+			wantErr(t, tc.name+": SourceGet(sealed)", err, store.ErrEncryptionKey)
+			s.Close()
 		}
 	})
 }

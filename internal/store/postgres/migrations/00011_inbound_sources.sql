@@ -7,8 +7,9 @@
 -- A request's body is bytea, kept byte for byte; its headers are JSON
 -- text. Two verified requests of a source never share a provider's
 -- delivery ID: a provider's retry is refused by the index, in the
--- transaction that would have forwarded it a second time. A failed
--- request holds no claim on its ID (anyone can send one).
+-- transaction that would have forwarded it a second time; the retry is
+-- then kept as a duplicate_of the first. A failed request holds no claim
+-- on its ID (anyone can send one).
 
 -- +goose Up
 CREATE TABLE sources (
@@ -39,11 +40,12 @@ CREATE TABLE inbound_requests (
     reason      text NOT NULL,
     delivery_id text COLLATE "C",
     received_at bigint NOT NULL,
-    message_ids text
+    message_ids text,
+    duplicate_of text COLLATE "C"
 );
 CREATE INDEX inbound_requests_source ON inbound_requests (source_id, id);
 CREATE UNIQUE INDEX inbound_requests_delivery ON inbound_requests (source_id, delivery_id)
-    WHERE delivery_id IS NOT NULL AND verified;
+    WHERE delivery_id IS NOT NULL AND verified AND duplicate_of IS NULL;
 
 -- +goose Down
 DROP TABLE inbound_requests;

@@ -7,9 +7,10 @@
 -- A request's body is kept byte for byte (BLOB); its headers are JSON
 -- text. Two verified requests of a source never share a provider's
 -- delivery ID: a provider's retry of a delivery is refused by the index,
--- in the transaction that would have forwarded it a second time. A failed
--- request holds no claim on its ID (anyone can send one), so the real
--- delivery after it still goes through.
+-- in the transaction that would have forwarded it a second time; the retry
+-- is then kept as a duplicate_of the first. A failed request holds no
+-- claim on its ID (anyone can send one), so the real delivery after it
+-- still goes through.
 
 -- +goose Up
 CREATE TABLE sources (
@@ -40,11 +41,12 @@ CREATE TABLE inbound_requests (
     reason      TEXT NOT NULL,
     delivery_id TEXT,
     received_at INTEGER NOT NULL,
-    message_ids TEXT
+    message_ids TEXT,
+    duplicate_of TEXT
 ) STRICT;
 CREATE INDEX inbound_requests_source ON inbound_requests (source_id, id);
 CREATE UNIQUE INDEX inbound_requests_delivery ON inbound_requests (source_id, delivery_id)
-    WHERE delivery_id IS NOT NULL AND verified;
+    WHERE delivery_id IS NOT NULL AND verified AND duplicate_of IS NULL;
 
 -- +goose Down
 DROP TABLE inbound_requests;
