@@ -56,7 +56,7 @@ func fillBacklog(ctx context.Context, api *apiClient, appID string, cfg Config, 
 	}
 	s := newSendState(0)
 	stop := startProgress(progress, "backlog", cfg.Backlog, 0, s, nil)
-	s.run(ctx, api, appID, load{eventType: BacklogEventType, messages: cfg.Backlog, senders: cfg.Senders})
+	s.run(ctx, newAPISender(api, appID), load{eventType: BacklogEventType, messages: cfg.Backlog, senders: cfg.Senders})
 	stop()
 	if n := s.failed.Load(); n > 0 {
 		return nil, fmt.Errorf("backlog: %d of %d sends failed (first: %s)", n, cfg.Backlog, s.firstErr)

@@ -64,6 +64,10 @@ type Config struct {
 	// same senders, payload size and message count, and reports Hookline's
 	// throughput as a fraction of the ceiling it implies.
 	Baseline bool
+	// Inbound sends the messages as webhooks from a provider: each is POSTed,
+	// signed (Standard Webhooks), to the ingest URL of a source that
+	// forwards to the benchmark app, instead of through the API.
+	Inbound bool
 }
 
 func (c *Config) setDefaults() error {
@@ -165,7 +169,13 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (Result, error) {
 	s := newSendState(cfg.Messages)
 	stopProgress := startProgress(progress, "sent", cfg.Messages, cfg.Endpoints, s, rcv)
 	start := time.Now()
-	s.run(ctx, api, appID, load{eventType: EventType, messages: cfg.Messages, senders: cfg.Senders, rate: cfg.Rate, payloadBytes: cfg.PayloadBytes})
+	var to sender = newAPISender(api, appID)
+	if cfg.Inbound {
+		if to, err = newInboundSender(ctx, api, appID); err != nil {
+			return Result{}, err
+		}
+	}
+	s.run(ctx, to, load{eventType: EventType, messages: cfg.Messages, senders: cfg.Senders, rate: cfg.Rate, payloadBytes: cfg.PayloadBytes})
 	acceptDur := s.lastAccept.Sub(start)
 
 	// Wait for every delivery of every accepted message, or the timeout.
@@ -260,33 +270,31 @@ func (s *sendState) acceptedCount() int {
 	return len(s.accepted)
 }
 
-// run sends l.messages messages from l.senders goroutines, each stopping
-// when the count is reached or ctx ends.
-func (s *sendState) run(ctx context.Context, api *apiClient, appID string, l load) {
+// run sends l.messages messages from l.senders goroutines through to,
+// each stopping when the count is reached or ctx ends.
+func (s *sendState) run(ctx context.Context, to sender, l load) {
 	var limiter *rate.Limiter
 	if l.rate > 0 {
 		limiter = rate.NewLimiter(rate.Limit(l.rate), 1)
 	}
 	pad := strings.Repeat("x", max(l.payloadBytes, minPayload)-minPayload)
-	path := "/app/" + appID + "/msg"
 	var wg sync.WaitGroup
 	for range l.senders {
 		wg.Go(func() {
 			var buf bytes.Buffer
-			for s.next.Add(1) <= int64(l.messages) && ctx.Err() == nil {
+			for {
+				n := s.next.Add(1)
+				if n > int64(l.messages) || ctx.Err() != nil {
+					return
+				}
 				if limiter != nil && limiter.Wait(ctx) != nil {
 					return
 				}
-				buf.Reset()
-				appendMessage(&buf, l.eventType, pad, time.Now())
 				s.sent.Add(1)
-				var out struct {
-					ID string `json:"id"`
-				}
-				err := api.doRaw(ctx, http.MethodPost, path, buf.Bytes(), &out, http.StatusAccepted)
+				id, err := to.send(ctx, &buf, l.eventType, pad, n)
 				s.mu.Lock()
 				if err == nil {
-					s.accepted = append(s.accepted, out.ID)
+					s.accepted = append(s.accepted, id)
 					s.lastAccept = time.Now()
 				} else {
 					s.failed.Add(1)
@@ -299,6 +307,32 @@ func (s *sendState) run(ctx context.Context, api *apiClient, appID string, l loa
 		})
 	}
 	wg.Wait()
+}
+
+// sender sends message n of a run, answering the ID its deliveries
+// arrive under.
+type sender interface {
+	send(ctx context.Context, buf *bytes.Buffer, eventType, pad string, n int64) (string, error)
+}
+
+// apiSender sends messages through the API: POST /app/{app}/msg.
+type apiSender struct {
+	api  *apiClient
+	path string
+}
+
+func newAPISender(api *apiClient, appID string) apiSender {
+	return apiSender{api: api, path: "/app/" + appID + "/msg"}
+}
+
+func (a apiSender) send(ctx context.Context, buf *bytes.Buffer, eventType, pad string, _ int64) (string, error) {
+	buf.Reset()
+	appendMessage(buf, eventType, pad, time.Now())
+	var out struct {
+		ID string `json:"id"`
+	}
+	err := a.api.doRaw(ctx, http.MethodPost, a.path, buf.Bytes(), &out, http.StatusAccepted)
+	return out.ID, err
 }
 
 // appendMessage writes the body of a message send: the event type and a

@@ -13,8 +13,11 @@ import (
 // milliseconds; the JSON names are stable for scripts.
 type Result struct {
 	// The run's shape.
-	Messages     int     `json:"messages"`
-	Senders      int     `json:"senders"`
+	Messages int `json:"messages"`
+	Senders  int `json:"senders"`
+	// Inbound says the messages were sent as signed webhooks to a source's
+	// ingest URL (bench --inbound).
+	Inbound      bool    `json:"inbound,omitempty"`
 	Endpoints    int     `json:"endpoints"`
 	PayloadBytes int     `json:"payload_bytes"`
 	Rate         float64 `json:"rate"` // offered msg/s; 0 = as fast as possible
@@ -85,7 +88,7 @@ func (r Result) OK() bool {
 // tally turns the senders' and the receiver's records into a Result.
 func tally(cfg Config, s *sendState, arrivals map[arrivalKey]arrival, acceptDur time.Duration) Result {
 	r := Result{
-		Messages: cfg.Messages, Senders: cfg.Senders, Endpoints: cfg.Endpoints,
+		Messages: cfg.Messages, Senders: cfg.Senders, Endpoints: cfg.Endpoints, Inbound: cfg.Inbound,
 		PayloadBytes: cfg.PayloadBytes, Rate: cfg.Rate,
 		Machine: fmt.Sprintf("%s/%s, %d CPUs, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version()),
 		Sent:    int(s.sent.Load()), Accepted: len(s.accepted), Failed: int(s.failed.Load()),
@@ -152,6 +155,9 @@ func (r Result) Format(w io.Writer) error {
 	}
 	fmt.Fprintf(tw, "run\t%s, %s, %s, %d-byte payload, offered %s\n",
 		plural(r.Messages, "message"), plural(r.Senders, "sender"), plural(r.Endpoints, "endpoint"), r.PayloadBytes, offered)
+	if r.Inbound {
+		fmt.Fprintf(tw, "mode\tinbound: each message a signed webhook to a source's ingest URL, verified, stored and forwarded\n")
+	}
 	fmt.Fprintf(tw, "machine\t%s\n", r.Machine)
 	fmt.Fprintf(tw, "accepted\t%d of %d in %.2fs: %.0f msg/s\n", r.Accepted, r.Messages, r.AcceptSeconds, r.AcceptedPerSec)
 	if r.Failed > 0 {

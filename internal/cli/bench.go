@@ -48,12 +48,18 @@ senders (--messages requests, at most 5s), then runs as above and prints
 Hookline's msg/s and deliveries/s as a fraction of the ceiling it implies:
 each message costs 1+K requests (ingest and one delivery per endpoint).
 
+--inbound sends each message as a provider would instead: its payload POSTed,
+signed with Standard Webhooks, to the ingest URL of a source that verifies it
+and forwards it to the benchmark application, so accepted msg/s are inbound
+requests stored and forwarded per second.
+
 Exit code 1 when a send failed or a delivery is missing or duplicated.
 
   hookline bench                     20000 messages, 32 senders, 1 endpoint
   hookline bench -n 5000 -k 10       5000 messages to 10 endpoints each
   hookline bench --rate 1000 --json  offer 1000 msg/s, print JSON
   hookline bench --baseline          compare with bare net/http on this machine
+  hookline bench --inbound           receive 20000 signed webhooks and forward them
   hookline bench --backlog 1000000 --rate 1000 -n 20000 --timeout 1h
                                      the same with a million deliveries
                                      pending at a dead endpoint`,
@@ -122,6 +128,7 @@ Exit code 1 when a send failed or a delivery is missing or duplicated.
 	fs.StringVar(&cfg.Token, "token", "", "admin token of the server named by --url")
 	fs.StringVar(&dataDir, "data-dir", "", "SQLite directory of the in-process server (default: a temporary one, removed afterwards)")
 	fs.StringVar(&databaseURL, "database-url", "", "postgres:// URL for the in-process server instead of SQLite")
+	fs.BoolVar(&cfg.Inbound, "inbound", false, "send each message as a signed webhook to a source's ingest URL (/in/...) that forwards to the benchmark app, instead of through the API")
 	fs.BoolVar(&cfg.Baseline, "baseline", false, "first measure a bare net/http client and server on 127.0.0.1 and report Hookline as a fraction of the ceiling it implies")
 	fs.BoolVar(&jsonOut, "json", false, "print the result as JSON and no progress")
 	fs.BoolVar(&encrypt, "encrypt", false, "in-process server: keep endpoint secrets and headers encrypted at rest, with a random key, to measure what it costs")
