@@ -63,6 +63,18 @@ type Sources interface {
 	// InboundRequestList pages a source's requests by ID, newest first
 	// by default.
 	InboundRequestList(ctx context.Context, p InboundRequestListParams) ([]inbound.Request, error)
+	// InboundRequestPurge deletes, of every source, at most p.Limit of
+	// the oldest requests received before p.Before, in one transaction,
+	// and returns how many: a retention loop calls it until it returns
+	// fewer than p.Limit, so no one transaction holds the writer long.
+	InboundRequestPurge(ctx context.Context, p InboundRequestPurgeParams) (int, error)
+}
+
+// InboundRequestPurgeParams bounds InboundRequestPurge. Limit must be 1
+// or more.
+type InboundRequestPurgeParams struct {
+	Before time.Time
+	Limit  int
 }
 
 // SourceListParams pages the sources by ID.

@@ -169,3 +169,14 @@ func (s *Store) SourceSecretsSeal(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// InboundRequestPurge deletes the oldest requests received before
+// p.Before, at most p.Limit.
+func (s *Store) InboundRequestPurge(ctx context.Context, p store.InboundRequestPurgeParams) (int, error) {
+	q := dialect.InboundRequestPurge(p)
+	tag, err := s.exec(ctx, q.SQL, q.Args...)
+	if err != nil {
+		return 0, wrapErr("purge inbound requests", err)
+	}
+	return int(tag.RowsAffected()), nil
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/hookline/hookline/internal/inbound"
 	"github.com/hookline/hookline/internal/seal"
 	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/webhook"
 )
 
 // The sources and inbound_requests tables, laid out alike on both
@@ -294,4 +295,14 @@ func (x Secrets) CheckSourceSecret(c SourceSecret) error {
 		return fmt.Errorf("source %s: %w", c.ID, err)
 	}
 	return nil
+}
+
+// InboundRequestPurge deletes the oldest p.Limit requests received before
+// p.Before. Request IDs carry their time (webhook.BoundaryID), so the
+// primary key finds them in order, without a time index.
+func (d Dialect) InboundRequestPurge(p store.InboundRequestPurgeParams) Query {
+	b := New(d)
+	b.Where("id < ?", webhook.BoundaryID(webhook.PrefixInboundRequest, p.Before))
+	inner := b.SQL(`SELECT id FROM inbound_requests`, ` ORDER BY id LIMIT `+strconv.Itoa(max(p.Limit, 1)))
+	return Query{SQL: `DELETE FROM inbound_requests WHERE id IN (` + inner + `)`, Args: b.args}
 }

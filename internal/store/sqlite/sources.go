@@ -192,3 +192,19 @@ func (s *Store) SourceSecretsSeal(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// InboundRequestPurge deletes the oldest requests received before
+// p.Before, at most p.Limit.
+func (s *Store) InboundRequestPurge(ctx context.Context, p store.InboundRequestPurgeParams) (int, error) {
+	q := dialect.InboundRequestPurge(p)
+	var n int64
+	err := s.write(ctx, "purge inbound requests", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, q.SQL, q.Args...)
+		if err != nil {
+			return wrapErr("purge inbound requests", err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}

@@ -213,6 +213,31 @@ func testSources(t *testing.T, open Opener) {
 			f.s.InboundRequestCreate(f.ctx, f.inboundRequest(f.missing(webhook.PrefixSource), f.t0, "")), store.ErrNotFound)
 	})
 
+	t.Run("Purge", func(t *testing.T) {
+		f := setup(t, open)
+		a, b := f.source(), f.source()
+		for i := range 5 {
+			for _, src := range []inbound.Source{a, b} {
+				req := f.inboundRequest(src.ID, f.at(time.Duration(i)*time.Minute), "")
+				f.must(f.s.InboundRequestCreate(f.ctx, req), "InboundRequestCreate")
+			}
+		}
+		// Before minute 3: six requests of both sources, purged 4 then 2.
+		p := store.InboundRequestPurgeParams{Before: f.at(3 * time.Minute), Limit: 4}
+		for _, want := range []int{4, 2, 0} {
+			n, err := f.s.InboundRequestPurge(f.ctx, p)
+			if err != nil || n != want {
+				t.Errorf("InboundRequestPurge(before minute 3, limit 4) = %d, %v; want %d", n, err, want)
+			}
+		}
+		for _, src := range []inbound.Source{a, b} {
+			rs, err := f.s.InboundRequestList(f.ctx, store.InboundRequestListParams{SourceID: src.ID, Page: store.Page{Limit: 10, Order: store.Ascending}})
+			if err != nil || len(rs) != 2 || !rs[0].ReceivedAt.Equal(f.at(3*time.Minute)) {
+				t.Errorf("InboundRequestList(%s) after the purge = %d requests (%v), want the 2 of minutes 3 and 4", src.ID, len(rs), err)
+			}
+		}
+	})
+
 	t.Run("DuplicateDelivery", func(t *testing.T) {
 		f := setup(t, open)
 		src := f.source()
