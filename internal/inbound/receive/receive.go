@@ -70,6 +70,8 @@ type Handler struct {
 	readTimeout time.Duration
 	now         func() time.Time
 
+	sources sourceCache
+
 	mu       sync.Mutex
 	limiters map[string]*sourceLimiter
 }
@@ -109,7 +111,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		notFound(w)
 		return
 	}
-	src, err := h.store.SourceGetByTokenHash(r.Context(), webhook.HashToken(token))
+	src, err := h.sources.get(r.Context(), webhook.HashToken(token), h.now(), h.store.SourceGetByTokenHash)
 	if errors.Is(err, store.ErrNotFound) {
 		notFound(w)
 		return
