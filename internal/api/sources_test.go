@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -280,4 +281,36 @@ func TestSourceRequests(t *testing.T) {
 		{name: "deleting the source", method: "DELETE", path: "/api/v1/source/" + created.ID, want: 204},
 		{name: "deletes its requests", method: "GET", path: one, want: 404},
 	})
+}
+
+// TestSourceDocsExample creates a source from each JSON example of the
+// "## Sources" section of docs/inbound.md, so the documented body stays
+// one the API takes (its app named by the fixture's uid).
+func TestSourceDocsExample(t *testing.T) {
+	t.Parallel()
+	f, _, _ := endpointFixture(t)
+	doc, err := os.ReadFile("../../docs/inbound.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(doc), "\n## Sources\n")
+	if !ok {
+		t.Fatal("docs/inbound.md has no ## Sources section")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	n := 0
+	for rest := section; ; n++ {
+		_, block, ok := strings.Cut(rest, "\n```json\n")
+		if !ok {
+			break
+		}
+		block, rest, _ = strings.Cut(block, "\n```\n")
+		body := strings.ReplaceAll(block, "app_or_uid", "acme")
+		if rec := f.do("", "POST", "/api/v1/source", body); rec.Code != http.StatusCreated {
+			t.Errorf("POST /api/v1/source with the docs' example %s = %d %s, want 201", block, rec.Code, rec.Body)
+		}
+	}
+	if n == 0 {
+		t.Error("the ## Sources section of docs/inbound.md has no JSON example")
+	}
 }
