@@ -88,6 +88,7 @@ other systems. Start with:
 		newVersionCommand(stdout),
 		newBenchCommand(stdout, stderr),
 		newTokenCommand(stdout, stderr, d),
+		newListenCommand(stdout, stderr, d),
 	)
 
 	cmd, err := root.ExecuteContextC(ctx)
