@@ -53,6 +53,9 @@ func (a *API) captureStream(w http.ResponseWriter, r *http.Request) error {
 	// still wakes the loop.
 	wake, stop := a.captures.Follow(b.ID)
 	defer stop()
+	// A fresh stream starts now, before its headers go: a client that
+	// sends a request once it has them gets that request.
+	f := newFollower(b.ID, after, a.now(), reveal(r))
 
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -63,7 +66,6 @@ func (a *API) captureStream(w http.ResponseWriter, r *http.Request) error {
 	if err := rc.Flush(); err != nil {
 		return nil
 	}
-	f := newFollower(b.ID, after, a.now(), reveal(r))
 	heartbeat := time.NewTicker(streamHeartbeat)
 	defer heartbeat.Stop()
 	ctx := r.Context()
