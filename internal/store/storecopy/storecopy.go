@@ -1,9 +1,11 @@
 // Package storecopy copies what one Hookline store holds into another
 // through the store.Store interface: the configuration (apps, event types,
-// endpoints with their secrets, tokens as stored, hashed) and the pending
+// endpoints with their secrets, tokens as stored, hashed, inbound sources
+// with their verification secrets and token hashes) and the pending
 // work (messages that still have unfinished deliveries, with those
 // deliveries, unleased). Finished history (successful and failed
-// deliveries, attempt logs) stays behind: it is only ever read, and copying
+// deliveries, attempt logs, the requests sources received) stays behind:
+// it is only ever read, and copying
 // it would make the move take as long as the history is old.
 //
 // `hookline migrate --from sqlite://DIR --database-url postgres://...`
@@ -16,6 +18,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/hookline/hookline/internal/inbound"
 	"github.com/hookline/hookline/internal/seal"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
@@ -67,6 +70,7 @@ type Summary struct {
 	EventTypes Count
 	Endpoints  Count
 	Tokens     Count
+	Sources    Count
 	// Messages are those with at least one unfinished delivery;
 	// Deliveries are those unfinished deliveries.
 	Messages   Count
@@ -114,6 +118,7 @@ func Copy(ctx context.Context, dst, src store.Store, opts Options) (Summary, err
 		{"event types", c.eventTypes, &c.sum.EventTypes},
 		{"endpoints", c.endpoints, &c.sum.Endpoints},
 		{"tokens", c.tokens, &c.sum.Tokens},
+		{"inbound sources", c.sources, &c.sum.Sources},
 		{"messages with unfinished deliveries", c.messages, &c.sum.Messages},
 	}
 	for _, st := range steps {
@@ -220,4 +225,15 @@ func (c *copier) tokens(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// sources copies the inbound sources, their token hashes and secrets as
+// they are (a source's ingest URL keeps working); what they received is
+// history, and stays.
+func (c *copier) sources(ctx context.Context) error {
+	return each(func(p store.Page) ([]inbound.Source, error) {
+		return c.src.SourceList(ctx, store.SourceListParams{Page: p})
+	}, func(src inbound.Source) string { return src.ID }, func(src inbound.Source) error {
+		return c.created(&c.sum.Sources, "source "+src.ID, c.dst.SourceCreate(ctx, src))
+	})
 }

@@ -19,6 +19,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/hookline/hookline/internal/config"
+	"github.com/hookline/hookline/internal/inbound"
+	"github.com/hookline/hookline/internal/inbound/verify"
 	"github.com/hookline/hookline/internal/seal"
 	"github.com/hookline/hookline/internal/server"
 	"github.com/hookline/hookline/internal/signature"
@@ -44,6 +46,7 @@ type source struct {
 	eventTypes []webhook.EventType
 	endpoints  []webhook.Endpoint // of apps[0]: [0] live, [1] disabled
 	tokens     []webhook.Token
+	sources    []inbound.Source
 	// pending has an unfinished delivery to endpoints[0] (one new, one
 	// retrying); done's delivery succeeded.
 	pending []store.MessageImport
@@ -115,6 +118,12 @@ func fill(t *testing.T, dir, receiverURL string, key *seal.Key) source {
 	for _, tok := range src.tokens {
 		must(st.TokenCreate(ctx, tok), "TokenCreate")
 	}
+	src.sources = []inbound.Source{inbound.Source{ID: webhook.NewID(webhook.PrefixSource, t0), Name: "GitHub",
+		TokenHash: webhook.HashToken("hkin_copied"), Verify: verify.Config{Scheme: verify.SchemeGitHub, Secret: "gh-copied-secret"},
+		Forward: inbound.Forward{App: &inbound.ForwardApp{AppID: app, EventTypeHeader: "X-GitHub-Event"}}, CreatedAt: t0, UpdatedAt: t0}.WithDefaults()}
+	for _, s := range src.sources {
+		must(st.SourceCreate(ctx, s), "SourceCreate")
+	}
 
 	msg := func(at time.Time, status webhook.MessageStatus, attempts int, next *time.Time) store.MessageImport {
 		id := webhook.NewID(webhook.PrefixMessage, at)
@@ -168,7 +177,7 @@ func TestFromSQLite(t *testing.T) {
 	}
 	want := storecopy.Summary{
 		Apps: storecopy.Count{Copied: 2}, EventTypes: storecopy.Count{Copied: 2}, Endpoints: storecopy.Count{Copied: 2},
-		Tokens: storecopy.Count{Copied: 2}, Messages: storecopy.Count{Copied: 2}, Deliveries: storecopy.Count{Copied: 2},
+		Tokens: storecopy.Count{Copied: 2}, Sources: storecopy.Count{Copied: 1}, Messages: storecopy.Count{Copied: 2}, Deliveries: storecopy.Count{Copied: 2},
 		FinishedLeft: 1,
 	}
 	if diff := cmp.Diff(want, sum); diff != "" {
@@ -199,7 +208,7 @@ func TestFromSQLite(t *testing.T) {
 	}
 	wantAgain := storecopy.Summary{
 		Apps: storecopy.Count{Skipped: 2}, EventTypes: storecopy.Count{Skipped: 2}, Endpoints: storecopy.Count{Skipped: 2},
-		Tokens: storecopy.Count{Skipped: 2}, Messages: storecopy.Count{Skipped: 2}, Deliveries: storecopy.Count{Skipped: 2},
+		Tokens: storecopy.Count{Skipped: 2}, Sources: storecopy.Count{Skipped: 1}, Messages: storecopy.Count{Skipped: 2}, Deliveries: storecopy.Count{Skipped: 2},
 		FinishedLeft: 1,
 	}
 	if diff := cmp.Diff(wantAgain, sum); diff != "" {
@@ -291,6 +300,8 @@ func checkCopied(t *testing.T, pg store.Store, src source) {
 	diff("EndpointList", src.endpoints, eps, err)
 	toks, err := pg.TokenList(ctx, store.TokenListParams{})
 	diff("TokenList", src.tokens, toks, err)
+	srcs, err := pg.SourceList(ctx, store.SourceListParams{Page: page})
+	diff("SourceList", src.sources, srcs, err)
 	for _, it := range src.pending {
 		m, err := pg.MessageGet(ctx, it.Message.AppID, it.Message.ID)
 		diff("MessageGet("+it.Message.ID+")", it.Message, m, err)
