@@ -251,9 +251,9 @@ func (a *API) sourceDelete(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// sourceRotateToken gives the source a new ingest token: the old URL
-// answers 404 from the commit on, on every node (the lookup is by hash,
-// in the store).
+// sourceRotateToken gives the source a new ingest token. The old URL
+// answers 404 once the receiving path's short cache of the source lapses
+// (a second, on every node: the lookup is by hash, in the store).
 func (a *API) sourceRotateToken(w http.ResponseWriter, r *http.Request) error {
 	src, err := a.source(r)
 	if err != nil {
