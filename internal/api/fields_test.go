@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookline/hookline/internal/inbound/verify"
 	"github.com/hookline/hookline/internal/openapi"
 	"github.com/hookline/hookline/internal/openapi/build"
 )
@@ -89,7 +90,10 @@ var inputTypes = map[string]any{
 	// Hookline's own: the request inspector.
 	"BinIn":           binIn{},
 	"CaptureReplayIn": captureReplayIn{},
-	"SourceIn":        sourceIn{},
+	// The verification settings a source takes, also what the inspector's
+	// verify checks a capture against.
+	"SourceVerifyConfig": verify.Config{},
+	"SourceIn":           sourceIn{},
 }
 
 // TestInputFieldsKnown holds the input types to the specs: every property of every input

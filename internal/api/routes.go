@@ -108,6 +108,7 @@ func (a *API) routes(mux registrar) {
 	mux.HandleFunc("GET /api/v1/inspector/bin/{bin_id}/request/{cap_id}", a.auth(adminOnly, a.captureGet))
 	mux.HandleFunc("GET /api/v1/inspector/bin/{bin_id}/request/{cap_id}/raw", a.auth(adminOnly, a.captureRaw))
 	mux.HandleFunc("POST /api/v1/inspector/bin/{bin_id}/request/{cap_id}/replay", a.auth(adminOnly, a.captureReplay))
+	mux.HandleFunc("POST /api/v1/inspector/bin/{bin_id}/request/{cap_id}/verify", a.auth(adminOnly, a.captureVerify))
 
 	// Inbound sources: not idempotent(), as create and rotate-token answer
 	// the ingest token, which must not be kept for a replay.

@@ -6,12 +6,16 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	svix "github.com/svix/svix-webhooks/go"
 )
 
 // binOut and captureOut are the inspector API's answers, as a client
@@ -388,5 +392,59 @@ func TestInspectorDelayCutShortByStop(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("the delayed answer did not come when the server stopped")
+	}
+}
+
+// TestInspectorVerifiesACapturedSignature checks captured requests signed
+// by the Standard Webhooks library against settings: the right secret
+// verifies, a wrong one and a stale timestamp say why, and settings the
+// verify package refuses are a 422.
+func TestInspectorVerifiesACapturedSignature(t *testing.T) {
+	ts := startServer(t)
+	bin := ts.newBin(t, `{}`)
+	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	wh, err := svix.NewWebhook(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(path string, at time.Time) string {
+		t.Helper()
+		payload := []byte(`{"type":"invoice.paid"}`)
+		sig, err := wh.Sign("msg_1", at, payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		send(t, "POST", bin.CatchURL+path, payload, "Webhook-Id", "msg_1",
+			"Webhook-Timestamp", strconv.FormatInt(at.Unix(), 10), "Webhook-Signature", sig)
+		return ts.captures(t, bin.ID, "path="+path)[0].ID
+	}
+	fresh, stale := post("/fresh", time.Now()), post("/stale", time.Now().Add(-10*time.Minute))
+	check := func(capID, cfg string) (int, map[string]any) {
+		t.Helper()
+		status, resp := ts.do(t, "POST", "/api/v1/inspector/bin/"+bin.ID+"/request/"+capID+"/verify", ts.Token, []byte(cfg))
+		var out map[string]any
+		_ = json.Unmarshal(resp, &out)
+		return status, out
+	}
+	if status, out := check(fresh, `{"scheme":"standard-webhooks","secret":"`+secret+`"}`); status != 200 || out["ok"] != true {
+		t.Errorf("verify with the signing secret = %d %v, want ok", status, out)
+	}
+	status, out := check(fresh, `{"scheme":"standard-webhooks","secret":"whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","previousSecrets":["`+secret+`"]}`)
+	if status != 200 || out["ok"] != true || !strings.Contains(fmt.Sprint(out["reason"]), "previousSecrets[0]") {
+		t.Errorf("verify with the signing secret as previous = %d %v, want ok naming previousSecrets[0]", status, out)
+	}
+	status, out = check(fresh, `{"scheme":"standard-webhooks","secret":"whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}`)
+	if status != 200 || out["ok"] != false || out["reason"] == "" || out["secrets"] == nil {
+		t.Errorf("verify with another secret = %d %v, want not ok, a reason and the secrets tried", status, out)
+	}
+	status, out = check(stale, `{"scheme":"standard-webhooks","secret":"`+secret+`"}`)
+	if status != 200 || out["ok"] != false || !strings.Contains(fmt.Sprint(out["reason"]), "old") || out["timestamp"] == nil {
+		t.Errorf("verify a request signed 10 min before it arrived = %d %v, want not ok, saying how old", status, out)
+	}
+	if status, out := check(fresh, `{"scheme":"md5-please","secret":"x"}`); status != 422 || out["code"] != "validation_failed" {
+		t.Errorf("verify with an unknown scheme = %d %v, want 422 validation_failed", status, out)
+	}
+	if strings.Contains(fmt.Sprint(out), secret) {
+		t.Errorf("a verify answer echoes the secret: %v", out)
 	}
 }
