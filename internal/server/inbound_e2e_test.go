@@ -45,16 +45,17 @@ func createSource(t *testing.T, s *testServer, settings map[string]any) inboundS
 
 // storedRequest is a received request as the API shows it.
 type storedRequest struct {
-	ID         string              `json:"id"`
-	Method     string              `json:"method"`
-	Path       string              `json:"path"`
-	Query      string              `json:"query"`
-	Headers    map[string][]string `json:"headers"`
-	Body       *string             `json:"body"`
-	Verified   bool                `json:"verified"`
-	Reason     string              `json:"reason"`
-	DeliveryID *string             `json:"deliveryId"`
-	MessageIDs []string            `json:"messageIds"`
+	ID          string              `json:"id"`
+	Method      string              `json:"method"`
+	Path        string              `json:"path"`
+	Query       string              `json:"query"`
+	Headers     map[string][]string `json:"headers"`
+	Body        *string             `json:"body"`
+	Verified    bool                `json:"verified"`
+	Reason      string              `json:"reason"`
+	DeliveryID  *string             `json:"deliveryId"`
+	DuplicateOf *string             `json:"duplicateOf"`
+	MessageIDs  []string            `json:"messageIds"`
 }
 
 // sourceRequests lists the requests a source received, newest first.
@@ -257,10 +258,13 @@ func TestInboundForwardsToAnAppOnce(t *testing.T) {
 			t.Fatalf("the app has %d messages (%+v), want 1 invoice.paid", len(msgs.Data), msgs.Data)
 		}
 		stored := sourceRequests(t, s, src.ID)
-		if len(stored) != 1 {
-			t.Fatalf("the source stored %d requests, want 1 (the retry is not stored again)", len(stored))
+		if len(stored) != 2 {
+			t.Fatalf("the source stored %d requests, want 2 (the first and the retry)", len(stored))
 		}
-		r := stored[0]
+		retry, r := stored[0], stored[1]
+		if retry.DuplicateOf == nil || *retry.DuplicateOf != r.ID || len(retry.MessageIDs) != 0 {
+			t.Errorf("the retry is stored as %+v, want a duplicate of %s forwarding nothing", retry, r.ID)
+		}
 		if !r.Verified || r.Path != "/stripe" || r.Query != "live=1" || len(r.MessageIDs) != 1 || r.MessageIDs[0] != msgs.Data[0].Id {
 			t.Errorf("stored request = %+v, want verified, path /stripe, query live=1, message %s", r, msgs.Data[0].Id)
 		}

@@ -44,6 +44,7 @@ const DefaultReadTimeout = 30 * time.Second
 type Store interface {
 	SourceGetByTokenHash(ctx context.Context, hash []byte) (inbound.Source, error)
 	InboundRequestCreate(ctx context.Context, req inbound.Request) error
+	InboundRequestList(ctx context.Context, p store.InboundRequestListParams) ([]inbound.Request, error)
 }
 
 // Engine commits a forwarded request with its message and delivers it.
@@ -173,10 +174,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	err = h.forward(r.Context(), src, req)
 	if errors.Is(err, store.ErrDuplicate) {
-		// A provider's retry of a delivery already stored: it gets the
-		// answer the first one got, so it stops retrying.
-		h.answer(w, src.Response)
-		return
+		// A provider's retry of a delivery already stored: kept, marked
+		// as such and forwarding nothing, and answered as the first was,
+		// so the provider stops retrying.
+		err = h.keepRetry(r.Context(), req)
 	}
 	if err != nil {
 		h.unavailable(w, r, "store a request", err)
@@ -209,6 +210,26 @@ func (h *Handler) forward(ctx context.Context, src inbound.Source, req inbound.R
 	}
 	if err := h.store.InboundRequestCreate(ctx, req); err != nil {
 		return fmt.Errorf("store request: %w", err)
+	}
+	return nil
+}
+
+// keepRetry stores req, a retry of a delivery already received, as a
+// duplicate of the request that first brought it.
+func (h *Handler) keepRetry(ctx context.Context, req inbound.Request) error {
+	first, err := h.store.InboundRequestList(ctx, store.InboundRequestListParams{
+		SourceID: req.SourceID, DeliveryID: req.DeliveryID, VerifiedOnly: true,
+		Page: store.Page{Limit: 1, Order: store.Ascending},
+	})
+	if err != nil {
+		return fmt.Errorf("find the first request of delivery %q: %w", req.DeliveryID, err)
+	}
+	if len(first) == 1 {
+		req.DuplicateOf = first[0].ID
+	}
+	req.MessageIDs = nil
+	if err := h.store.InboundRequestCreate(ctx, req); err != nil && !errors.Is(err, store.ErrDuplicate) {
+		return fmt.Errorf("store a retry: %w", err)
 	}
 	return nil
 }
