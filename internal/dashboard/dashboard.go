@@ -29,6 +29,7 @@ import (
 
 	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/endpoint"
+	"github.com/hookline/hookline/internal/inspector"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -48,6 +49,8 @@ type Store interface {
 	messageStore
 	eventTypeStore
 	statusStore
+	sourceStore
+	inspectorStore
 	endpoint.Store
 }
 
@@ -89,6 +92,12 @@ type Config struct {
 	Retries int
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// PublicURL is the base of the URLs handed out (a bin's catch URL).
+	PublicURL string
+	// Captures wakes the inspector's live view when a catch URL stores a
+	// capture; default a hub of its own, which nothing wakes (the view
+	// then shows new captures at a reload).
+	Captures *inspector.Hub
 }
 
 // Dashboard is the pages. Create it with New.
@@ -107,6 +116,8 @@ type Dashboard struct {
 	pages          map[string]*template.Template
 	static         http.Handler
 	live           liveStreams // the open live streams (live.go)
+	publicURL      string
+	captures       *inspector.Hub
 }
 
 // New checks cfg and parses the templates.
@@ -119,6 +130,9 @@ func New(cfg Config) (*Dashboard, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Captures == nil {
+		cfg.Captures = inspector.NewHub()
 	}
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = 15 * time.Second
@@ -139,6 +153,7 @@ func New(cfg Config) (*Dashboard, error) {
 		store: cfg.Store, engine: cfg.Engine, endpoints: writer, sessions: cfg.Sessions,
 		logger: cfg.Logger, version: cfg.Version, backend: cfg.Backend,
 		frameAncestors: cfg.FrameAncestors, requestTimeout: cfg.RequestTimeout, retries: cfg.Retries, now: cfg.Now,
+		publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), captures: cfg.Captures,
 		pages: pages, static: http.StripPrefix("/static/", http.FileServerFS(sub)),
 	}, nil
 }

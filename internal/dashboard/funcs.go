@@ -11,4 +11,8 @@ var funcs = template.FuncMap{
 	"when": func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
 	// datetime is a time for a <time datetime=...> attribute.
 	"datetime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	// size is a number of bytes as pages show it (inbound_view.go).
+	"size": bytesLabel,
+	// span is a duration as pages show it (inbound_view.go).
+	"span": spanLabel,
 }

@@ -62,9 +62,18 @@ func (d *Dashboard) messagesLive(w http.ResponseWriter, r *http.Request, a appRe
 		d.errorPage(w, http.StatusBadRequest, "Bad link", "This live stream's message is not valid.")
 		return nil
 	}
-	rc := http.NewResponseController(w)
 	events, stop := d.engine.Watch(a.App.ID)
 	defer stop()
+	return d.serveLive(w, func(send func(string) error) error {
+		return d.stream(r.Context(), events, msg, send)
+	})
+}
+
+// serveLive answers an event stream: its headers and first lines, then
+// run's events until run returns (the client, the stream's lifetime or
+// the server ended it).
+func (d *Dashboard) serveLive(w http.ResponseWriter, run func(send func(string) error) error) error {
+	rc := http.NewResponseController(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("X-Accel-Buffering", "no") // nginx: pass each event on at once
@@ -78,11 +87,10 @@ func (d *Dashboard) messagesLive(w http.ResponseWriter, r *http.Request, a appRe
 	if err := send(fmt.Sprintf("retry: %d\n: open\n\n", liveRetry)); err != nil {
 		return nil // the client is gone
 	}
-	err := d.stream(r.Context(), events, msg, send)
-	if errors.Is(err, http.ErrNotSupported) {
+	if err := run(send); errors.Is(err, http.ErrNotSupported) {
 		return fmt.Errorf("live: %w", err)
 	}
-	return nil // the client, the stream's lifetime or the server ended it
+	return nil
 }
 
 // stream tells send of the commits among events that concern msg (any
@@ -91,6 +99,16 @@ func (d *Dashboard) messagesLive(w http.ResponseWriter, r *http.Request, a appRe
 // next, with a heartbeat when quiet. It returns when ctx ends, the
 // stream's lifetime is up, the dashboard closes, or send fails.
 func (d *Dashboard) stream(ctx context.Context, events <-chan delivery.Committed, msg string, send func(string) error) error {
+	return liveLoop(ctx, d.live.closed(), events, func(c delivery.Committed) bool {
+		return msg == "" || c.MsgID == msg && c.AttemptID != ""
+	}, send)
+}
+
+// liveLoop tells send of the events that keep accepts: at most one
+// "change" per liveCoalesce, the ones in between folded into the next,
+// with a heartbeat when quiet. It returns when ctx ends, the stream's
+// lifetime is up, closed is closed, events closes, or send fails.
+func liveLoop[T any](ctx context.Context, closed <-chan struct{}, events <-chan T, keep func(T) bool, send func(string) error) error {
 	heartbeat := time.NewTicker(liveHeartbeat)
 	defer heartbeat.Stop()
 	lifetime := time.NewTimer(liveLifetime)
@@ -107,7 +125,7 @@ func (d *Dashboard) stream(ctx context.Context, events <-chan delivery.Committed
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-d.live.closed():
+		case <-closed:
 			return nil
 		case <-lifetime.C:
 			return nil
@@ -117,7 +135,7 @@ func (d *Dashboard) stream(ctx context.Context, events <-chan delivery.Committed
 			if !ok {
 				return nil
 			}
-			if msg != "" && (c.MsgID != msg || c.AttemptID == "") {
+			if !keep(c) {
 				continue
 			}
 			if quiet != nil {

@@ -11,6 +11,7 @@ var Patterns = []string{
 	"/{$}", "/sign-in", "/sign-out", "/static/",
 	"/apps", "/apps/", "/event-types", "/event-types/", "/status",
 	"/portal/",
+	"/sources", "/sources/", "/inspector", "/inspector/",
 }
 
 // Handler returns the dashboard's routes, with its security headers.
@@ -38,6 +39,8 @@ func (d *Dashboard) Handler() http.Handler {
 	d.messageRoutes(mux)
 	d.eventTypeRoutes(mux)
 	d.operatorRoutes(mux)
+	d.sourceRoutes(mux)
+	d.inspectorRoutes(mux)
 
 	mux.HandleFunc("/", d.handle(func(w http.ResponseWriter, _ *http.Request) error {
 		d.notFound(w)

@@ -175,7 +175,11 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 	if err != nil {
 		return nil, err
 	}
+	// The catch URLs tell the API's follow streams and the dashboard's
+	// live view of each capture.
+	captures := inspector.NewHub()
 	dash, err := dashboard.New(dashboard.Config{
+		Captures: captures, PublicURL: s.publicURL,
 		Store: s.store, Engine: s.engine, Sessions: sessions, Version: Version,
 		Backend:        map[bool]string{true: "SQLite", false: "PostgreSQL"}[exclusive],
 		FrameAncestors: cfg.PortalFrameAncestors,
@@ -186,8 +190,6 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	// The catch URLs tell the API's follow streams of each capture.
-	captures := inspector.NewHub()
 	s.catcher, err = catch.New(catch.Config{
 		Store: s.store, Hub: captures, BodyLimit: cfg.MaxBodyBytes,
 		Logger: logger.With("component", "inspector"),
