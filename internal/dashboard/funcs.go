@@ -15,4 +15,6 @@ var funcs = template.FuncMap{
 	"size": bytesLabel,
 	// span is a duration as pages show it (inbound_view.go).
 	"span": spanLabel,
+	// count is a number with thousands separated: 1,000.
+	"count": countLabel,
 }

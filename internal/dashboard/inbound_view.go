@@ -149,3 +149,12 @@ func spanLabel(d time.Duration) string {
 	}
 	return d.String()
 }
+
+// countLabel is n with its thousands separated by commas: 10,000.
+func countLabel(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
