@@ -91,6 +91,9 @@ func TestInboundPagesInBrowser(t *testing.T) {
 			t.Errorf("unlabelled controls: %v", u)
 		}
 		b.screenshot(t, "inspector-live")
+		b.do(t, chromedp.EmulateViewport(390, 844))
+		b.screenshot(t, "inspector-live-phone")
+		b.do(t, chromedp.EmulateViewport(1280, 800)) // ResetViewport leaves the phone width
 	})
 
 	t.Run("a binary body shows safely and downloads byte for byte", func(t *testing.T) {
@@ -148,6 +151,10 @@ func TestInboundPagesInBrowser(t *testing.T) {
 		if code, _, _ := postInbound(t, http.MethodPost, src.IngestURL, []byte(`{"forged":true}`), nil); code != http.StatusUnauthorized {
 			t.Fatalf("an unsigned request answered %d", code)
 		}
+		// The provider's retry of the same delivery: kept, not forwarded.
+		if code, resp, _ := postInbound(t, http.MethodPost, src.IngestURL+"/stripe", body, header); code != http.StatusAccepted {
+			t.Fatalf("the retry: %d %s", code, resp)
+		}
 
 		b.load(t, chromedp.Navigate(s.URL+"/sources"))
 		table := b.text(t, `table.sources`)
@@ -163,7 +170,7 @@ func TestInboundPagesInBrowser(t *testing.T) {
 			t.Errorf("verification settings:\n%s", cfg)
 		}
 		rows := b.text(t, `table.inbound-requests tbody`)
-		if !strings.Contains(rows, "Verified") || !strings.Contains(rows, "Refused") || !strings.Contains(rows, "webhook-id") {
+		if !strings.Contains(rows, "Verified") || !strings.Contains(rows, "Refused") || !strings.Contains(rows, "webhook-id") || !strings.Contains(rows, "a retry of an earlier request") {
 			t.Errorf("requests:\n%s", rows)
 		}
 		if u := b.unlabelled(t); len(u) > 0 {
@@ -180,13 +187,13 @@ func TestInboundPagesInBrowser(t *testing.T) {
 		}
 
 		b.load(t, chromedp.Navigate(s.URL+"/sources/"+src.ID))
-		b.load(t, chromedp.Click(chromedp.CSS(`table.inbound-requests tbody tr:first-child a`)))
+		b.load(t, chromedp.Click(chromedp.CSS(`table.inbound-requests tbody tr:nth-child(2) a`)))
 		if got := b.text(t, `.verified`); !strings.Contains(got, "Refused") || !strings.Contains(got, "webhook-id") {
 			t.Errorf("the refused request's verification: %q", got)
 		}
 		b.screenshot(t, "source-request-refused")
 		b.load(t, chromedp.Navigate(s.URL+"/sources/"+src.ID))
-		b.load(t, chromedp.Click(chromedp.CSS(`table.inbound-requests tbody tr:nth-child(2) a`)))
+		b.load(t, chromedp.Click(chromedp.CSS(`table.inbound-requests tbody tr:nth-child(3) a`)))
 		if auth := b.text(t, `td[data-header=Authorization]`); auth == "" || strings.Contains(auth, secret) {
 			t.Errorf("Authorization shown as %q", auth)
 		}
@@ -194,5 +201,15 @@ func TestInboundPagesInBrowser(t *testing.T) {
 			t.Errorf("the body is not pretty-printed:\n%s", pretty)
 		}
 		b.screenshot(t, "source-request")
+	})
+
+	t.Run("an open live view does not hold up the server's stop", func(t *testing.T) {
+		b.load(t, chromedp.Navigate(s.URL+binPath))
+		b.do(t, chromedp.WaitVisible(chromedp.CSS(`html[data-live="open"]`)))
+		start := time.Now()
+		s.stop() // fails the test if Stop runs past its timeout
+		if took := time.Since(start); took > 2*time.Second {
+			t.Errorf("Stop took %s with a live view open", took)
+		}
 	})
 }
