@@ -30,7 +30,13 @@ func Recover(logger *slog.Logger, next http.Handler) http.Handler {
 			if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 				panic(v)
 			}
-			logger.ErrorContext(r.Context(), "panic serving a request", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+			// The route, not the path, when one is known: the paths of
+			// inbound and catch URLs hold their tokens.
+			where := []any{"path", r.URL.Path}
+			if in := infoFrom(r.Context()); in != nil && in.pattern != "" {
+				where = []any{"route", in.pattern}
+			}
+			logger.ErrorContext(r.Context(), "panic serving a request", append([]any{"method", r.Method}, append(where, "panic", v, "stack", string(debug.Stack()))...)...)
 			if rec.written() {
 				// The status line is out: all that is left is to cut
 				// the response short so the client sees it incomplete.

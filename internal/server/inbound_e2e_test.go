@@ -299,6 +299,15 @@ func TestInboundLimits(t *testing.T) {
 		}
 	})
 
+	t.Run("a path below the token is kept as sent, not redirected", func(t *testing.T) {
+		if code, resp, _ := postInbound(t, http.MethodPost, src.IngestURL+"//hooks/../v1?x=1", []byte("{}"), nil); code != http.StatusAccepted {
+			t.Fatalf("a path with // and ..: %d %s, want 202", code, resp)
+		}
+		if got := sourceRequests(t, s, src.ID)[0]; got.Path != "//hooks/../v1" || got.Query != "x=1" {
+			t.Errorf("stored path %q query %q, want //hooks/../v1 and x=1", got.Path, got.Query)
+		}
+	})
+
 	t.Run("a body over the limit is 413 and stores nothing", func(t *testing.T) {
 		before := len(sourceRequests(t, s, src.ID))
 		code, resp, _ := postInbound(t, http.MethodPost, src.IngestURL, bytes.Repeat([]byte("a"), 1025), nil)

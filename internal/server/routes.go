@@ -7,6 +7,7 @@ import (
 
 	"github.com/hookline/hookline/internal/dashboard"
 	"github.com/hookline/hookline/internal/httpmw"
+	"github.com/hookline/hookline/internal/inbound/receive"
 	"github.com/hookline/hookline/internal/inspector/catch"
 )
 
@@ -37,9 +38,10 @@ func (s *Server) apiTimeout() time.Duration {
 //   - /api/ and /ingest/api/ (the Svix SDKs' path for ingest calls): the API;
 //   - / and the few paths of internal/dashboard (sign-in, sign-out, its
 //     assets): the operator's dashboard;
-//   - /portal/ (the customer portal, to come) and any other path: a JSON 404;
+//   - /portal/ (the customer portal, internal/dashboard);
 //   - /in/bin/ (the inspector's catch URLs, internal/inspector/catch);
-//   - later /in/ (inbound sources) and /metrics.
+//   - /in/ (the sources' inbound URLs, internal/inbound/receive);
+//   - any other path: a JSON 404; later /metrics.
 func (s *Server) routes(apiHandler, dashHandler http.Handler) http.Handler {
 	apiHandler = httpmw.Timeout(s.apiTimeout(), apiHandler)
 	s.root.Handle("/api/", apiHandler)
@@ -50,7 +52,8 @@ func (s *Server) routes(apiHandler, dashHandler http.Handler) http.Handler {
 	s.root.HandleFunc("/", notFound)
 
 	var h http.Handler = s.root
-	h = exactPaths(catch.Prefix, s.catcher, h)
+	h = exactPaths(receive.Prefix, s.receiver, h)
+	h = exactPaths(catch.Prefix, s.catcher, h) // first: /in/bin/ is below /in/
 	h = httpmw.Recover(s.logger, h)
 	h = httpmw.AccessLog(s.logger, h)
 	return httpmw.WithRequestID(h)

@@ -87,8 +87,10 @@ type Server struct {
 	root   *http.ServeMux
 	// catcher serves the inspector's catch URLs (/in/bin/).
 	catcher *catch.Catcher
-	token   string // the admin token to print once, or ""
-	baseURL string // http:// and the listen address, for the banner
+	// receiver serves the sources' inbound URLs (/in/{token}).
+	receiver *receive.Handler
+	token    string // the admin token to print once, or ""
+	baseURL  string // http:// and the listen address, for the banner
 	// publicURL is the base of the links handed out: --public-url, or
 	// the listen address.
 	publicURL string
@@ -212,12 +214,11 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	receiver, err := receive.New(receive.Config{Store: s.store, Engine: s.engine, Logger: logger.With("component", "inbound")})
+	s.receiver, err = receive.New(receive.Config{Store: s.store, Engine: s.engine, Logger: logger.With("component", "inbound")})
 	if err != nil {
 		return nil, err
 	}
 	s.root = http.NewServeMux()
-	s.root.Handle(receive.Prefix, receiver)
 	s.http = &http.Server{
 		Handler:           s.routes(apiHandler.Handler(), dash.Handler()),
 		ReadHeaderTimeout: readHeaderTimeout,
