@@ -28,17 +28,21 @@ type deliveryOptionsOut struct {
 	Method      string `json:"method"`
 	Retries     int    `json:"retries"`
 	Timeout     string `json:"timeout"`
+	// PassHeaders, shown when set, are the message headers (an inbound
+	// request's) that deliveries carry.
+	PassHeaders []string `json:"passHeaders,omitempty"`
 }
 
 // deliveryOptionsIn is PUT's body (an absent or null field is the
 // default) and PATCH's (an absent field is kept, null resets it).
 type deliveryOptionsIn struct {
-	Format      Optional[string] `json:"format"`
-	Template    Optional[string] `json:"template"`
-	ContentType Optional[string] `json:"contentType"`
-	Method      Optional[string] `json:"method"`
-	Retries     Optional[int]    `json:"retries"`
-	Timeout     Optional[string] `json:"timeout"`
+	Format      Optional[string]   `json:"format"`
+	Template    Optional[string]   `json:"template"`
+	ContentType Optional[string]   `json:"contentType"`
+	Method      Optional[string]   `json:"method"`
+	Retries     Optional[int]      `json:"retries"`
+	Timeout     Optional[string]   `json:"timeout"`
+	PassHeaders Optional[[]string] `json:"passHeaders"`
 }
 
 // errOptions is the 422 of this resource.
@@ -50,6 +54,7 @@ func (a *API) renderOptions(o webhook.DeliveryOptions) deliveryOptionsOut {
 	out := deliveryOptionsOut{
 		Format: o.EffectiveFormat(), Template: o.Template, ContentType: o.EffectiveContentType(),
 		Method: o.EffectiveMethod(), Retries: len(a.retrySchedule), Timeout: a.requestTimeout.String(),
+		PassHeaders: o.PassHeaders,
 	}
 	if o.Retries != nil {
 		out.Retries = *o.Retries
@@ -136,6 +141,12 @@ func (in deliveryOptionsIn) apply(o webhook.DeliveryOptions) (webhook.DeliveryOp
 		o.Retries = nil
 		if !in.Retries.Null {
 			o.Retries = &in.Retries.Value
+		}
+	}
+	if in.PassHeaders.Set {
+		o.PassHeaders = nil
+		if !in.PassHeaders.Null && len(in.PassHeaders.Value) > 0 {
+			o.PassHeaders = in.PassHeaders.Value
 		}
 	}
 	if in.Timeout.Set {

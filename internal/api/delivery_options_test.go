@@ -68,6 +68,8 @@ func TestDeliveryOptions(t *testing.T) {
 		{"not JSON", "PUT", `{"format":`, "invalid JSON"},
 		{"empty body", "PUT", ``, "request body is empty"},
 		{"two problems at once", "PUT", `{"format":"xml","retries":99}`, `got "xml"; retries must be`},
+		{"passHeaders a signature header", "PATCH", `{"passHeaders":["X-GitHub-Event","webhook-signature"]}`, `"webhook-signature" starts with the forbidden prefix`},
+		{"passHeaders Host", "PATCH", `{"passHeaders":["Host"]}`, `header "Host" is forbidden`},
 	}
 	for _, tt := range bad {
 		rec := f.do("", tt.method, opts, tt.body)
@@ -90,9 +92,12 @@ func TestDeliveryOptions(t *testing.T) {
 		{name: "PUT replaces: missing fields are the defaults", method: "PUT", path: opts, body: `{"method":"PATCH"}`, want: 200,
 			fields: map[string]any{"format": "json", "method": "PATCH", "retries": len(coreTestSchedule), "timeout": "20s"}},
 		{name: "PUT {} is every default", method: "PUT", path: opts, body: `{}`, want: 200, fields: defaults},
+		{name: "PATCH passHeaders", method: "PATCH", path: opts, body: `{"passHeaders":["Content-Type","X-GitHub-Event"]}`, want: 200,
+			fields: map[string]any{"format": "json", "passHeaders": []any{"Content-Type", "X-GitHub-Event"}}},
+		{name: "PATCH passHeaders null drops them", method: "PATCH", path: opts, body: `{"passHeaders":null}`, want: 200, fields: defaults},
 	})
-	if got := f.engine.changedCount() - before; got != 5 {
-		t.Errorf("EndpointsChanged called %d times for 5 saves, want 5", got)
+	if got := f.engine.changedCount() - before; got != 7 {
+		t.Errorf("EndpointsChanged called %d times for 7 saves, want 7", got)
 	}
 	// The endpoint itself is untouched by its options, and the other way.
 	f.run([]scenario{

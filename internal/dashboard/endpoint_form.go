@@ -268,11 +268,14 @@ func (d *Dashboard) endpointUpdate(w http.ResponseWriter, r *http.Request, a app
 // says so rather than claiming the whole form was saved.
 func (d *Dashboard) saveEndpoint(r *http.Request, a appRequest, before, after webhook.Endpoint) error {
 	delivery := after.Delivery
+	// The form does not show the headers passed on from an inbound
+	// source's requests (the API's passHeaders): they stay as they are.
+	delivery.PassHeaders = before.Delivery.PassHeaders
 	after.Delivery = before.Delivery
 	if err := d.endpoints.Apply(r.Context(), endpoint.Change{Op: endpoint.Update, App: a.App, Before: &before, After: after}); err != nil {
 		return err
 	}
-	if delivery == before.Delivery {
+	if delivery.Equal(before.Delivery) {
 		return nil
 	}
 	saved := after

@@ -3,6 +3,8 @@ package delivery
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"strings"
 	"time"
 
 	"github.com/hookline/hookline/internal/delivery/render"
@@ -42,10 +44,45 @@ func (t *target) request(ctx context.Context, gate *render.Gate, msg webhook.Mes
 	if t.Delivery.Timeout != 0 {
 		timeout = t.Delivery.Timeout
 	}
+	contentType, headers := t.passHeaders(msg)
 	return send.Request{
-		URL: t.URL, Method: t.Delivery.Method, Body: body, ContentType: t.Delivery.EffectiveContentType(), Headers: t.Headers,
+		URL: t.URL, Method: t.Delivery.Method, Body: body, ContentType: contentType, Headers: headers,
 		MsgID: msg.ID, Timestamp: ts, Signature: t.sign(msg.ID, ts, body, now), Timeout: timeout,
 	}, nil
+}
+
+// passHeaders is the Content-Type and the custom headers of a request of
+// msg to t: t's own, with the message's headers that t's options pass on
+// (an inbound source's destinations). A passed Content-Type replaces the
+// format's; t's custom headers win over the other passed ones; Hookline's
+// signature and framing headers cannot be passed (webhook.ValidatePassHeader
+// at save time, and send's reserved list at send time).
+func (t *target) passHeaders(msg webhook.Message) (string, map[string]string) {
+	contentType := t.Delivery.EffectiveContentType()
+	if len(t.Delivery.PassHeaders) == 0 || len(msg.Headers) == 0 {
+		return contentType, t.Headers
+	}
+	headers := make(map[string]string, len(t.Headers)+len(t.Delivery.PassHeaders))
+	for _, name := range t.Delivery.PassHeaders {
+		name = http.CanonicalHeaderKey(name)
+		v, ok := msg.Headers[name]
+		switch {
+		case !ok:
+		case name == "Content-Type":
+			contentType = v
+		default:
+			headers[name] = v
+		}
+	}
+	for name, v := range t.Headers {
+		for passed := range headers {
+			if strings.EqualFold(passed, name) {
+				delete(headers, passed)
+			}
+		}
+		headers[name] = v
+	}
+	return contentType, headers
 }
 
 // retries is how many attempts may follow the first.

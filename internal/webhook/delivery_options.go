@@ -2,6 +2,8 @@ package webhook
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -33,12 +35,24 @@ type DeliveryOptions struct {
 	Retries *int
 	// Timeout bounds one attempt; 0 means the server's request timeout.
 	Timeout time.Duration
+	// PassHeaders names the message's headers (Message.Headers: an
+	// inbound request's, for its source's destinations) that deliveries
+	// to the endpoint carry. A passed Content-Type replaces the format's;
+	// the endpoint's custom headers win over the others.
+	PassHeaders []string
 }
 
 // IsZero reports whether o holds no option, so that it is stored as NULL.
 func (o DeliveryOptions) IsZero() bool {
 	return o.Format == "" && o.Template == "" && o.ContentType == "" && o.Method == "" &&
-		o.Retries == nil && o.Timeout == 0
+		o.Retries == nil && o.Timeout == 0 && len(o.PassHeaders) == 0
+}
+
+// Equal reports whether o and p are the same options.
+func (o DeliveryOptions) Equal(p DeliveryOptions) bool {
+	return o.Format == p.Format && o.Template == p.Template && o.ContentType == p.ContentType &&
+		o.Method == p.Method && (o.Retries == nil) == (p.Retries == nil) && (o.Retries == nil || *o.Retries == *p.Retries) &&
+		o.Timeout == p.Timeout && slices.Equal(o.PassHeaders, p.PassHeaders)
 }
 
 // EffectiveFormat is the format deliveries use.
@@ -116,7 +130,28 @@ func (o DeliveryOptions) Validate(maxTimeout time.Duration) []OptionProblem {
 	if o.Timeout != 0 && (o.Timeout < MinTimeout || o.Timeout > maxTimeout) {
 		add("timeout", "timeout must be between %s and the server's request timeout %s, got %s", MinTimeout, maxTimeout, o.Timeout)
 	}
+	if len(o.PassHeaders) > MaxHeaders {
+		add("passHeaders", "at most %d passed headers are allowed, not %d", MaxHeaders, len(o.PassHeaders))
+	}
+	for _, name := range o.PassHeaders {
+		if err := ValidatePassHeader(name); err != nil {
+			add("passHeaders", "%v", err)
+		}
+	}
 	return out
+}
+
+// ValidatePassHeader checks the name of a header passed on from a
+// message (DeliveryOptions.PassHeaders): the names a custom header may
+// have, and Content-Type, which replaces the format's. What Hookline
+// signs with (webhook-*, svix-*), the request's framing (Host,
+// Content-Length, the hop-by-hop headers) and User-Agent are never
+// passed on.
+func ValidatePassHeader(name string) error {
+	if strings.EqualFold(name, "Content-Type") {
+		return nil
+	}
+	return ValidateHeader(name, "")
 }
 
 // validateContentType accepts a header value without control characters,

@@ -74,6 +74,12 @@ type Message struct {
 	Channels  []string
 	Tags      []string // free-form labels that message and attempt lists filter by
 	Payload   []byte   // nil once the content was expunged or expired
+	// Headers are request headers the message carries, canonical names
+	// to values (several joined with ", "): those of an inbound request
+	// its source's destinations chose to pass on. An endpoint sends only
+	// the ones its DeliveryOptions.PassHeaders name; nil for the
+	// product's messages, and once the content was expunged.
+	Headers   map[string]string
 	CreatedAt time.Time
 }
 

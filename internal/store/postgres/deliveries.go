@@ -44,7 +44,7 @@ const claimSQL = `WITH due AS (
 		RETURNING ` + sqlbuild.DeliveryColumns + `, d.lease_token, d.trigger_type
 	)
 	SELECT d.msg_id, d.endpoint_id, d.app_id, d.status, d.attempts, d.next_attempt_at, d.created_at, d.updated_at,
-		d.lease_token, d.trigger_type, ` + `m.id, m.app_id, m.event_type, m.event_id, m.channels, m.payload, m.created_at, m.tags
+		d.lease_token, d.trigger_type, ` + `m.id, m.app_id, m.event_type, m.event_id, m.channels, m.payload, m.created_at, m.tags, m.headers
 	FROM claimed d JOIN messages m ON m.id = d.msg_id`
 
 // scanClaim scans a delivery, its lease token, the trigger of its next
@@ -194,7 +194,7 @@ const resendSQL = `WITH r AS (
 		RETURNING ` + sqlbuild.DeliveryColumns + `, d.lease_token, d.trigger_type
 	)
 	SELECT d.msg_id, d.endpoint_id, d.app_id, d.status, d.attempts, d.next_attempt_at, d.created_at, d.updated_at,
-		d.lease_token, d.trigger_type, m.id, m.app_id, m.event_type, m.event_id, m.channels, m.payload, m.created_at, m.tags
+		d.lease_token, d.trigger_type, m.id, m.app_id, m.event_type, m.event_id, m.channels, m.payload, m.created_at, m.tags, m.headers
 	FROM r d JOIN messages m ON m.id = d.msg_id`
 
 // DeliveryResend leases the delivery of a message to an endpoint to the

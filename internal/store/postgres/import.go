@@ -32,8 +32,12 @@ func (s *Store) MessageImport(ctx context.Context, items []store.MessageImport) 
 		var stmts []stmt
 		for _, it := range items {
 			m := &it.Message
+			headers, err := sqlbuild.MapJSON(m.Headers)
+			if err != nil {
+				return fmt.Errorf("import message %s: %w", m.ID, err)
+			}
 			b.Queue(insertMessageSQL, m.ID, m.AppID, m.EventType, sqlbuild.NullString(m.EventID), m.Channels, m.Payload,
-				sqlbuild.Millis(m.CreatedAt), m.Tags)
+				sqlbuild.Millis(m.CreatedAt), m.Tags, headers)
 			stmts = append(stmts, stmt{m.ID, ""})
 			for _, d := range it.Deliveries {
 				b.Queue(importDeliverySQL, m.ID, int(d.Status), d.Attempts, sqlbuild.NullMillis(d.NextAttemptAt),

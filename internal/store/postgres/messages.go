@@ -12,7 +12,7 @@ import (
 	"github.com/hookline/hookline/internal/webhook"
 )
 
-const insertMessageSQL = `INSERT INTO messages (` + sqlbuild.MessageColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+const insertMessageSQL = `INSERT INTO messages (` + sqlbuild.MessageColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
 
 // insertDeliveriesSQL writes one message's deliveries in one statement,
 // Pending and each due at its time, leased to the ingesting node. It joins
@@ -119,8 +119,9 @@ func queueItem(b *pgx.Batch, qs []queued, i int, it *store.MessageCreate) []queu
 	if req := it.Inbound; req != nil {
 		q(qInbound, insertInboundRequestSQL, sqlbuild.InboundRequestArgs(req)...)
 	}
+	headers, _ := sqlbuild.MapJSON(m.Headers) // a map of strings always encodes
 	created := sqlbuild.Millis(m.CreatedAt)
-	q(qMessage, insertMessageSQL, m.ID, m.AppID, m.EventType, sqlbuild.NullString(m.EventID), m.Channels, m.Payload, created, m.Tags)
+	q(qMessage, insertMessageSQL, m.ID, m.AppID, m.EventType, sqlbuild.NullString(m.EventID), m.Channels, m.Payload, created, m.Tags, headers)
 	if len(it.Deliveries) > 0 {
 		eps := make([]string, len(it.Deliveries))
 		due := make([]int64, len(it.Deliveries))
@@ -202,7 +203,7 @@ func (s *Store) MessageList(ctx context.Context, p store.MessageListParams) ([]w
 // MessageExpungeContent drops a message's payload; the message, its
 // deliveries and attempts stay.
 func (s *Store) MessageExpungeContent(ctx context.Context, appID, msgID string) error {
-	tag, err := s.exec(ctx, `UPDATE messages SET payload = NULL WHERE app_id = $1 AND id = $2`, appID, msgID)
+	tag, err := s.exec(ctx, `UPDATE messages SET payload = NULL, headers = NULL WHERE app_id = $1 AND id = $2`, appID, msgID)
 	if err != nil {
 		return wrapErr("expunge message", err)
 	}
@@ -211,7 +212,7 @@ func (s *Store) MessageExpungeContent(ctx context.Context, appID, msgID string) 
 
 // expungeAllSQL drops the payloads of the next chunk of an app's messages
 // that still have one, after id $2 in key order.
-var expungeAllSQL = fmt.Sprintf(`UPDATE messages m SET payload = NULL
+var expungeAllSQL = fmt.Sprintf(`UPDATE messages m SET payload = NULL, headers = NULL
 	FROM (SELECT id FROM messages WHERE app_id = $1 AND id > $2 AND payload IS NOT NULL ORDER BY id LIMIT %d) x
 	WHERE m.id = x.id
 	RETURNING m.id`, store.WakeChunk)

@@ -124,6 +124,8 @@ type deliveryOptions struct {
 	Method      string `json:"method,omitempty"`
 	Retries     *int   `json:"retries,omitempty"`
 	TimeoutMs   int64  `json:"timeout_ms,omitempty"`
+	// PassHeaders: the message headers deliveries carry.
+	PassHeaders []string `json:"pass_headers,omitempty"`
 }
 
 // DeliveryOptions encodes endpoints.delivery_options; the defaults are
@@ -131,7 +133,7 @@ type deliveryOptions struct {
 func DeliveryOptions(o webhook.DeliveryOptions) (sql.NullString, error) {
 	return jsonText(deliveryOptions{
 		Format: o.Format, Template: o.Template, ContentType: o.ContentType, Method: o.Method,
-		Retries: o.Retries, TimeoutMs: o.Timeout.Milliseconds(),
+		Retries: o.Retries, TimeoutMs: o.Timeout.Milliseconds(), PassHeaders: o.PassHeaders,
 	}, o.IsZero())
 }
 
@@ -143,6 +145,6 @@ func fromDeliveryOptions(v sql.NullString) (webhook.DeliveryOptions, error) {
 	}
 	return webhook.DeliveryOptions{
 		Format: o.Format, Template: o.Template, ContentType: o.ContentType, Method: o.Method,
-		Retries: o.Retries, Timeout: time.Duration(o.TimeoutMs) * time.Millisecond,
+		Retries: o.Retries, Timeout: time.Duration(o.TimeoutMs) * time.Millisecond, PassHeaders: o.PassHeaders,
 	}, nil
 }

@@ -24,12 +24,12 @@ func (b *Builder) query(head, pageCol string, p store.Page) Query {
 }
 
 // messageColumns reads the payload only when it is wanted: it can be
-// large.
+// large. The headers, a few short values, are read either way.
 func (d Dialect) messageColumns(withContent bool) string {
 	if withContent {
 		return MessageColumns
 	}
-	return `id, app_id, event_type, event_id, channels, ` + d.NullBytes + `, created_at, tags`
+	return `id, app_id, event_type, event_id, channels, ` + d.NullBytes + `, created_at, tags, headers`
 }
 
 // AppList pages apps by ID; scan with ScanApp.
@@ -114,7 +114,7 @@ func (d Dialect) MessageList(p store.MessageListParams) Query {
 	if p.KeysOnly {
 		// Literals for the columns the index lacks, typed as the scan
 		// expects them, so the index covers the query.
-		cols = `id, app_id, '', NULL, ` + d.NullList + `, ` + d.NullBytes + `, 0, ` + d.NullList
+		cols = `id, app_id, '', NULL, ` + d.NullList + `, ` + d.NullBytes + `, 0, ` + d.NullList + `, NULL`
 	}
 	return b.query(`SELECT `+cols+` FROM messages`, "id", p.Page)
 }

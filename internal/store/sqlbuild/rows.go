@@ -30,7 +30,7 @@ const (
 	EventTypeColumns = `name, description, archived, deprecated, feature_flag, schemas, created_at, updated_at`
 	EndpointColumns  = `id, app_id, uid, url, description, version, disabled, rate_limit, filter_types,
 	channels, metadata, headers, secret, old_secrets, created_at, updated_at, delivery_options`
-	MessageColumns = `id, app_id, event_type, event_id, channels, payload, created_at, tags`
+	MessageColumns = `id, app_id, event_type, event_id, channels, payload, created_at, tags, headers`
 	AttemptColumns = `id, msg_id, endpoint_id, app_id, url, status, response_status_code, response,
 	response_duration_ms, trigger_type, created_at`
 	DeliveryColumns = `d.msg_id, d.endpoint_id, d.app_id, d.status, d.attempts, d.next_attempt_at, d.created_at, d.updated_at`
@@ -144,18 +144,23 @@ func (x Secrets) EndpointText(e webhook.Endpoint) (EndpointText, error) {
 }
 
 // ScanMessage scans MessageColumns (or a list that reads NULL for the
-// payload). A NULL payload (expunged, or not read) is nil.
+// payload). A NULL payload (expunged, or not read) is nil, and so are
+// NULL headers.
 func (d Dialect) ScanMessage(sc Scanner) (webhook.Message, error) {
 	var (
 		m       webhook.Message
 		eventID sql.NullString
+		headers sql.NullString
 		created int64
 	)
-	if err := sc.Scan(&m.ID, &m.AppID, &m.EventType, &eventID, d.ListDest(&m.Channels), &m.Payload, &created, d.ListDest(&m.Tags)); err != nil {
+	if err := sc.Scan(&m.ID, &m.AppID, &m.EventType, &eventID, d.ListDest(&m.Channels), &m.Payload, &created, d.ListDest(&m.Tags), &headers); err != nil {
 		return m, err
 	}
 	m.EventID = eventID.String
 	m.CreatedAt = FromMillis(created)
+	if err := FromJSON(headers, &m.Headers); err != nil {
+		return m, fmt.Errorf("message %s headers: %w", m.ID, err)
+	}
 	return m, nil
 }
 

@@ -34,8 +34,12 @@ func (s *Store) MessageImport(ctx context.Context, items []store.MessageImport) 
 			if err != nil {
 				return fmt.Errorf("import message %s: %w", m.ID, err)
 			}
+			headers, err := sqlbuild.MapJSON(m.Headers)
+			if err != nil {
+				return fmt.Errorf("import message %s: %w", m.ID, err)
+			}
 			_, err = msgStmt.ExecContext(ctx, m.ID, m.AppID, m.EventType, sqlbuild.NullString(m.EventID), chans, m.Payload,
-				sqlbuild.Millis(m.CreatedAt), tags)
+				sqlbuild.Millis(m.CreatedAt), tags, headers)
 			switch {
 			case isUnique(err):
 				return fmt.Errorf("import message %s: %w", m.ID, store.ErrConflict)

@@ -13,7 +13,7 @@ import (
 	"github.com/hookline/hookline/internal/webhook"
 )
 
-const insertMessageSQL = `INSERT INTO messages (` + sqlbuild.MessageColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+const insertMessageSQL = `INSERT INTO messages (` + sqlbuild.MessageColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // insertDeliverySQL writes one delivery, Pending and due at ?2, leased to
 // the ingesting node. It selects from endpoints so that an endpoint deleted
@@ -154,8 +154,12 @@ func (st batchStmts) insert(ctx context.Context, it *store.MessageCreate) (itemE
 	if err != nil {
 		return fmt.Errorf("insert message %s: %w", m.ID, err), nil
 	}
+	headers, err := sqlbuild.MapJSON(m.Headers)
+	if err != nil {
+		return fmt.Errorf("insert message %s: %w", m.ID, err), nil
+	}
 	created := sqlbuild.Millis(m.CreatedAt)
-	_, err = st.message.ExecContext(ctx, m.ID, m.AppID, m.EventType, sqlbuild.NullString(m.EventID), chans, m.Payload, created, tags)
+	_, err = st.message.ExecContext(ctx, m.ID, m.AppID, m.EventType, sqlbuild.NullString(m.EventID), chans, m.Payload, created, tags, headers)
 	switch {
 	case isUnique(err):
 		return fmt.Errorf("insert message %s: %w", m.ID, store.ErrConflict), nil
@@ -218,7 +222,7 @@ func (s *Store) MessageList(ctx context.Context, p store.MessageListParams) ([]w
 // deliveries and attempts stay.
 func (s *Store) MessageExpungeContent(ctx context.Context, appID, msgID string) error {
 	return s.write(ctx, "expunge message", func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE messages SET payload = NULL WHERE app_id = ? AND id = ?`, appID, msgID)
+		res, err := tx.ExecContext(ctx, `UPDATE messages SET payload = NULL, headers = NULL WHERE app_id = ? AND id = ?`, appID, msgID)
 		if err != nil {
 			return wrapErr("expunge message", err)
 		}
@@ -228,7 +232,7 @@ func (s *Store) MessageExpungeContent(ctx context.Context, appID, msgID string) 
 
 // expungeAllSQL drops the payloads of the next chunk of an app's messages
 // that still have one, after id ?2 in key order.
-var expungeAllSQL = fmt.Sprintf(`UPDATE messages SET payload = NULL
+var expungeAllSQL = fmt.Sprintf(`UPDATE messages SET payload = NULL, headers = NULL
 	WHERE id IN (SELECT id FROM messages WHERE app_id = ?1 AND id > ?2 AND payload IS NOT NULL ORDER BY id LIMIT %d)
 	RETURNING id`, store.WakeChunk)
 

@@ -14,7 +14,7 @@ func testEndpointDeliveryOptions(t *testing.T, open Opener) {
 	full := webhook.DeliveryOptions{
 		Format: webhook.FormatTemplate, Template: "First_Name={{urlquery .payload.name}}\n",
 		ContentType: "application/x-www-form-urlencoded; charset=utf-8", Method: "PUT",
-		Retries: ptr(0), Timeout: 2500 * time.Millisecond,
+		Retries: ptr(0), Timeout: 2500 * time.Millisecond, PassHeaders: []string{"Content-Type", "X-GitHub-Event"},
 	}
 
 	t.Run("CreateGetList", func(t *testing.T) {

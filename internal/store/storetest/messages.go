@@ -108,6 +108,53 @@ func testMessages(t *testing.T, open Opener) {
 		}
 	})
 
+	// Headers (an inbound request's, passed on to a source's
+	// destinations) come back as written by every read the engine and
+	// the API make, and go with the content when it is expunged.
+	t.Run("Headers", func(t *testing.T) {
+		f := setup(t, open)
+		a := f.app()
+		ep := f.endpoint(a.ID)
+		with := f.newMessage(a.ID, "hookline.inbound.request", f.t0, ep)
+		with.Message.Headers = map[string]string{"Content-Type": "application/x-www-form-urlencoded", "X-Github-Event": "push, ping"}
+		bare := f.newMessage(a.ID, "user.created", f.at(time.Millisecond), ep)
+		f.ingest(with, bare)
+
+		want := map[string]map[string]string{with.Message.ID: with.Message.Headers, bare.Message.ID: nil}
+		check := func(via string, got webhook.Message) {
+			t.Helper()
+			if diff := cmp.Diff(want[got.ID], got.Headers); diff != "" {
+				t.Errorf("%s(%s).Headers mismatch (-want +got):\n%s", via, got.ID, diff)
+			}
+		}
+		for id := range want {
+			got, err := f.s.MessageGet(f.ctx, a.ID, id)
+			f.must(err, "MessageGet")
+			check("MessageGet", got)
+		}
+		for _, content := range []bool{true, false} {
+			listed, err := f.s.MessageList(f.ctx, store.MessageListParams{AppID: a.ID, Page: store.Page{Limit: 10}, WithContent: content})
+			f.must(err, "MessageList")
+			for _, m := range listed {
+				check(fmt.Sprintf("MessageList(WithContent %v)", content), m)
+			}
+		}
+		claims := f.claim("node-b", f.at(time.Hour), 100)
+		if len(claims) != 2 {
+			t.Fatalf("DeliveryClaim = %d claims, want 2", len(claims))
+		}
+		for _, c := range claims {
+			check("DeliveryClaim", c.Message)
+		}
+
+		f.must(f.s.MessageExpungeContent(f.ctx, a.ID, with.Message.ID), "MessageExpungeContent")
+		got, err := f.s.MessageGet(f.ctx, a.ID, with.Message.ID)
+		f.must(err, "MessageGet")
+		if got.Headers != nil || got.Payload != nil {
+			t.Errorf("after MessageExpungeContent: Headers = %v, Payload = %q; want both nil", got.Headers, got.Payload)
+		}
+	})
+
 	t.Run("Batch", func(t *testing.T) {
 		f := setup(t, open)
 		a := f.app()
