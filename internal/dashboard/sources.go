@@ -6,22 +6,26 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/hookline/hookline/internal/auth"
 	"github.com/hookline/hookline/internal/inbound"
+	"github.com/hookline/hookline/internal/inbound/verify"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
 
 // The operator's pages of inbound sources: the list, one source (its
 // settings, secrets redacted, and the requests it received) and one
-// received request. Sources are created and changed through the API
-// (POST /api/v1/source), which shows the ingest token once: the store
-// keeps only its hash, so no page can show the URL again.
+// received request, and a form creating a source of the common schemes
+// (the rest is the API's: POST/PATCH /api/v1/source). The ingest token is
+// shown once, at creation: the store keeps only its hash, so no page can
+// show the URL again.
 
-// sourceStore is what the source pages read.
+// sourceStore is what the source pages read and write.
 type sourceStore interface {
+	SourceCreate(ctx context.Context, src inbound.Source) error
 	SourceGet(ctx context.Context, id string) (inbound.Source, error)
 	SourceList(ctx context.Context, p store.SourceListParams) ([]inbound.Source, error)
 	InboundRequestGet(ctx context.Context, sourceID, id string) (inbound.Request, error)
@@ -36,6 +40,8 @@ const (
 
 func (d *Dashboard) sourceRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /sources", d.operator(d.sourceList))
+	mux.HandleFunc("GET /sources/new", d.operator(d.sourceNew))
+	mux.HandleFunc("POST /sources", d.operator(d.sourceCreate))
 	mux.HandleFunc("GET /sources/{id}", d.operator(d.sourcePage))
 	mux.HandleFunc("GET /sources/{id}/requests/{req}", d.operator(d.inboundRequestPage))
 	mux.HandleFunc("GET /sources/{id}/requests/{req}/raw", d.operator(d.inboundRequestRaw))
@@ -270,4 +276,132 @@ func (d *Dashboard) inboundRequestRaw(w http.ResponseWriter, r *http.Request, _ 
 	}
 	writeRaw(w, req.ID, req.Body)
 	return nil
+}
+
+// The create form: the schemes whose settings are a secret alone, and
+// forwarding to an app or nowhere. The other schemes (hmac, basic,
+// api-key), destination URLs and the answer's settings are the API's.
+
+// formSchemes are the schemes the create form offers.
+var formSchemes = []string{
+	verify.SchemeStandardWebhooks, verify.SchemeStripe, verify.SchemeGitHub, verify.SchemeShopify, verify.SchemeNone,
+}
+
+// appsOffered bounds the apps the form's list offers, oldest first.
+const appsOffered = 200
+
+// eventTypeFrom are the ways the form names a forwarded message's event
+// type.
+var eventTypeFrom = []string{"field", "header", "fixed"}
+
+// sourceForm is the create form's values and problems. The secret is
+// never sent back: a form answered with problems asks for it again.
+type sourceForm struct {
+	Name, Scheme, AppID, EventTypeFrom, EventType string
+	Schemes, From                                 []string
+	Apps                                          []webhook.App
+	AppsMore                                      bool
+	Errors                                        fieldErrors
+}
+
+// sourceCreated is the page of a source just made, its ingest URL shown
+// this once.
+type sourceCreated struct {
+	Source    inbound.Source
+	IngestURL string
+}
+
+func (d *Dashboard) sourceNew(w http.ResponseWriter, r *http.Request, sess auth.Session) error {
+	return d.sourceFormPage(w, r, sess, http.StatusOK, sourceForm{Scheme: verify.SchemeStandardWebhooks, EventTypeFrom: "field", EventType: "type"})
+}
+
+func (d *Dashboard) sourceFormPage(w http.ResponseWriter, r *http.Request, sess auth.Session, status int, f sourceForm) error {
+	apps, err := d.store.AppList(r.Context(), store.AppListParams{Page: store.Page{Limit: appsOffered + 1, Order: store.Ascending}})
+	if err != nil {
+		return fmt.Errorf("list apps: %w", err)
+	}
+	if len(apps) > appsOffered {
+		apps, f.AppsMore = apps[:appsOffered], true
+	}
+	f.Apps, f.Schemes, f.From = apps, formSchemes, eventTypeFrom
+	return d.render(w, status, "source-form", d.operatorPage(sess, "New source", "sources", f))
+}
+
+// sourceCreate makes a source from the form, by the rules the API's
+// create applies (inbound.Source.Check), and shows its ingest URL once.
+func (d *Dashboard) sourceCreate(w http.ResponseWriter, r *http.Request, sess auth.Session) error {
+	f := sourceForm{
+		Name: strings.TrimSpace(r.PostFormValue("name")), Scheme: r.PostFormValue("scheme"),
+		AppID: r.PostFormValue("app"), EventTypeFrom: r.PostFormValue("event-type-from"),
+		EventType: strings.TrimSpace(r.PostFormValue("event-type")), Errors: fieldErrors{},
+	}
+	src := inbound.Source{Name: f.Name, Verify: verify.Config{Scheme: f.Scheme, Secret: r.PostFormValue("secret")}}
+	if !slices.Contains(formSchemes, f.Scheme) {
+		f.Errors["scheme"] = "Choose one of the schemes listed."
+	}
+	if f.AppID != "" {
+		app := &inbound.ForwardApp{AppID: f.AppID}
+		switch f.EventTypeFrom {
+		case "header":
+			app.EventTypeHeader = f.EventType
+		case "fixed":
+			app.EventType = f.EventType
+		default:
+			app.EventTypeField = f.EventType
+		}
+		src.Forward.App = app
+		if _, err := d.store.AppGet(r.Context(), f.AppID); errors.Is(err, store.ErrNotFound) {
+			f.Errors["app"] = "This app no longer exists."
+		} else if err != nil {
+			return fmt.Errorf("read app %s: %w", f.AppID, err)
+		}
+	}
+	src = src.WithDefaults()
+	for _, p := range src.Check() {
+		key := sourceFormField(p.Field)
+		if _, taken := f.Errors[key]; !taken {
+			f.Errors[key] = upperFirst(p.Msg) + "."
+		}
+	}
+	if len(f.Errors) > 0 {
+		return d.sourceFormPage(w, r, sess, http.StatusUnprocessableEntity, f)
+	}
+	token, hash, err := inbound.NewToken()
+	if err != nil {
+		return err
+	}
+	now := d.now()
+	src.ID, src.TokenHash, src.CreatedAt, src.UpdatedAt = webhook.NewID(webhook.PrefixSource, now), hash, now, now
+	if err := d.store.SourceCreate(r.Context(), src); err != nil {
+		return fmt.Errorf("create source: %w", err)
+	}
+	return d.render(w, http.StatusCreated, "source-created", d.operatorPage(sess, "Source created", "sources",
+		sourceCreated{Source: src, IngestURL: d.publicURL + "/in/" + token}))
+}
+
+// sourceFormField is the form field a problem of inbound.Source.Check is
+// shown beside.
+func sourceFormField(field []string) string {
+	path := strings.Join(field, ".")
+	switch {
+	case path == "name":
+		return "name"
+	case path == "verify.secret":
+		return "secret"
+	case strings.HasPrefix(path, "verify"):
+		return "scheme"
+	case path == "forward.app.appId":
+		return "app"
+	case strings.HasPrefix(path, "forward"):
+		return "event-type"
+	}
+	return "name" // none other is set by the form: the defaults pass
+}
+
+// upperFirst starts msg with a capital, as the form's messages do.
+func upperFirst(msg string) string {
+	if msg == "" {
+		return msg
+	}
+	return strings.ToUpper(msg[:1]) + msg[1:]
 }

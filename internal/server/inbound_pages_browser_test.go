@@ -203,6 +203,45 @@ func TestInboundPagesInBrowser(t *testing.T) {
 		b.screenshot(t, "source-request")
 	})
 
+	t.Run("a source made with the form shows its ingest URL once and receives", func(t *testing.T) {
+		b.load(t, chromedp.Navigate(s.URL+"/sources"))
+		b.load(t, chromedp.Click(chromedp.CSS(`a[href="/sources/new"]`)))
+		if u := b.unlabelled(t); len(u) > 0 {
+			t.Errorf("unlabelled controls: %v", u)
+		}
+		b.screenshot(t, "source-form")
+		const form = `form[action="/sources"]`
+		// No secret: refused beside the field, nothing made.
+		if got := b.submit(t, form, [2]string{"#src-name", "GitHub org"}, [2]string{"#src-scheme", "github"},
+			[2]string{"#src-from", "header"}, [2]string{"#src-event-type", "X-GitHub-Event"}); got != http.StatusUnprocessableEntity {
+			t.Errorf("status without a secret = %d", got)
+		}
+		if msg := b.text(t, `#src-secret-error`); msg == "" {
+			t.Error("no error beside the secret")
+		}
+		b.screenshot(t, "source-form-error")
+		const ghSecret = "gh-hook-secret-in-the-form"
+		if got := b.submit(t, form, [2]string{"#src-secret", ghSecret}); got != http.StatusCreated {
+			t.Fatalf("status creating the source = %d: %s", got, b.text(t, `main`))
+		}
+		ingest := eval[string](t, b, `document.querySelector("#ingest-url").value`)
+		if !strings.HasPrefix(ingest, s.URL+"/in/hkin_") {
+			t.Fatalf("ingest URL = %q", ingest)
+		}
+		if html := eval[string](t, b, `document.documentElement.outerHTML`); strings.Contains(html, ghSecret) {
+			t.Error("the page holds the secret")
+		}
+		b.screenshot(t, "source-created")
+		body := []byte(`{"zen":"Keep it logically awesome."}`)
+		if code, resp, _ := postInbound(t, http.MethodPost, ingest, body, signGitHub(t, ghSecret, time.Now(), body)); code != http.StatusAccepted {
+			t.Fatalf("GitHub-signed request: %d %s", code, resp)
+		}
+		b.load(t, chromedp.Click(chromedp.CSS(`.notice a[href^="/sources/src_"]`)))
+		if rows := b.text(t, `table.inbound-requests tbody`); !strings.Contains(rows, "Verified") || !strings.Contains(rows, "d-") {
+			t.Errorf("requests:\n%s", rows)
+		}
+	})
+
 	t.Run("an open live view does not hold up the server's stop", func(t *testing.T) {
 		b.load(t, chromedp.Navigate(s.URL+binPath))
 		b.do(t, chromedp.WaitVisible(chromedp.CSS(`html[data-live="open"]`)))
