@@ -1,9 +1,12 @@
 package dashboard
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hookline/hookline/internal/store"
 )
 
 // TestViewBody: JSON is pretty-printed beside the text as sent, other
@@ -71,5 +74,30 @@ func TestPagesParse(t *testing.T) {
 		if pages[name] == nil {
 			t.Errorf("no page %q", name)
 		}
+	}
+}
+
+// TestCaptureFilter: the search form's times are read as UTC, with or
+// without seconds; a bad time or an empty range is named beside its
+// field; the filter's query keeps only what was set.
+func TestCaptureFilter(t *testing.T) {
+	var p store.CaptureListParams
+	f := readCaptureFilter(url.Values{"method": {"post"}, "since": {"2026-12-04T09:30"}, "until": {"2026-12-04T10:00:30"}}, &p)
+	if len(f.Errors) > 0 || p.Method != "POST" || !p.Since.Equal(time.Date(2026, 12, 4, 9, 30, 0, 0, time.UTC)) || !p.Until.Equal(time.Date(2026, 12, 4, 10, 0, 30, 0, time.UTC)) {
+		t.Errorf("filter %+v, params %+v", f, p)
+	}
+	if got := f.query().Encode(); got != "method=POST&since=2026-12-04T09%3A30&until=2026-12-04T10%3A00%3A30" {
+		t.Errorf("query = %s", got)
+	}
+	f = readCaptureFilter(url.Values{"since": {"yesterday"}}, &store.CaptureListParams{})
+	if f.Errors["since"] == "" {
+		t.Error("a bad time is not refused")
+	}
+	f = readCaptureFilter(url.Values{"since": {"2026-12-04T10:00"}, "until": {"2026-12-04T09:00"}}, &store.CaptureListParams{})
+	if f.Errors["until"] == "" {
+		t.Error("an empty range is not refused")
+	}
+	if readCaptureFilter(url.Values{}, &store.CaptureListParams{}).Active() {
+		t.Error("no search is active")
 	}
 }

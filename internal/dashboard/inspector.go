@@ -138,6 +138,10 @@ func readCaptureFilter(q url.Values, p *store.CaptureListParams) captureFilter {
 		}
 		v, err := time.Parse(filterTime, t.value)
 		if err != nil {
+			// A browser sends seconds when the field was given them.
+			v, err = time.Parse(filterTime+":05", t.value)
+		}
+		if err != nil {
 			f.Errors[t.name] = "Write a date and time such as 2026-12-04T09:30 (UTC)."
 			continue
 		}
