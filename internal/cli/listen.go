@@ -77,6 +77,9 @@ admin token --token (env HOOKLINE_TOKEN, or HOOKLINE_ADMIN_TOKEN).
 			l := &listener{opts: o, local: local, out: stdout, errOut: stderr,
 				api: &http.Client{Timeout: 30 * time.Second}, forward: &http.Client{
 					Timeout: o.timeout,
+					// The captured headers go as they came: no
+					// Accept-Encoding of the transport's own.
+					Transport: &http.Transport{DisableCompression: true, Proxy: http.ProxyFromEnvironment},
 					// A redirect is the local server's answer, printed as such:
 					// following it would re-send the body somewhere else.
 					CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
