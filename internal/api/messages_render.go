@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hookline/hookline/internal/inbound"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
 )
@@ -25,6 +26,11 @@ func messagePayload(m *webhook.Message, withContent bool) []byte {
 		return payloadOmitted
 	case m.Payload == nil:
 		return payloadExpired
+	case m.EventType == inbound.EventTypeRequest && !json.Valid(m.Payload):
+		// A request forwarded to a source's destinations keeps its body as
+		// it came, JSON or not; MessageOut's payload must be JSON. Only
+		// these messages are checked: the API's own were JSON when posted.
+		return inbound.WrapBody(m.Headers["Content-Type"], m.Payload)
 	default:
 		return m.Payload
 	}

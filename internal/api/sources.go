@@ -179,7 +179,15 @@ func (a *API) sourceCreate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	src.ID, src.TokenHash, src.CreatedAt, src.UpdatedAt = webhook.NewID(webhook.PrefixSource, now), hash, now, now
+	// The destinations' app and endpoints first, so that the source is
+	// never stored pointing at endpoints that are not there; a failure
+	// takes back what was made.
+	if err := a.syncDestinations(r.Context(), nil, &src); err != nil {
+		_ = a.deleteSourceApp(context.WithoutCancel(r.Context()), src)
+		return err
+	}
 	if err := a.store.SourceCreate(r.Context(), src); err != nil {
+		_ = a.deleteSourceApp(context.WithoutCancel(r.Context()), src)
 		return err
 	}
 	writeJSON(w, http.StatusCreated, a.sourceWithToken(src, token))
@@ -227,8 +235,15 @@ func (a *API) sourcePatch(w http.ResponseWriter, r *http.Request) error {
 	if err := a.decodeStrict(w, r, &in); err != nil {
 		return err
 	}
+	before := src
 	in.apply(&src)
 	if err := a.checkSource(r.Context(), &src); err != nil {
+		return err
+	}
+	// The endpoints are changed before the source is stored: where the
+	// source's messages go is its app's endpoints, so a removed
+	// destination receives nothing more even if the store then fails.
+	if err := a.syncDestinations(r.Context(), &before, &src); err != nil {
 		return err
 	}
 	src.UpdatedAt = a.now()
@@ -245,6 +260,10 @@ func (a *API) sourceDelete(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := a.store.SourceDelete(r.Context(), src.ID); err != nil {
+		return err
+	}
+	// Its destinations' app goes with it: endpoints, messages, attempts.
+	if err := a.deleteSourceApp(r.Context(), src); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -137,8 +137,13 @@ func (f Forward) check(ps *problems) {
 			ps.add(fmt.Sprintf("at most %d headers", MaxPassHeaders), append(at, "headers")...)
 		}
 		for j, h := range d.Headers {
-			if !validHeaderName(h) {
+			switch err := webhook.ValidatePassHeader(h); {
+			case !validHeaderName(h):
 				ps.add("must be an HTTP header name", append(at, "headers", fmt.Sprint(j))...)
+			case err != nil:
+				// Hookline signs with its own webhook-* headers and owns the
+				// request's framing: those are never passed on.
+				ps.add(err.Error(), append(at, "headers", fmt.Sprint(j))...)
 			}
 		}
 	}

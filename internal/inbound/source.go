@@ -90,6 +90,14 @@ type Response struct {
 type Forward struct {
 	App          *ForwardApp   `json:"app,omitempty"`
 	Destinations []Destination `json:"destinations,omitempty"`
+	// DestinationAppID is the source's own app, whose endpoints are its
+	// destinations (its UID is the source's ID): each verified request
+	// becomes one message of it (DestinationMessage), delivered by the
+	// engine with retries, rate limits, the attempt log and replay. The
+	// API makes and keeps it; it is read-only to the operator. It stays
+	// when the destinations are removed, with its log, until the source
+	// is deleted.
+	DestinationAppID string `json:"destinationAppId,omitempty"`
 }
 
 // ForwardApp makes each verified request a message of AppID. Its event
@@ -108,6 +116,9 @@ type ForwardApp struct {
 type Destination struct {
 	URL     string   `json:"url"`
 	Headers []string `json:"headers,omitempty"`
+	// EndpointID is the endpoint of DestinationAppID that delivers to
+	// URL, signing with its own secret; set by the API.
+	EndpointID string `json:"endpointId,omitempty"`
 }
 
 // TokenPrefix starts every ingest token, so that a leaked one is easy to

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/hookline/hookline/internal/inbound"
 	"github.com/hookline/hookline/internal/webhook"
@@ -61,22 +60,10 @@ func jsonField(body []byte, path string) (string, error) {
 }
 
 // payloadOf is the payload of the message req becomes: its body when it
-// is JSON; else an object carrying the body, as text when it is UTF-8
-// ("body") and in base64 when not ("bodyBase64"), with its content type.
+// is JSON; else the body wrapped with its content type (inbound.WrapBody).
 func payloadOf(req inbound.Request) []byte {
 	if json.Valid(req.Body) {
 		return req.Body
 	}
-	wrapped := struct {
-		ContentType string `json:"contentType,omitempty"`
-		Body        string `json:"body,omitempty"`
-		BodyBase64  []byte `json:"bodyBase64,omitempty"`
-	}{ContentType: req.Header.Get("Content-Type")}
-	if utf8.Valid(req.Body) {
-		wrapped.Body = string(req.Body)
-	} else {
-		wrapped.BodyBase64 = req.Body
-	}
-	b, _ := json.Marshal(wrapped) // a struct of strings and bytes always encodes
-	return b
+	return inbound.WrapBody(req.Header.Get("Content-Type"), req.Body)
 }

@@ -187,9 +187,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // forward stores req and what it causes, in one commit: a message of the
-// source's app, or req alone when the source forwards nowhere (or its
+// source's app, or of its destinations' app (the body as it came, the
+// chosen headers), or req alone when the source forwards nowhere (or its
 // event type cannot be read from the request: kept, with the reason).
 func (h *Handler) forward(ctx context.Context, src inbound.Source, req inbound.Request) error {
+	if src.Forward.ToDestinations() {
+		msg := src.Forward.DestinationMessage(req)
+		req.MessageIDs = []string{msg.ID}
+		if err := h.engine.Publish(ctx, delivery.PublishParams{Message: msg, Inbound: &req}); err != nil {
+			return fmt.Errorf("forward to destinations: %w", err)
+		}
+		return nil
+	}
 	if app := src.Forward.App; app != nil {
 		eventType, err := eventTypeOf(*app, req)
 		if err == nil {
