@@ -125,7 +125,9 @@ func (d *Dashboard) forwardLabel(ctx context.Context, f inbound.Forward, names m
 		for i, dst := range f.Destinations {
 			urls[i] = webhook.RedactURL(dst.URL)
 		}
-		return strings.Join(urls, ", "), "", nil
+		// The destinations are the endpoints of the source's own app: its
+		// pages show their messages and attempts.
+		return strings.Join(urls, ", "), f.DestinationAppID, nil
 	}
 	return "kept only", "", nil
 }
@@ -264,6 +266,8 @@ func (d *Dashboard) inboundRequestPage(w http.ResponseWriter, r *http.Request, s
 	}
 	if src.Forward.App != nil {
 		data.MessageAppID = src.Forward.App.AppID
+	} else if src.Forward.ToDestinations() {
+		data.MessageAppID = src.Forward.DestinationAppID
 	}
 	return d.render(w, http.StatusOK, "source-request", d.operatorPage(sess, "Request "+req.ID, "sources", data))
 }
