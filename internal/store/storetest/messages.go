@@ -147,6 +147,27 @@ func testMessages(t *testing.T, open Opener) {
 			check("DeliveryClaim", c.Message)
 		}
 
+		// An inbound request's body may be empty: it is kept empty, not
+		// read back as an expunged payload.
+		empty := f.newMessage(a.ID, "hookline.inbound.request", f.at(2*time.Millisecond), ep)
+		empty.Message.Payload = []byte{}
+		f.ingest(empty)
+		if got, err := f.s.MessageGet(f.ctx, a.ID, empty.Message.ID); err != nil || got.Payload == nil || len(got.Payload) != 0 {
+			t.Errorf("MessageGet(empty payload).Payload = %#v, %v; want empty, not nil", got.Payload, err)
+		}
+		claimed := false
+		for _, c := range f.claim("node-c", f.at(2*time.Hour), 100) {
+			if c.Message.ID == empty.Message.ID {
+				claimed = true
+				if c.Message.Payload == nil || len(c.Message.Payload) != 0 {
+					t.Errorf("DeliveryClaim(empty payload).Payload = %#v, want empty, not nil", c.Message.Payload)
+				}
+			}
+		}
+		if !claimed {
+			t.Error("DeliveryClaim did not claim the message with the empty payload")
+		}
+
 		f.must(f.s.MessageExpungeContent(f.ctx, a.ID, with.Message.ID), "MessageExpungeContent")
 		got, err := f.s.MessageGet(f.ctx, a.ID, with.Message.ID)
 		f.must(err, "MessageGet")
