@@ -177,12 +177,14 @@ func (d *dispatcher) drain(q *endpointQueue) {
 		go func() {
 			defer d.inflight.Done()
 			defer func() { <-q.slots }()
-			v := d.e.attempt(ctx, t, j)
+			v := d.e.attempt(ctx, t, &j)
 			switch opened, rest, closed := q.breaker.record(v, d.e.cfg.Now()); {
 			case opened:
 				d.e.logger.Warn("endpoint failing: its scheduled deliveries rest before the next attempts",
 					"app", j.appID, "endpoint", j.endpointID, "consecutive_failures", d.e.cfg.CircuitThreshold, "rest", rest)
+				d.e.obs.circuitChanged(CircuitEvent{AppID: j.appID, EndpointID: j.endpointID, Opened: true, Rest: rest})
 			case closed:
+				d.e.obs.circuitChanged(CircuitEvent{AppID: j.appID, EndpointID: j.endpointID})
 				d.e.wake(j.appID, j.endpointID)
 			}
 		}()
@@ -221,8 +223,13 @@ const maxStoredResponse = 20000
 // attempt makes one HTTP attempt and hands its outcome to the writer.
 // The first attempt, every retry and every resend take this path. It
 // returns what the attempt tells of the endpoint, for its circuit.
-func (e *Engine) attempt(ctx context.Context, t *target, j job) verdict {
+func (e *Engine) attempt(ctx context.Context, t *target, j *job) verdict {
 	now := e.cfg.Now()
+	attempts := j.attempts + 1
+	e.obs.attemptStarted(AttemptStart{
+		AppID: j.appID, EndpointID: t.ID, MsgID: j.msg.ID, Trigger: j.trigger, Attempt: attempts,
+		SinceMessage: now.Sub(j.msg.CreatedAt),
+	})
 	var res send.Result
 	req, renderErr := t.request(ctx, e.render, j.msg, now, e.cfg.RequestTimeout)
 	if renderErr != nil {
@@ -236,7 +243,6 @@ func (e *Engine) attempt(ctx context.Context, t *target, j job) verdict {
 	if res.Err != nil && ctx.Err() != nil {
 		return verdictNone // cancelled by shutdown: not the receiver's failure; the lease brings it back
 	}
-	attempts := j.attempts + 1
 	out := store.Outcome{
 		Token: j.token,
 		Attempt: webhook.Attempt{
@@ -279,8 +285,12 @@ func (e *Engine) attempt(ctx context.Context, t *target, j job) verdict {
 	} else {
 		out.Attempt.Response = responseText(res.Body)
 	}
-	e.health.observe(&out.Attempt)
-	e.ops.afterAttempt(&j, &out.Attempt, out.Status, attempts)
+	a := &out.Attempt
+	e.obs.attemptFinished(AttemptEvent{
+		AppID: j.appID, EndpointID: t.ID, MsgID: j.msg.ID, MsgEventID: j.msg.EventID, AttemptID: a.ID,
+		Trigger: j.trigger, Attempt: attempts, At: a.CreatedAt, Status: a.Status, DeliveryStatus: out.Status,
+		StatusCode: a.ResponseStatusCode, Response: a.Response, Duration: res.Duration,
+	})
 	e.writer.addOutcome(out)
 	switch {
 	case renderErr != nil:

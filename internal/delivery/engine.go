@@ -101,6 +101,9 @@ type Config struct {
 	// ReleaseLeasesAtStart drops every lease before starting: right for
 	// SQLite, where this process alone owns the database file.
 	ReleaseLeasesAtStart bool
+	// Observers are told what the engine does (observe.go), after the
+	// engine's own health and operational events observers.
+	Observers []Observer
 	// Now and Rand are the clock and the jitter source.
 	Now  func() time.Time
 	Rand func() float64
@@ -179,6 +182,8 @@ type Engine struct {
 	health   *health
 	ops      *operational // nil without an operational app
 	render   *render.Gate
+	// obs is health, ops (when set) and Config.Observers.
+	obs observers
 
 	// pings holds the endpoints with a ping in flight (ping.go).
 	pings sync.Map
@@ -211,6 +216,11 @@ func New(cfg Config) (*Engine, error) {
 	e.cluster = newCluster(e)
 	e.health = newHealth()
 	e.ops = newOperational(e)
+	e.obs = append(e.obs, e.health)
+	if e.ops != nil {
+		e.obs = append(e.obs, e.ops)
+	}
+	e.obs = append(e.obs, cfg.Observers...)
 	e.stopHealth, e.healthDone = make(chan struct{}), make(chan struct{})
 	return e, nil
 }

@@ -16,6 +16,7 @@ import (
 // own attempts and the API reads the same answer from any node, at most
 // about one interval behind.
 type health struct {
+	BaseObserver
 	mu sync.Mutex
 	// window holds what each endpoint's attempts told since the last
 	// flush. Values, not pointers, and cleared rather than replaced, so
@@ -28,15 +29,16 @@ func newHealth() *health {
 	return &health{window: make(map[string]webhook.EndpointHealth)}
 }
 
-// observe folds one attempt into its endpoint's window: O(1), no I/O.
-func (h *health) observe(a *webhook.Attempt) {
+// AttemptFinished folds one attempt into its endpoint's window: O(1), no
+// I/O. It implements Observer.
+func (h *health) AttemptFinished(a AttemptEvent) {
 	ok := a.Status == webhook.StatusSuccess
 	h.mu.Lock()
 	rec := h.window[a.EndpointID]
 	if rec.EndpointID == "" {
 		rec.AppID, rec.EndpointID = a.AppID, a.EndpointID
 	}
-	rec.Observe(a.CreatedAt, ok, a.ResponseStatusCode, a.Response)
+	rec.Observe(a.At, ok, a.StatusCode, a.Response)
 	h.window[a.EndpointID] = rec
 	h.mu.Unlock()
 }

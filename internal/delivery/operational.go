@@ -67,6 +67,7 @@ type opEvent struct {
 // bookkeeping, an API handler) never waits for the commit Publish waits
 // for. A full queue drops the event with a warning.
 type operational struct {
+	BaseObserver
 	e       *Engine
 	appID   string
 	queue   chan opEvent
@@ -109,29 +110,30 @@ func (o *operational) emit(ev opEvent) {
 	}
 }
 
-// afterAttempt reports what one attempt means for the operational events.
-// attempts counts it. Integer comparisons only: it runs per attempt.
-func (o *operational) afterAttempt(j *job, a *webhook.Attempt, status webhook.MessageStatus, attempts int) {
-	if o == nil || j.appID == o.appID {
+// AttemptFinished reports what one attempt means for the operational
+// events. Integer comparisons only: it runs per attempt. It implements
+// Observer.
+func (o *operational) AttemptFinished(a AttemptEvent) {
+	if a.AppID == o.appID {
 		return
 	}
 	ev := func(typ string) opEvent {
 		return opEvent{
-			EndpointEvent: EndpointEvent{Type: typ, AppID: j.appID, EndpointID: a.EndpointID},
-			msgID:         j.msg.ID, msgEventID: j.msg.EventID,
-			attemptID: a.ID, attemptAt: a.CreatedAt, statusCode: a.ResponseStatusCode,
+			EndpointEvent: EndpointEvent{Type: typ, AppID: a.AppID, EndpointID: a.EndpointID},
+			msgID:         a.MsgID, msgEventID: a.MsgEventID,
+			attemptID: a.AttemptID, attemptAt: a.At, statusCode: a.StatusCode,
 		}
 	}
 	switch {
-	case status == webhook.StatusSuccess:
-		if attempts > failingAfter {
+	case a.DeliveryStatus == webhook.StatusSuccess:
+		if a.Attempt > failingAfter {
 			o.emit(ev(EventMessageAttemptRecovered))
 		}
 		return
-	case attempts == failingAfter:
+	case a.Attempt == failingAfter:
 		o.emit(ev(EventMessageAttemptFailing))
 	}
-	if status == webhook.StatusFail {
+	if a.DeliveryStatus == webhook.StatusFail {
 		o.emit(ev(EventMessageAttemptExhausted))
 	}
 }

@@ -113,10 +113,12 @@ func (p *poller) claim() (full bool, err error) {
 		p.nextWake = time.Time{}
 	}
 	p.mu.Unlock()
+	start := time.Now()
 	claims, err := p.e.store.DeliveryClaim(p.e.runCtx, store.DeliveryClaimParams{
 		Now: now, Limit: p.e.cfg.ClaimBatch,
 		Lease: store.Lease{Owner: p.e.cfg.NodeID, ExpiresAt: now.Add(p.e.cfg.LeaseDuration)},
 	})
+	p.e.obs.claimed(ClaimEvent{Claimed: len(claims), Duration: time.Since(start), Failed: err != nil})
 	if err != nil {
 		return false, err
 	}

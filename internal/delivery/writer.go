@@ -261,7 +261,9 @@ func (w *writer) write(batch []*pendingMessage, items []store.MessageCreate, out
 	}
 	// The commit must not be cut short by one client going away: the
 	// others in the batch are waiting on it.
+	start := time.Now()
 	errs, applied, err := w.e.store.WriteBatch(w.e.runCtx, items, outs)
+	w.observe(items, errs, len(outs), time.Since(start), err != nil)
 	if err == nil {
 		w.tellWatchers(items, errs, outs) // before items are cleared and the messages answered
 	}
@@ -279,6 +281,27 @@ func (w *writer) write(batch []*pendingMessage, items []store.MessageCreate, out
 	}
 	w.afterOutcomes(outs, applied)
 	return nil
+}
+
+// observe tells the engine's observers about one commit and the messages
+// it made durable, before they are answered.
+func (w *writer) observe(items []store.MessageCreate, errs []error, outcomes int, took time.Duration, failed bool) {
+	ev := CommitEvent{Outcomes: outcomes, Duration: took, Failed: failed}
+	if !failed {
+		for i := range items {
+			if errs[i] != nil {
+				ev.Refused++
+				continue
+			}
+			m := &items[i].Message
+			ev.Messages++
+			ev.Deliveries += len(items[i].Deliveries)
+			w.e.obs.messageCommitted(MessageEvent{
+				AppID: m.AppID, MsgID: m.ID, EventType: m.EventType, CreatedAt: m.CreatedAt, Deliveries: len(items[i].Deliveries),
+			})
+		}
+	}
+	w.e.obs.committed(ev)
 }
 
 // tellWatchers reports the committed messages and attempts to the
