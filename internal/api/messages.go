@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/hookline/hookline/internal/delivery"
 	"github.com/hookline/hookline/internal/store"
@@ -123,6 +124,23 @@ func (in *messageIn) validate(probs *problems) (eventType, eventID string, chann
 	return eventType, eventID, channels, tags, payload
 }
 
+// payloadExpiry is when the payload goes by the message's own
+// payloadRetentionPeriod (days) or payloadRetentionHours, as in Svix; nil
+// when it gives neither, and the server's --retention applies.
+func (in *messageIn) payloadExpiry(now time.Time) *time.Time {
+	var d time.Duration
+	switch {
+	case in.PayloadRetentionHours != nil:
+		d = time.Duration(*in.PayloadRetentionHours) * time.Hour
+	case in.PayloadRetentionPeriod != nil:
+		d = time.Duration(*in.PayloadRetentionPeriod) * 24 * time.Hour
+	default:
+		return nil
+	}
+	t := now.Add(d)
+	return &t
+}
+
 // Svix's message tags (the SDKs' MessageIn.tags): at most 5, each 1-128
 // characters of a-z, A-Z, 0-9, '-', '_', '.', '/', '\' and '#'.
 const (
@@ -216,7 +234,8 @@ func (a *API) messageCreate(w http.ResponseWriter, r *http.Request) error {
 		CreatedAt: now,
 	}
 	return a.respond(w, r, http.StatusAccepted, newMessageOut(&msg, withContent), func(idem *store.Idempotency) error {
-		err := a.engine.Publish(r.Context(), delivery.PublishParams{Message: msg, Idempotency: idem})
+		err := a.engine.Publish(r.Context(), delivery.PublishParams{Message: msg, Idempotency: idem,
+			PayloadExpiresAt: in.payloadExpiry(now)})
 		if errors.Is(err, store.ErrConflict) {
 			return errConflict("A message with this eventId already exists in this application.")
 		}

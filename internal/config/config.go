@@ -59,6 +59,11 @@ type Config struct {
 	// MaxBodyBytes is the largest request body the API accepts; larger ones
 	// get 413. --max-body-bytes, HOOKLINE_MAX_BODY_BYTES, default 1 MiB.
 	MaxBodyBytes int64
+	// Retention is how long a message is kept, with its deliveries and
+	// attempts, once none of its deliveries is unfinished; 0 keeps
+	// everything. A message's own payloadRetentionPeriod may drop its
+	// payload sooner. --retention, HOOKLINE_RETENTION, default 90 days.
+	Retention time.Duration
 	// ShutdownTimeout bounds how long SIGTERM waits for in-flight sends.
 	// --shutdown-timeout, HOOKLINE_SHUTDOWN_TIMEOUT, default 30s.
 	ShutdownTimeout time.Duration
@@ -92,6 +97,7 @@ func Default() Config {
 		RequestTimeout:  15 * time.Second,
 		MaxBodyBytes:    1 << 20,
 		ShutdownTimeout: 30 * time.Second,
+		Retention:       90 * Day,
 		LogLevel:        "info",
 		LogFormat:       "text",
 	}

@@ -56,6 +56,9 @@ var setters = map[string]setter{
 	"max-body-bytes": func(c *Config, v string) error {
 		return parseInto(&c.MaxBodyBytes, v, ParseBytes)
 	},
+	"retention": func(c *Config, v string) error {
+		return parseInto(&c.Retention, v, ParseRetention)
+	},
 	"shutdown-timeout": func(c *Config, v string) error {
 		return parseInto(&c.ShutdownTimeout, v, time.ParseDuration)
 	},
@@ -408,4 +411,33 @@ func ParseFrameAncestors(s string) ([]string, error) {
 		out = append(out, u.Scheme+"://"+u.Host)
 	}
 	return out, nil
+}
+
+// Day is 24 hours, the unit of --retention's "90d".
+const Day = 24 * time.Hour
+
+// ParseRetention parses a retention: a whole number of days ("90d"), or a
+// Go duration ("36h", "30s"); "0" keeps everything.
+func ParseRetention(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 || n > 100*365 {
+			return 0, fmt.Errorf("%q is not a number of days such as 90d", s)
+		}
+		return time.Duration(n) * Day, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a number of days (90d) or a duration (36h)", s)
+	}
+	return d, nil
+}
+
+// FormatRetention is the inverse of ParseRetention, for help texts:
+// whole days as "90d".
+func FormatRetention(d time.Duration) string {
+	if d > 0 && d%Day == 0 {
+		return strconv.FormatInt(int64(d/Day), 10) + "d"
+	}
+	return d.String()
 }

@@ -226,6 +226,7 @@ log-level = debug
 				"HOOKLINE_REQUEST_TIMEOUT":       "2s",
 				"HOOKLINE_MAX_BODY_BYTES":        "64KiB",
 				"HOOKLINE_SHUTDOWN_TIMEOUT":      "1m",
+				"HOOKLINE_RETENTION":             "7d",
 				"HOOKLINE_DEV":                   "0",
 				"HOOKLINE_LOG_LEVEL":             "error",
 				"HOOKLINE_LOG_FORMAT":            "json",
@@ -235,10 +236,21 @@ log-level = debug
 					Addr: ":8080", DataDir: "d", DatabaseURL: "postgresql://u:p@db/hookline",
 					AdminToken: "t", AllowPrivateTargets: true,
 					RetrySchedule: []time.Duration{time.Minute}, RequestTimeout: 2 * time.Second,
-					MaxBodyBytes: 64 << 10, ShutdownTimeout: time.Minute,
+					MaxBodyBytes: 64 << 10, ShutdownTimeout: time.Minute, Retention: 7 * Day,
 					LogLevel: "error", LogFormat: "json",
 				}
 			},
+		},
+		{
+			name:  "retention as a duration from a flag, 0 keeps everything from env",
+			env:   map[string]string{"HOOKLINE_RETENTION": "0"},
+			flags: map[string]string{"retention": "36h"},
+			edit:  func(c *Config) { c.Retention = 36 * time.Hour },
+		},
+		{
+			name: "retention 0 keeps everything",
+			env:  map[string]string{"HOOKLINE_RETENTION": "0"},
+			edit: func(c *Config) { c.Retention = 0 },
 		},
 		{
 			name:  "dev implies private targets",
@@ -450,5 +462,24 @@ func TestLoadErrors(t *testing.T) {
 				t.Errorf("Load(%v, %v) found %d problems, want %d: %q", tt.flags, env, len(inv.Problems), len(tt.want), msg)
 			}
 		})
+	}
+}
+
+func TestParseRetention(t *testing.T) {
+	for in, want := range map[string]time.Duration{"90d": 90 * Day, "1d": Day, "0": 0, "0d": 0, "36h": 36 * time.Hour, "2s": 2 * time.Second} {
+		if got, err := ParseRetention(in); err != nil || got != want {
+			t.Errorf("ParseRetention(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "d", "1.5d", "-1d", "ninety", "90 days"} {
+		if got, err := ParseRetention(in); err == nil {
+			t.Errorf("ParseRetention(%q) = %v, want an error", in, got)
+		}
+	}
+	if got := FormatRetention(90 * Day); got != "90d" {
+		t.Errorf("FormatRetention(90 days) = %q, want 90d", got)
+	}
+	if got := FormatRetention(36 * time.Hour); got != "36h0m0s" {
+		t.Errorf("FormatRetention(36h) = %q, want 36h0m0s", got)
 	}
 }

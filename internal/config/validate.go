@@ -105,6 +105,9 @@ func (c Config) Validate() error {
 	} else if c.LeaseDuration > 0 && c.RequestTimeout > 0 && c.LeaseDuration <= c.RequestTimeout+5*time.Second {
 		add("lease-duration: must be longer than request-timeout + 5s (%s), got %s", c.RequestTimeout+5*time.Second, c.LeaseDuration)
 	}
+	if c.Retention < 0 {
+		add("retention: must not be negative, got %s", c.Retention)
+	}
 	if c.ShutdownTimeout <= 0 {
 		add("shutdown-timeout: must be positive, got %s", c.ShutdownTimeout)
 	}

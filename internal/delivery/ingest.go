@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hookline/hookline/internal/inbound"
 	"github.com/hookline/hookline/internal/store"
@@ -21,6 +22,9 @@ type PublishParams struct {
 	// committed with it: a provider's retry of a delivery already stored
 	// fails with store.ErrDuplicate and leaves nothing.
 	Inbound *inbound.Request
+	// PayloadExpiresAt, when set, is when the payload goes (the message's
+	// payloadRetentionPeriod); see store.MessageCreate.
+	PayloadExpiresAt *time.Time
 }
 
 // Publish routes a message, commits it with its deliveries and, once the
@@ -46,7 +50,8 @@ func (e *Engine) Publish(ctx context.Context, p PublishParams) error {
 		}
 	}
 	pm := pendingPool.Get().(*pendingMessage)
-	pm.item = store.MessageCreate{Message: msg, Deliveries: deliveries, Lease: lease, Idempotency: p.Idempotency, Inbound: p.Inbound}
+	pm.item = store.MessageCreate{Message: msg, Deliveries: deliveries, Lease: lease, Idempotency: p.Idempotency, Inbound: p.Inbound,
+		PayloadExpiresAt: p.PayloadExpiresAt}
 	pm.targets = targets
 
 	err = e.writer.submit(ctx.Done(), pm)

@@ -25,6 +25,7 @@ import (
 	"github.com/hookline/hookline/internal/inbound/receive"
 	"github.com/hookline/hookline/internal/inspector"
 	"github.com/hookline/hookline/internal/inspector/catch"
+	"github.com/hookline/hookline/internal/retention"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/postgres"
 	"github.com/hookline/hookline/internal/store/sqlite"
@@ -87,6 +88,8 @@ type Server struct {
 	root   *http.ServeMux
 	// catcher serves the inspector's catch URLs (/in/bin/).
 	catcher *catch.Catcher
+	// purger applies the retention (--retention, payloadRetentionPeriod).
+	purger *retention.Purger
 	// receiver serves the sources' inbound URLs (/in/{token}).
 	receiver *receive.Handler
 	token    string // the admin token to print once, or ""
@@ -199,6 +202,9 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 	if err != nil {
 		return nil, err
 	}
+	s.purger = retention.New(retention.Config{
+		Store: s.store, Retention: cfg.Retention, Logger: logger.With("component", "retention"),
+	})
 	apiHandler, err := api.New(api.Config{
 		Captures:       captures,
 		Replay:         client,
@@ -275,6 +281,7 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	s.started = true
 	s.catcher.Start()
+	s.purger.Start()
 	go func() { s.serveErr <- s.http.Serve(s.ln) }()
 	s.logger.Info("hookline listening", "addr", s.Addr(), "version", Version, "private_targets", s.cfg.AllowPrivateTargets)
 	printWelcome(s.out, s.cfg, s.baseURL, s.token)
@@ -300,6 +307,7 @@ func (s *Server) Stop(ctx context.Context) error {
 			s.logger.Warn("delivery shutdown", "err", err)
 		}
 		s.catcher.Close() // its purge uses the store
+		s.purger.Close()  // so does this one
 		s.stopErr = s.store.Close()
 		s.logger.Info("stopped")
 	})

@@ -171,6 +171,20 @@ type Store interface {
 	// many it dropped. It works in transactions of at most WakeChunk
 	// messages, so a large app never holds the writer long.
 	MessageExpungeAll(ctx context.Context, p MessageExpungeAllParams) (int, error)
+	// MessagePurge is the server's retention: it deletes, with their
+	// deliveries and attempts, the messages created before p.Before none
+	// of whose deliveries is unfinished (pending or retrying: those are
+	// kept, whatever their age). It looks at no more than p.Limit messages
+	// after p.After in ID order, in one transaction, and returns how many
+	// it deleted and the last ID it looked at, "" once no message older
+	// than p.Before is left after p.After: the caller pauses and calls
+	// again from there, so a purge never holds the writer long.
+	MessagePurge(ctx context.Context, p MessagePurgeParams) (deleted int, last string, err error)
+	// MessagePayloadExpire drops the payload (as MessageExpungeContent
+	// does) of at most p.Limit messages whose PayloadExpiresAt is at or
+	// before p.Now and none of whose deliveries is unfinished, in one
+	// transaction, and returns how many.
+	MessagePayloadExpire(ctx context.Context, p MessagePayloadExpireParams) (int, error)
 	// DeliveryReplay gives the endpoint a delivery, due now and counting as
 	// a manual trigger, of each message of its app created in [Since,
 	// Until) that it would receive now (Endpoint.Receives), whose content
@@ -400,6 +414,11 @@ type MessageCreate struct {
 	// item. When a request causes several messages, one item carries it,
 	// with all their IDs in MessageIDs.
 	Inbound *inbound.Request
+	// PayloadExpiresAt, when set, is when the message's payload goes
+	// (Svix's payloadRetentionPeriod): MessagePayloadExpire drops it then,
+	// once no delivery of the message is unfinished. Nil leaves the
+	// payload to the server's retention (MessagePurge).
+	PayloadExpiresAt *time.Time
 }
 
 // MessageImport is one message of MessageImport with its deliveries. Each
@@ -517,6 +536,19 @@ type DeliveryResendParams struct {
 // MessageExpungeAllParams names the app whose message contents go.
 type MessageExpungeAllParams struct {
 	AppID string
+}
+
+// MessagePurgeParams is one step of the retention purge.
+type MessagePurgeParams struct {
+	Before time.Time // messages created before it go
+	After  string    // the last ID the step before looked at; "" first
+	Limit  int       // the most messages looked at
+}
+
+// MessagePayloadExpireParams is one step of the payload retention.
+type MessagePayloadExpireParams struct {
+	Now   time.Time
+	Limit int
 }
 
 // DeliveryReplayParams replays an app's messages to Endpoint.

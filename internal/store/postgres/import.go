@@ -37,7 +37,7 @@ func (s *Store) MessageImport(ctx context.Context, items []store.MessageImport) 
 				return fmt.Errorf("import message %s: %w", m.ID, err)
 			}
 			b.Queue(insertMessageSQL, m.ID, m.AppID, m.EventType, sqlbuild.NullString(m.EventID), m.Channels, m.Payload,
-				sqlbuild.Millis(m.CreatedAt), m.Tags, headers)
+				sqlbuild.Millis(m.CreatedAt), m.Tags, headers, nil)
 			stmts = append(stmts, stmt{m.ID, ""})
 			for _, d := range it.Deliveries {
 				b.Queue(importDeliverySQL, m.ID, int(d.Status), d.Attempts, sqlbuild.NullMillis(d.NextAttemptAt),

@@ -12,7 +12,7 @@ import (
 	"github.com/hookline/hookline/internal/webhook"
 )
 
-const insertMessageSQL = `INSERT INTO messages (` + sqlbuild.MessageColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
+const insertMessageSQL = `INSERT INTO messages (` + sqlbuild.MessageColumns + `, payload_expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
 
 // insertDeliveriesSQL writes one message's deliveries in one statement,
 // Pending and each due at its time, leased to the ingesting node. It joins
@@ -121,7 +121,7 @@ func queueItem(b *pgx.Batch, qs []queued, i int, it *store.MessageCreate) []queu
 	}
 	headers, _ := sqlbuild.MapJSON(m.Headers) // a map of strings always encodes
 	created := sqlbuild.Millis(m.CreatedAt)
-	q(qMessage, insertMessageSQL, m.ID, m.AppID, m.EventType, sqlbuild.NullString(m.EventID), m.Channels, m.Payload, created, m.Tags, headers)
+	q(qMessage, insertMessageSQL, m.ID, m.AppID, m.EventType, sqlbuild.NullString(m.EventID), m.Channels, m.Payload, created, m.Tags, headers, sqlbuild.NullMillis(it.PayloadExpiresAt))
 	if len(it.Deliveries) > 0 {
 		eps := make([]string, len(it.Deliveries))
 		due := make([]int64, len(it.Deliveries))

@@ -39,7 +39,7 @@ func (s *Store) MessageImport(ctx context.Context, items []store.MessageImport) 
 				return fmt.Errorf("import message %s: %w", m.ID, err)
 			}
 			_, err = msgStmt.ExecContext(ctx, m.ID, m.AppID, m.EventType, sqlbuild.NullString(m.EventID), chans, m.Payload,
-				sqlbuild.Millis(m.CreatedAt), tags, headers)
+				sqlbuild.Millis(m.CreatedAt), tags, headers, nil)
 			switch {
 			case isUnique(err):
 				return fmt.Errorf("import message %s: %w", m.ID, store.ErrConflict)

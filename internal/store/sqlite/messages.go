@@ -13,7 +13,7 @@ import (
 	"github.com/hookline/hookline/internal/webhook"
 )
 
-const insertMessageSQL = `INSERT INTO messages (` + sqlbuild.MessageColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const insertMessageSQL = `INSERT INTO messages (` + sqlbuild.MessageColumns + `, payload_expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // insertDeliverySQL writes one delivery, Pending and due at ?2, leased to
 // the ingesting node. It selects from endpoints so that an endpoint deleted
@@ -159,7 +159,7 @@ func (st batchStmts) insert(ctx context.Context, it *store.MessageCreate) (itemE
 		return fmt.Errorf("insert message %s: %w", m.ID, err), nil
 	}
 	created := sqlbuild.Millis(m.CreatedAt)
-	_, err = st.message.ExecContext(ctx, m.ID, m.AppID, m.EventType, sqlbuild.NullString(m.EventID), chans, m.Payload, created, tags, headers)
+	_, err = st.message.ExecContext(ctx, m.ID, m.AppID, m.EventType, sqlbuild.NullString(m.EventID), chans, m.Payload, created, tags, headers, sqlbuild.NullMillis(it.PayloadExpiresAt))
 	switch {
 	case isUnique(err):
 		return fmt.Errorf("insert message %s: %w", m.ID, store.ErrConflict), nil

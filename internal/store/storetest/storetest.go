@@ -56,6 +56,7 @@ func Run(t *testing.T, open Opener) {
 		{"SessionEnded", testSessionsEnded},
 		{"Bin", testBins},
 		{"Source", testSources},
+		{"Retention", testRetention},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
