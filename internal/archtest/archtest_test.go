@@ -113,6 +113,8 @@ var upstream = map[string][]string{
 	"internal/endpoint": {"internal/api", "internal/server"},
 	// The shared middleware serves every part of the server and knows none.
 	"internal/httpmw": {"internal/api", "internal/delivery", "internal/server", "internal/store"},
+	// Metrics observe the engine and the middleware, and serve nothing else.
+	"internal/telemetry": {"internal/api", "internal/dashboard", "internal/server"},
 	// Verification is pure: no store, no HTTP server, no engine.
 	"internal/inbound/verify": {"internal/api", "internal/delivery", "internal/server", "internal/store"},
 }

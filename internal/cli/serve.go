@@ -34,6 +34,7 @@ variable, the --config file, the default.
 	fs.String("addr", def.Addr, usage("addr", "host:port for the API, dashboard and inbound URLs"))
 	fs.String("public-url", def.PublicURL, usage("public-url", "base URL of the links Hookline hands out (portal links), as clients reach it behind a proxy; default: http:// and the listen address"))
 	fs.String("portal-frame-ancestors", "", usage("portal-frame-ancestors", "origins allowed to embed the customer portal in an iframe, separated by commas (https://app.example.com); default: same origin only"))
+	fs.String("metrics-addr", def.MetricsAddr, usage("metrics-addr", "host:port of a second listener serving only /metrics, without a token (for a Prometheus on a private network); default: none, /metrics on --addr with an admin token"))
 	addStorageFlags(fs, def)
 	fs.String("admin-token", "", usage("admin-token", "bootstrap admin Bearer token (default: generated on first start, printed once)"))
 	fs.Bool("allow-private-targets", def.AllowPrivateTargets, usage("allow-private-targets", "allow endpoints on loopback and private networks (turns the SSRF guard off)"))

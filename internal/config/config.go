@@ -23,6 +23,11 @@ type Config struct {
 	// origins separated by commas or spaces; default none: same origin only.
 	// ParseFrameAncestors gives their form.
 	PortalFrameAncestors []string
+	// MetricsAddr, when set, is a second listener that serves only
+	// /metrics, without a token: for a Prometheus on a private network.
+	// /metrics on Addr asks for an admin token as Bearer.
+	// --metrics-addr, HOOKLINE_METRICS_ADDR, default empty: no second listener.
+	MetricsAddr string
 	// DataDir holds the embedded SQLite database.
 	// --data-dir, HOOKLINE_DATA_DIR, default "./hookline-data".
 	DataDir string

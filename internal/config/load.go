@@ -37,6 +37,7 @@ var setters = map[string]setter{
 	"portal-frame-ancestors": func(c *Config, v string) error {
 		return parseInto(&c.PortalFrameAncestors, v, ParseFrameAncestors)
 	},
+	"metrics-addr": func(c *Config, v string) error { c.MetricsAddr = v; return nil },
 	"data-dir":     func(c *Config, v string) error { c.DataDir = v; return nil },
 	"database-url": func(c *Config, v string) error { c.DatabaseURL = v; return nil },
 	"admin-token":  func(c *Config, v string) error { c.AdminToken = v; return nil },

@@ -41,7 +41,9 @@ func (s *Server) apiTimeout() time.Duration {
 //   - /portal/ (the customer portal, internal/dashboard);
 //   - /in/bin/ (the inspector's catch URLs, internal/inspector/catch);
 //   - /in/ (the sources' inbound URLs, internal/inbound/receive);
-//   - any other path: a JSON 404; later /metrics.
+//   - /metrics: Prometheus, for admin tokens (internal/telemetry; open on
+//     --metrics-addr instead, metrics.go);
+//   - any other path: a JSON 404.
 func (s *Server) routes(apiHandler, dashHandler http.Handler) http.Handler {
 	apiHandler = httpmw.Timeout(s.apiTimeout(), apiHandler)
 	s.root.Handle("/api/", apiHandler)
@@ -49,12 +51,14 @@ func (s *Server) routes(apiHandler, dashHandler http.Handler) http.Handler {
 	for _, p := range dashboard.Patterns {
 		s.root.Handle(p, dashHandler)
 	}
+	s.root.Handle("GET "+metricsPath, adminOnly(s.authn, s.metrics.Handler()))
 	s.root.HandleFunc("/", notFound)
 
 	var h http.Handler = s.root
 	h = exactPaths(receive.Prefix, s.receiver, h)
 	h = exactPaths(catch.Prefix, s.catcher, h) // first: /in/bin/ is below /in/
 	h = httpmw.Recover(s.logger, h)
+	h = httpmw.Measure(s.metrics.Served, h)
 	h = httpmw.AccessLog(s.logger, h)
 	return httpmw.WithRequestID(h)
 }

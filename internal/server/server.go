@@ -29,6 +29,7 @@ import (
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/postgres"
 	"github.com/hookline/hookline/internal/store/sqlite"
+	"github.com/hookline/hookline/internal/telemetry"
 )
 
 // Version is the build's version, set by the CLI.
@@ -92,8 +93,14 @@ type Server struct {
 	purger *retention.Purger
 	// receiver serves the sources' inbound URLs (/in/{token}).
 	receiver *receive.Handler
-	token    string // the admin token to print once, or ""
-	baseURL  string // http:// and the listen address, for the banner
+	// metrics is served at /metrics, and on metricsLn (--metrics-addr)
+	// when set.
+	metrics     *telemetry.Metrics
+	authn       *auth.Authenticator
+	metricsLn   net.Listener
+	metricsHTTP *http.Server
+	token       string // the admin token to print once, or ""
+	baseURL     string // http:// and the listen address, for the banner
 	// publicURL is the base of the links handed out: --public-url, or
 	// the listen address.
 	publicURL string
@@ -146,6 +153,9 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 	if err != nil {
 		return nil, err
 	}
+	if s.metrics, err = telemetry.New(telemetry.Config{}); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
 	s.engine, err = delivery.New(delivery.Config{
 		Store:                s.store,
 		Client:               client,
@@ -155,6 +165,7 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 		LeaseDuration:        cfg.LeaseDuration,
 		ReleaseLeasesAtStart: exclusive,
 		OperationalAppID:     opsApp,
+		Observers:            []delivery.Observer{s.metrics},
 		// SQLite has one writer; PostgreSQL commits several transactions
 		// at once, each group-committing what queued meanwhile.
 		Committers: map[bool]int{true: 1, false: 4}[exclusive],
@@ -163,8 +174,15 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 		return nil, err
 	}
 
+	if err := s.metrics.AddGauges(s.store, s.engine); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+
 	if s.ln, err = net.Listen("tcp", cfg.Addr); err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	if err := s.listenMetrics(); err != nil {
+		return nil, err
 	}
 	s.baseURL = "http://" + s.ln.Addr().String()
 	if s.publicURL, err = publicURL(cfg.PublicURL, s.ln.Addr()); err != nil {
@@ -176,6 +194,7 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 	if err != nil {
 		return nil, err
 	}
+	s.authn = authn
 	sessions, err := auth.NewSessions(ctx, auth.SessionConfig{Keys: s.store, Auth: authn, PublicURL: s.publicURL})
 	if err != nil {
 		return nil, err
@@ -220,7 +239,10 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	s.receiver, err = receive.New(receive.Config{Store: s.store, Engine: s.engine, Logger: logger.With("component", "inbound")})
+	s.receiver, err = receive.New(receive.Config{
+		Store: s.store, Engine: s.engine, Logger: logger.With("component", "inbound"),
+		Counted: s.metrics.Inbound,
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -283,6 +305,7 @@ func (s *Server) Start(ctx context.Context) error {
 	s.catcher.Start()
 	s.purger.Start()
 	go func() { s.serveErr <- s.http.Serve(s.ln) }()
+	s.serveMetrics()
 	s.logger.Info("hookline listening", "addr", s.Addr(), "version", Version, "private_targets", s.cfg.AllowPrivateTargets)
 	printWelcome(s.out, s.cfg, s.baseURL, s.token)
 	return nil
@@ -301,6 +324,7 @@ func (s *Server) Stop(ctx context.Context) error {
 		if err := s.http.Shutdown(ctx); err != nil {
 			s.logger.Warn("http shutdown", "err", err)
 		}
+		s.stopMetrics(ctx)
 		// Step two happens inside engine.Stop: whatever is still running
 		// when ctx ends is cancelled.
 		if err := s.engine.Stop(ctx); err != nil {
@@ -318,6 +342,9 @@ func (s *Server) Stop(ctx context.Context) error {
 func (s *Server) close() {
 	if s.ln != nil {
 		s.ln.Close()
+	}
+	if s.metricsLn != nil {
+		s.metricsLn.Close()
 	}
 	if s.store != nil {
 		s.store.Close()

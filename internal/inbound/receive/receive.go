@@ -61,7 +61,24 @@ type Config struct {
 	ReadTimeout time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Counted, when set, is told how each request was answered: one of
+	// the Result values (metrics count them). It must return at once.
+	Counted func(result string)
 }
+
+// The results Config.Counted is told of: a fixed set, so a metric
+// labelled with them stays small.
+const (
+	ResultVerified         = "verified"  // verified and stored (and forwarded)
+	ResultDuplicate        = "duplicate" // a provider's retry of a request already stored
+	ResultRefused          = "refused"   // failed verification, stored for the operator
+	ResultNotFound         = "not_found"
+	ResultMethodNotAllowed = "method_not_allowed"
+	ResultRateLimited      = "rate_limited"
+	ResultTooLarge         = "too_large"
+	ResultBadRequest       = "bad_request" // the body could not be read, or took too long
+	ResultUnavailable      = "unavailable" // the store failed
+)
 
 // Handler answers the inbound URLs. Create it with New.
 type Handler struct {
@@ -70,6 +87,7 @@ type Handler struct {
 	logger      *slog.Logger
 	readTimeout time.Duration
 	now         func() time.Time
+	counted     func(string)
 
 	sources sourceCache
 
@@ -100,7 +118,7 @@ func New(cfg Config) (*Handler, error) {
 	}
 	return &Handler{
 		store: cfg.Store, engine: cfg.Engine, logger: cfg.Logger,
-		readTimeout: cfg.ReadTimeout, now: cfg.Now,
+		readTimeout: cfg.ReadTimeout, now: cfg.Now, counted: cfg.Counted,
 		limiters: map[string]*sourceLimiter{},
 	}, nil
 }
@@ -109,11 +127,13 @@ func New(cfg Config) (*Handler, error) {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	token, suffix := splitPath(r.URL.EscapedPath())
 	if !strings.HasPrefix(token, inbound.TokenPrefix) {
+		h.count(ResultNotFound)
 		notFound(w)
 		return
 	}
 	src, err := h.sources.get(r.Context(), webhook.HashToken(token), h.now(), h.store.SourceGetByTokenHash)
 	if errors.Is(err, store.ErrNotFound) {
+		h.count(ResultNotFound)
 		notFound(w)
 		return
 	}
@@ -123,25 +143,28 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	src = src.WithDefaults()
 	if !src.Allows(r.Method) {
+		h.count(ResultMethodNotAllowed)
 		w.Header().Set("Allow", strings.Join(src.Methods, ", "))
 		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed",
 			fmt.Sprintf("This URL accepts %s.", strings.Join(src.Methods, ", ")))
 		return
 	}
 	if wait, ok := h.allow(src); !ok {
+		h.count(ResultRateLimited)
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 		writeError(w, http.StatusTooManyRequests, "rate_limited", "Too many requests to this URL; retry after the time in Retry-After.")
 		return
 	}
 	body, status, err := h.readBody(w, r, src.BodyLimit)
 	if err != nil {
-		code, detail := "bad_request", "The request body could not be read."
+		code, detail, result := "bad_request", "The request body could not be read.", ResultBadRequest
 		switch status {
 		case http.StatusRequestEntityTooLarge:
-			code, detail = "payload_too_large", fmt.Sprintf("The body is larger than this URL's limit of %d bytes.", src.BodyLimit)
+			code, detail, result = "payload_too_large", fmt.Sprintf("The body is larger than this URL's limit of %d bytes.", src.BodyLimit), ResultTooLarge
 		case http.StatusRequestTimeout:
 			code, detail = "request_timeout", "The body took too long to arrive."
 		}
+		h.count(result)
 		writeError(w, status, code, detail)
 		return
 	}
@@ -167,13 +190,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.unavailable(w, r, "store a refused request", err)
 			return
 		}
+		h.count(ResultRefused)
 		writeError(w, http.StatusUnauthorized, "verification_failed", "The request failed this URL's verification; it was recorded for the operator.")
 		return
 	}
 	req.DeliveryID = verify.DeliveryID(vreq)
 
 	err = h.forward(r.Context(), src, req)
+	outcome := ResultVerified
 	if errors.Is(err, store.ErrDuplicate) {
+		outcome = ResultDuplicate
 		// A provider's retry of a delivery already stored: kept, marked
 		// as such and forwarding nothing, and answered as the first was,
 		// so the provider stops retrying.
@@ -183,7 +209,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.unavailable(w, r, "store a request", err)
 		return
 	}
+	h.count(outcome)
 	h.answer(w, src.Response)
+}
+
+// count tells Config.Counted of a request's result.
+func (h *Handler) count(result string) {
+	if h.counted != nil {
+		h.counted(result)
+	}
 }
 
 // forward stores req and what it causes, in one commit: a message of the
@@ -301,6 +335,7 @@ func (h *Handler) answer(w http.ResponseWriter, resp inbound.Response) {
 // unavailable logs err and answers 503, so the sender retries: nothing
 // was stored, or the store cannot say.
 func (h *Handler) unavailable(w http.ResponseWriter, r *http.Request, what string, err error) {
+	h.count(ResultUnavailable)
 	h.logger.ErrorContext(r.Context(), "inbound request", "step", what, "err", err)
 	w.Header().Set("Retry-After", "5")
 	writeError(w, http.StatusServiceUnavailable, "unavailable", "The request could not be stored right now; retry later.")
