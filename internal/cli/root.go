@@ -19,6 +19,7 @@ import (
 	"github.com/hookline/hookline/internal/config"
 	"github.com/hookline/hookline/internal/server"
 	"github.com/hookline/hookline/internal/store"
+	"github.com/hookline/hookline/internal/store/sqlite"
 	"github.com/hookline/hookline/internal/store/storecopy"
 )
 
@@ -41,6 +42,8 @@ type deps struct {
 	// openStore is server.OpenShared: the token commands' store, beside a
 	// running server.
 	openStore func(ctx context.Context, cfg config.Config, logger *slog.Logger) (store.Store, error)
+	// backup is server.Backup: hookline backup.
+	backup func(ctx context.Context, cfg config.Config, dst string, force bool, progress func(written, total int64)) (sqlite.BackupInfo, error)
 }
 
 // Run executes the hookline command line args (without the program name)
@@ -60,6 +63,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		migrate:   server.Migrate,
 		copyFrom:  storecopy.FromSQLite,
 		openStore: server.OpenShared,
+		backup:    server.Backup,
 	})
 }
 
@@ -89,6 +93,7 @@ other systems. Start with:
 		newBenchCommand(stdout, stderr),
 		newTokenCommand(stdout, stderr, d),
 		newListenCommand(stdout, stderr, d),
+		newBackupCommand(stdout, stderr, d),
 	)
 
 	cmd, err := root.ExecuteContextC(ctx)
