@@ -172,7 +172,8 @@ func TestMetricsAfterAKnownWorkload(t *testing.T) {
 			t.Errorf("%s = %v, want %v", c.what, c.got, c.want)
 		}
 	}
-	for _, name := range []string{"hookline_deliveries_pending", "hookline_deliveries_queued", "hookline_endpoints_failing", "hookline_endpoints_resting"} {
+	for _, name := range []string{"hookline_deliveries_pending", "hookline_deliveries_due", "hookline_deliveries_queued",
+		"hookline_endpoints_failing", "hookline_endpoints_resting", "hookline_endpoints_disabled"} {
 		if _, ok := fams[name]; !ok {
 			t.Errorf("no %s", name)
 		}

@@ -122,6 +122,9 @@ type Store interface {
 	// p.Limit. It reads endpoint_health, one row per endpoint ever
 	// attempted, never the messages: the operator's status page.
 	EndpointHealthFailing(ctx context.Context, p EndpointHealthFailingParams) ([]webhook.EndpointHealth, error)
+	// EndpointDisabledCount counts the disabled endpoints of every app,
+	// stopping at p.Limit (metrics need no exact figure past it).
+	EndpointDisabledCount(ctx context.Context, p EndpointDisabledCountParams) (int, error)
 
 	// MessageCreateBatch writes many messages with their deliveries in one
 	// transaction (group commit). It returns one error per item: nil,
@@ -394,6 +397,15 @@ type EndpointHealthFailingParams struct {
 
 // DeliveryPendingCountParams bounds DeliveryPendingCount.
 type DeliveryPendingCountParams struct {
+	Limit int
+	// DueBy, when set, counts only the deliveries due by then and not
+	// leased (or leased by a lapsed lease): those a claim at DueBy could
+	// take, the endpoint's disabled state aside.
+	DueBy time.Time
+}
+
+// EndpointDisabledCountParams bounds EndpointDisabledCount.
+type EndpointDisabledCountParams struct {
 	Limit int
 }
 

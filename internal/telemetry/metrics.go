@@ -30,6 +30,7 @@ import (
 type Store interface {
 	DeliveryPendingCount(ctx context.Context, p store.DeliveryPendingCountParams) (int, error)
 	EndpointHealthFailing(ctx context.Context, p store.EndpointHealthFailingParams) ([]webhook.EndpointHealth, error)
+	EndpointDisabledCount(ctx context.Context, p store.EndpointDisabledCountParams) (int, error)
 }
 
 // Engine is what the gauges read of the engine.
@@ -47,8 +48,9 @@ type Config struct {
 
 // Limits of the store's gauges: the counts stop there.
 const (
-	PendingLimit = 100_000
-	FailingLimit = 1_000
+	PendingLimit  = 100_000
+	FailingLimit  = 1_000
+	DisabledLimit = 100_000
 )
 
 // The outcome label of hookline_attempts_total.
@@ -163,8 +165,24 @@ func (m *Metrics) Served(s httpmw.Served) {
 	if route == "" {
 		route = "unmatched"
 	}
-	m.httpRequests.WithLabelValues(route, s.Method, strconv.Itoa(s.Status)).Inc()
+	m.httpRequests.WithLabelValues(route, s.Method, statusCode(s.Status)).Inc()
 	m.httpDuration.WithLabelValues(route, s.Method).Observe(s.Duration.Seconds())
+}
+
+// statusCodes holds the codes' texts, so that counting a request
+// allocates nothing.
+var statusCodes = func() (t [600]string) {
+	for i := range t {
+		t[i] = strconv.Itoa(i)
+	}
+	return t
+}()
+
+func statusCode(code int) string {
+	if code >= 0 && code < len(statusCodes) {
+		return statusCodes[code]
+	}
+	return "other"
 }
 
 // Inbound counts one request to an inbound URL; give it to receive.Config.Counted.
@@ -272,35 +290,35 @@ func (f *factory) histogram(name, help string, buckets []float64) prometheus.His
 // when scraped, at most once per CacheFor, each read bounded by a limit
 // and a timeout.
 type storeGauges struct {
-	store                     Store
-	engine                    Engine
-	cacheFor                  time.Duration
-	pending, queued           *prometheus.Desc
-	failing, resting, scrapes *prometheus.Desc
+	store                               Store
+	engine                              Engine
+	cacheFor                            time.Duration
+	pending, due, queued                *prometheus.Desc
+	failing, resting, disabled, scrapes *prometheus.Desc
 
 	mu      sync.Mutex
 	readAt  time.Time
-	values  [3]float64 // pending, failing, resting
+	values  [5]float64 // pending, due, failing, resting, disabled
 	readErr bool
 }
 
 func newStoreGauges(st Store, e Engine, cacheFor time.Duration) *storeGauges {
 	return &storeGauges{
 		store: st, engine: e, cacheFor: cacheFor,
-		pending: prometheus.NewDesc("hookline_deliveries_pending", "Unfinished deliveries (pending or retrying, in flight or waiting), in the store of every node; the count stops at "+strconv.Itoa(PendingLimit)+".", nil, nil),
-		queued:  prometheus.NewDesc("hookline_deliveries_queued", "Deliveries due and claimed by this node, waiting in its per-endpoint queues to be sent.", nil, nil),
-		failing: prometheus.NewDesc("hookline_endpoints_failing", "Enabled endpoints whose last attempt failed; the count stops at "+strconv.Itoa(FailingLimit)+".", nil, nil),
-		resting: prometheus.NewDesc("hookline_endpoints_resting", "Failing endpoints that failed the circuit threshold times in a row or more: their circuit is open and their deliveries rest; counted among the first "+strconv.Itoa(FailingLimit)+" failing.", nil, nil),
-		scrapes: prometheus.NewDesc("hookline_store_gauges_stale", "1 when the last read of the store's gauges failed (their values are then the last read's).", nil, nil),
+		pending:  prometheus.NewDesc("hookline_deliveries_pending", "Unfinished deliveries (pending or retrying, in flight or waiting), in the store of every node; the count stops at "+strconv.Itoa(PendingLimit)+".", nil, nil),
+		due:      prometheus.NewDesc("hookline_deliveries_due", "Deliveries due now and not leased, in the store of every node: what the next claims will take (a growing figure means the nodes fall behind); the count stops at "+strconv.Itoa(PendingLimit)+".", nil, nil),
+		queued:   prometheus.NewDesc("hookline_deliveries_queued", "Deliveries due and claimed by this node, waiting in its per-endpoint queues to be sent.", nil, nil),
+		failing:  prometheus.NewDesc("hookline_endpoints_failing", "Enabled endpoints whose last attempt failed; the count stops at "+strconv.Itoa(FailingLimit)+".", nil, nil),
+		resting:  prometheus.NewDesc("hookline_endpoints_resting", "Failing endpoints that failed the circuit threshold times in a row or more: their circuit is open and their deliveries rest; counted among the first "+strconv.Itoa(FailingLimit)+" failing.", nil, nil),
+		disabled: prometheus.NewDesc("hookline_endpoints_disabled", "Disabled endpoints of every app (by hand, or after a 410 Gone); the count stops at "+strconv.Itoa(DisabledLimit)+".", nil, nil),
+		scrapes:  prometheus.NewDesc("hookline_store_gauges_stale", "1 when the last read of the store's gauges failed (their values are then the last read's).", nil, nil),
 	}
 }
 
 func (g *storeGauges) Describe(ch chan<- *prometheus.Desc) {
-	ch <- g.pending
-	ch <- g.queued
-	ch <- g.failing
-	ch <- g.resting
-	ch <- g.scrapes
+	for _, d := range []*prometheus.Desc{g.pending, g.due, g.queued, g.failing, g.resting, g.disabled, g.scrapes} {
+		ch <- d
+	}
 }
 
 func (g *storeGauges) Collect(ch chan<- prometheus.Metric) {
@@ -310,9 +328,9 @@ func (g *storeGauges) Collect(ch chan<- prometheus.Metric) {
 	}
 	values, readErr := g.values, g.readErr
 	g.mu.Unlock()
-	ch <- prometheus.MustNewConstMetric(g.pending, prometheus.GaugeValue, values[0])
-	ch <- prometheus.MustNewConstMetric(g.failing, prometheus.GaugeValue, values[1])
-	ch <- prometheus.MustNewConstMetric(g.resting, prometheus.GaugeValue, values[2])
+	for i, d := range []*prometheus.Desc{g.pending, g.due, g.failing, g.resting, g.disabled} {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, values[i])
+	}
 	ch <- prometheus.MustNewConstMetric(g.queued, prometheus.GaugeValue, float64(g.engine.Queued()))
 	ch <- prometheus.MustNewConstMetric(g.scrapes, prometheus.GaugeValue, map[bool]float64{false: 0, true: 1}[readErr])
 }
@@ -326,12 +344,22 @@ func (g *storeGauges) read() {
 	ctx, cancel := context.WithTimeout(context.Background(), storeReadTimeout)
 	defer cancel()
 	g.readAt, g.readErr = time.Now(), false
-	n, err := g.store.DeliveryPendingCount(ctx, store.DeliveryPendingCountParams{Limit: PendingLimit})
-	if err != nil {
-		g.readErr = true
-	} else {
-		g.values[0] = float64(n)
+	count := func(i int, read func() (int, error)) {
+		if n, err := read(); err != nil {
+			g.readErr = true
+		} else {
+			g.values[i] = float64(n)
+		}
 	}
+	count(0, func() (int, error) {
+		return g.store.DeliveryPendingCount(ctx, store.DeliveryPendingCountParams{Limit: PendingLimit})
+	})
+	count(1, func() (int, error) {
+		return g.store.DeliveryPendingCount(ctx, store.DeliveryPendingCountParams{Limit: PendingLimit, DueBy: time.Now()})
+	})
+	count(4, func() (int, error) {
+		return g.store.EndpointDisabledCount(ctx, store.EndpointDisabledCountParams{Limit: DisabledLimit})
+	})
 	hs, err := g.store.EndpointHealthFailing(ctx, store.EndpointHealthFailingParams{Limit: FailingLimit})
 	if err != nil {
 		g.readErr = true
@@ -343,5 +371,5 @@ func (g *storeGauges) read() {
 			resting++
 		}
 	}
-	g.values[1], g.values[2] = float64(len(hs)), float64(resting)
+	g.values[2], g.values[3] = float64(len(hs)), float64(resting)
 }

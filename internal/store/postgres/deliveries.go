@@ -297,11 +297,16 @@ func (s *Store) DeliveryPendingCount(ctx context.Context, p store.DeliveryPendin
 	if p.Limit <= 0 {
 		return 0, nil
 	}
-	n, err := queryRow(ctx, s, `SELECT count(*) FROM (SELECT 1 FROM deliveries WHERE status IN (1, 3) LIMIT $1) pending`,
-		[]any{p.Limit}, func(sc sqlbuild.Scanner) (int, error) {
-			var n int
-			return n, sc.Scan(&n)
-		})
+	q, args := `SELECT count(*) FROM (SELECT 1 FROM deliveries WHERE status IN (1, 3) LIMIT $1) pending`, []any{p.Limit}
+	if !p.DueBy.IsZero() {
+		q = `SELECT count(*) FROM (SELECT 1 FROM deliveries WHERE status IN (1, 3)
+			AND next_attempt_at <= $2 AND (lease_expires_at IS NULL OR lease_expires_at <= $2) LIMIT $1) due`
+		args = append(args, sqlbuild.Millis(p.DueBy))
+	}
+	n, err := queryRow(ctx, s, q, args, func(sc sqlbuild.Scanner) (int, error) {
+		var n int
+		return n, sc.Scan(&n)
+	})
 	if err != nil {
 		return 0, wrapErr("count pending deliveries", err)
 	}

@@ -54,3 +54,20 @@ func (s *Store) EndpointHealthFailing(ctx context.Context, p store.EndpointHealt
 	}
 	return queryList(ctx, s, "list failing endpoints", dialect.EndpointHealthFailing(p), sqlbuild.ScanEndpointHealth)
 }
+
+// EndpointDisabledCount counts disabled endpoints up to p.Limit
+// (store.Store).
+func (s *Store) EndpointDisabledCount(ctx context.Context, p store.EndpointDisabledCountParams) (int, error) {
+	if p.Limit <= 0 {
+		return 0, nil
+	}
+	n, err := queryRow(ctx, s, `SELECT count(*) FROM (SELECT 1 FROM endpoints WHERE disabled LIMIT $1) disabled`,
+		[]any{p.Limit}, func(sc sqlbuild.Scanner) (int, error) {
+			var n int
+			return n, sc.Scan(&n)
+		})
+	if err != nil {
+		return 0, wrapErr("count disabled endpoints", err)
+	}
+	return n, nil
+}

@@ -389,7 +389,14 @@ func (s *Store) DeliveryPendingCount(ctx context.Context, p store.DeliveryPendin
 		return 0, nil
 	}
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM deliveries WHERE status IN (1, 3) LIMIT ?1)`, p.Limit).Scan(&n)
+	var err error
+	if p.DueBy.IsZero() {
+		err = s.r.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM deliveries WHERE status IN (1, 3) LIMIT ?1)`, p.Limit).Scan(&n)
+	} else {
+		err = s.r.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM deliveries WHERE status IN (1, 3)
+			AND next_attempt_at <= ?2 AND (lease_expires_at IS NULL OR lease_expires_at <= ?2) LIMIT ?1)`,
+			p.Limit, sqlbuild.Millis(p.DueBy)).Scan(&n)
+	}
 	if err != nil {
 		return 0, wrapErr("count pending deliveries", err)
 	}

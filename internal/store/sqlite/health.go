@@ -49,3 +49,17 @@ func (s *Store) EndpointHealthFailing(ctx context.Context, p store.EndpointHealt
 	}
 	return queryList(ctx, s.r, "list failing endpoints", dialect.EndpointHealthFailing(p), sqlbuild.ScanEndpointHealth)
 }
+
+// EndpointDisabledCount counts disabled endpoints up to p.Limit
+// (store.Store).
+func (s *Store) EndpointDisabledCount(ctx context.Context, p store.EndpointDisabledCountParams) (int, error) {
+	if p.Limit <= 0 {
+		return 0, nil
+	}
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM endpoints WHERE disabled <> 0 LIMIT ?1)`, p.Limit).Scan(&n)
+	if err != nil {
+		return 0, wrapErr("count disabled endpoints", err)
+	}
+	return n, nil
+}

@@ -798,5 +798,41 @@ func testDeliveryPendingCount(t *testing.T, open Opener) {
 				t.Errorf("DeliveryPendingCount(Limit %d) = %d, want %d", tt.limit, n, tt.want)
 			}
 		}
+		// Due: the two new ones once their ingest leases lapse, the retry
+		// at its time.
+		for _, tt := range []struct {
+			by          time.Time
+			limit, want int
+		}{
+			{f.at(3 * time.Second), 10, 0},          // due, but leased
+			{f.at(leaseTTL + 5*time.Second), 10, 2}, // leases lapsed; the retry not yet due
+			{f.at(2 * time.Hour), 10, 3},
+			{f.at(2 * time.Hour), 2, 2},
+		} {
+			n, err := f.s.DeliveryPendingCount(f.ctx, store.DeliveryPendingCountParams{Limit: tt.limit, DueBy: tt.by})
+			f.must(err, "DeliveryPendingCount")
+			if n != tt.want {
+				t.Errorf("DeliveryPendingCount(Limit %d, DueBy t0+%v) = %d, want %d", tt.limit, tt.by.Sub(f.at(0)), n, tt.want)
+			}
+		}
+	})
+}
+
+func testEndpointDisabledCount(t *testing.T, open Opener) {
+	t.Run("CountsDisabledUpToLimit", func(t *testing.T) {
+		f := setup(t, open)
+		a, b := f.app(), f.app()
+		disabled := func(e *webhook.Endpoint) { e.Disabled = true }
+		f.endpoint(a.ID)
+		f.endpoint(a.ID, disabled)
+		f.endpoint(b.ID, disabled)
+		f.endpoint(b.ID, disabled)
+		for _, tt := range []struct{ limit, want int }{{10, 3}, {2, 2}, {0, 0}} {
+			n, err := f.s.EndpointDisabledCount(f.ctx, store.EndpointDisabledCountParams{Limit: tt.limit})
+			f.must(err, "EndpointDisabledCount")
+			if n != tt.want {
+				t.Errorf("EndpointDisabledCount(Limit %d) = %d, want %d", tt.limit, n, tt.want)
+			}
+		}
 	})
 }

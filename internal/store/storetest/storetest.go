@@ -49,6 +49,7 @@ func Run(t *testing.T, open Opener) {
 		{"MessageImport", testMessageImport},
 		{"Delivery", testDeliveries},
 		{"DeliveryPendingCount", testDeliveryPendingCount},
+		{"EndpointDisabledCount", testEndpointDisabledCount},
 		{"Attempt", testAttempts},
 		{"Token", testTokens},
 		{"Idempotency", testIdempotency},
