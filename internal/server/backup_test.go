@@ -108,6 +108,12 @@ func TestBackupUnderLoad(t *testing.T) {
 	if info.Messages < int64(len(before)) {
 		t.Errorf("backup holds %d messages, fewer than the %d accepted before it", info.Messages, len(before))
 	}
+	if st, err := os.Stat(dst); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("the backup file's mode = %v, %v; want 0600: it holds customers' data", st.Mode().Perm(), err)
+	}
+	if _, err := os.Stat(dst + ".partial"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the backup's partial file remains: %v", err)
+	}
 	if _, err := server.Backup(t.Context(), s.cfg, dst, false, nil); !errors.Is(err, sqlite.ErrBackupExists) {
 		t.Errorf("a second Backup to the same file = %v, want ErrBackupExists", err)
 	}

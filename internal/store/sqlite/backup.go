@@ -50,8 +50,17 @@ func Backup(ctx context.Context, dataDir, dst string, force bool, progress func(
 	if err := os.Remove(partial); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return info, err
 	}
+	// The copy holds what the database does (customers' payloads,
+	// secrets): it is made empty and private first, and VACUUM INTO,
+	// which accepts an empty file, writes into it.
+	f, err := os.OpenFile(partial, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return info, fmt.Errorf("backup: %w", err)
+	}
+	f.Close()
 	db, err := sql.Open("sqlite3", dsn(src, "", "busy_timeout(10000)"))
 	if err != nil {
+		os.Remove(partial)
 		return info, fmt.Errorf("backup: open: %w", err)
 	}
 	defer db.Close()
@@ -59,6 +68,7 @@ func Backup(ctx context.Context, dataDir, dst string, force bool, progress func(
 	var used, pageSize int64
 	if err := db.QueryRowContext(ctx, `SELECT (SELECT page_count FROM pragma_page_count()) - (SELECT freelist_count FROM pragma_freelist_count()),
 		(SELECT page_size FROM pragma_page_size())`).Scan(&used, &pageSize); err != nil {
+		os.Remove(partial)
 		return info, wrapErr("backup: size", err)
 	}
 	total := used * pageSize
