@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime/pprof"
 	"time"
 
@@ -18,6 +20,7 @@ import (
 	"github.com/hookline/hookline/internal/bench"
 	"github.com/hookline/hookline/internal/config"
 	"github.com/hookline/hookline/internal/server"
+	"github.com/hookline/hookline/internal/store/sqlite"
 )
 
 func newBenchCommand(stdout, stderr io.Writer) *cobra.Command {
@@ -26,6 +29,7 @@ func newBenchCommand(stdout, stderr io.Writer) *cobra.Command {
 		dataDir, databaseURL string
 		jsonOut, encrypt     bool
 		cpuProfile           string
+		expired              int
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -62,7 +66,15 @@ Exit code 1 when a send failed or a delivery is missing or duplicated.
   hookline bench --inbound           receive 20000 signed webhooks and forward them
   hookline bench --backlog 1000000 --rate 1000 -n 20000 --timeout 1h
                                      the same with a million deliveries
-                                     pending at a dead endpoint`,
+                                     pending at a dead endpoint
+  hookline bench --expired 1000000 --rate 1000 -n 20000
+                                     the same while the retention purges a
+                                     million finished messages of the past
+
+--expired N (in-process SQLite server only) first writes N finished messages
+(each with its delivered attempt) dated past the default 90-day --retention,
+so that the server's purger deletes them while the run is measured, and
+reports how many it deleted during the run.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -76,7 +88,25 @@ Exit code 1 when a send failed or a delivery is missing or duplicated.
 			if jsonOut {
 				progress = nil
 			}
+			if expired > 0 && (cfg.URL != "" || databaseURL != "") {
+				return &exitError{code: ExitUsage, err: errors.New("bench: --expired seeds the in-process SQLite server; not with --url or --database-url")}
+			}
+			var expiredDir string
 			if cfg.URL == "" {
+				if expired > 0 {
+					if dataDir == "" {
+						tmp, err := os.MkdirTemp("", "hookline-bench-*")
+						if err != nil {
+							return &exitError{code: ExitError, err: fmt.Errorf("bench: %w", err)}
+						}
+						defer os.RemoveAll(tmp)
+						dataDir = tmp
+					}
+					expiredDir = dataDir
+					if err := seedExpired(ctx, dataDir, expired, cfg.PayloadBytes, progress); err != nil {
+						return &exitError{code: ExitError, err: fmt.Errorf("bench: %w", err)}
+					}
+				}
 				stop, err := startBenchServer(ctx, &cfg, dataDir, databaseURL, encrypt)
 				if err != nil {
 					return &exitError{code: ExitError, err: fmt.Errorf("bench: %w", err)}
@@ -95,6 +125,13 @@ Exit code 1 when a send failed or a delivery is missing or duplicated.
 			res, err := bench.Run(ctx, cfg, progress)
 			if err != nil {
 				return runErr(ctx, "bench", err)
+			}
+			if expiredDir != "" {
+				left, err := countExpired(ctx, expiredDir)
+				if err != nil {
+					return &exitError{code: ExitError, err: fmt.Errorf("bench: %w", err)}
+				}
+				fmt.Fprintf(stderr, "expired history: %d of %d messages purged by the end of the run, %d left\n", expired-left, expired, left)
 			}
 			if jsonOut {
 				enc := json.NewEncoder(stdout)
@@ -132,6 +169,7 @@ Exit code 1 when a send failed or a delivery is missing or duplicated.
 	fs.BoolVar(&cfg.Baseline, "baseline", false, "first measure a bare net/http client and server on 127.0.0.1 and report Hookline as a fraction of the ceiling it implies")
 	fs.BoolVar(&jsonOut, "json", false, "print the result as JSON and no progress")
 	fs.BoolVar(&encrypt, "encrypt", false, "in-process server: keep endpoint secrets and headers encrypted at rest, with a random key, to measure what it costs")
+	fs.IntVar(&expired, "expired", 0, "first write this many finished messages past the default retention, which the server purges during the run (in-process SQLite only)")
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (server and load) to this file, for go tool pprof")
 	fs.SortFlags = false
 	return cmd
@@ -202,4 +240,33 @@ func startCPUProfile(path string) (stop func(), err error) {
 		pprof.StopCPUProfile()
 		f.Close()
 	}, nil
+}
+
+// expiredAge is how old --expired's messages are: past the default
+// retention by a day.
+const expiredAge = 91 * config.Day
+
+// seedExpired writes --expired's history into the SQLite database of
+// dataDir before the server opens it.
+func seedExpired(ctx context.Context, dataDir string, n, payloadBytes int, progress io.Writer) error {
+	st, err := sqlite.Open(ctx, dataDir, nil)
+	if err != nil {
+		return err
+	}
+	err = bench.SeedExpired(ctx, st, n, payloadBytes, time.Now().Add(-expiredAge), progress)
+	return errors.Join(err, st.Close())
+}
+
+// countExpired counts the messages of --expired's age left in dataDir's
+// database, on a read-only connection of its own beside the server.
+func countExpired(ctx context.Context, dataDir string) (int, error) {
+	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dataDir, sqlite.DBFile)+"?mode=ro")
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	var n int
+	cutoff := time.Now().Add(-expiredAge + config.Day/2).UnixMilli()
+	err = db.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE created_at < ?`, cutoff).Scan(&n)
+	return n, err
 }
