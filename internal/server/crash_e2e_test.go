@@ -77,11 +77,18 @@ func startProcess(t *testing.T, bin, addr, dataDir string) *process {
 	return p
 }
 
-// TestCrashLosesNothing kills the real binary with SIGKILL while messages
-// are being sent and delivered, restarts it on the same data, and checks
-// that every message answered 202 arrives at least once, and that only
-// messages that had arrived before the kill arrive twice.
-func TestCrashLosesNothing(t *testing.T) {
+// crashTarget is the real binary serving on addr from dataDir, with an
+// app whose one endpoint is rcv: what the kill -9 tests send to.
+type crashTarget struct {
+	bin, addr, dataDir string
+	rcv                *receiver
+	p                  *process
+	client             *svix.Svix
+	app                *svix.ApplicationOut
+}
+
+func startCrashTarget(t *testing.T) crashTarget {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and kills the real binary")
 	}
@@ -90,21 +97,28 @@ func TestCrashLosesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := freePort(t)
-	dataDir := t.TempDir()
-	rcv := newReceiver(t)
-	p := startProcess(t, bin, addr, dataDir)
-
-	u, _ := url.Parse("http://" + addr)
-	client := newClient(t, testAdminToken, u, httpClient)
+	c := crashTarget{bin: bin, addr: freePort(t), dataDir: t.TempDir(), rcv: newReceiver(t)}
+	c.p = startProcess(t, bin, c.addr, c.dataDir)
+	u, _ := url.Parse("http://" + c.addr)
+	c.client = newClient(t, testAdminToken, u, httpClient)
 	ctx := context.Background()
-	app, err := client.Application.Create(ctx, svix.ApplicationIn{Name: "crash"}, nil)
-	if err != nil {
+	if c.app, err = c.client.Application.Create(ctx, svix.ApplicationIn{Name: "crash"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := client.Endpoint.Create(ctx, app.Id, svix.EndpointIn{Url: rcv.URL}, nil); err != nil {
+	if _, err := c.client.Endpoint.Create(ctx, c.app.Id, svix.EndpointIn{Url: c.rcv.URL}, nil); err != nil {
 		t.Fatal(err)
 	}
+	return c
+}
+
+// TestCrashLosesNothing kills the real binary with SIGKILL while messages
+// are being sent and delivered, restarts it on the same data, and checks
+// that every message answered 202 arrives at least once, and that only
+// messages that had arrived before the kill arrive twice.
+func TestCrashLosesNothing(t *testing.T) {
+	c := startCrashTarget(t)
+	bin, addr, dataDir, rcv, p, client, app := c.bin, c.addr, c.dataDir, c.rcv, c.p, c.client, c.app
+	ctx := context.Background()
 
 	var (
 		mu       sync.Mutex

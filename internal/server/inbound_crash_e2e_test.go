@@ -2,19 +2,15 @@ package server_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
-
-	svix "github.com/svix/svix-webhooks/go"
 )
 
 // TestInboundCrashLosesNothing kills the real binary with SIGKILL while
@@ -22,29 +18,8 @@ import (
 // restarts it on the same data, and checks that every request answered
 // 2xx was stored and forwarded: each arrives at the app's endpoint.
 func TestInboundCrashLosesNothing(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and kills the real binary")
-	}
-	t.Parallel()
-	bin, err := buildBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := freePort(t)
-	dataDir := t.TempDir()
-	rcv := newReceiver(t)
-	p := startProcess(t, bin, addr, dataDir)
-
-	u, _ := url.Parse("http://" + addr)
-	client := newClient(t, testAdminToken, u, httpClient)
-	ctx := context.Background()
-	app, err := client.Application.Create(ctx, svix.ApplicationIn{Name: "inbound crash"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := client.Endpoint.Create(ctx, app.Id, svix.EndpointIn{Url: rcv.URL}, nil); err != nil {
-		t.Fatal(err)
-	}
+	c := startCrashTarget(t)
+	bin, addr, dataDir, rcv, p, app := c.bin, c.addr, c.dataDir, c.rcv, c.p, c.app
 	settings, _ := json.Marshal(map[string]any{
 		"name": "provider", "verify": map[string]any{"scheme": "none"},
 		"forward": map[string]any{"app": map[string]any{"appId": app.Id, "eventType": "provider.event"}},
