@@ -53,10 +53,11 @@ func (e *coreEngine) Publish(ctx context.Context, p delivery.PublishParams) erro
 		}
 	}
 	errs, err := e.store.MessageCreateBatch(ctx, []store.MessageCreate{{
-		Message:     msg,
-		Deliveries:  ds,
-		Lease:       store.Lease{Owner: "core-test", Token: 1, ExpiresAt: msg.CreatedAt.Add(time.Hour)},
-		Idempotency: p.Idempotency,
+		Message:          msg,
+		Deliveries:       ds,
+		Lease:            store.Lease{Owner: "core-test", Token: 1, ExpiresAt: msg.CreatedAt.Add(time.Hour)},
+		Idempotency:      p.Idempotency,
+		PayloadExpiresAt: p.PayloadExpiresAt,
 	}})
 	if err != nil {
 		return err
