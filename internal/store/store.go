@@ -177,7 +177,9 @@ type Store interface {
 	// MessagePurge is the server's retention: it deletes, with their
 	// deliveries and attempts, the messages created before p.Before none
 	// of whose deliveries is unfinished (pending or retrying: those are
-	// kept, whatever their age). It looks at no more than p.Limit messages
+	// kept, whatever their age, with their payload; only the response
+	// bodies of their attempts made before p.Before are replaced with
+	// webhook.ExpungedResponse). It looks at no more than p.Limit messages
 	// after p.After in ID order, in one transaction, and returns how many
 	// it deleted and the last ID it looked at, "" once no message older
 	// than p.Before is left after p.After: the caller pauses and calls

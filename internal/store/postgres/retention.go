@@ -19,6 +19,11 @@ const purgeScanSQL = `SELECT m.id, EXISTS (SELECT 1 FROM deliveries d WHERE d.ms
 	FROM messages m WHERE m.id > $1 AND m.id < $2 AND m.created_at < $3 ORDER BY m.id LIMIT $4
 	FOR UPDATE OF m SKIP LOCKED`
 
+// purgeBodiesSQL expunges the old attempt bodies of the messages a purge
+// keeps for their unfinished deliveries.
+const purgeBodiesSQL = `UPDATE attempts SET response = $1
+	WHERE msg_id = ANY($2::text[]) AND created_at < $3 AND response <> $1`
+
 // purgeDeleteSQL deletes the messages named, checking again that none of
 // their deliveries became unfinished since the scan (a resend, on another
 // node); their deliveries and attempts go with them (ON DELETE CASCADE).
@@ -35,7 +40,7 @@ func (s *Store) MessagePurge(ctx context.Context, p store.MessagePurgeParams) (d
 		if err != nil {
 			return wrapErr("purge messages", err)
 		}
-		var ids []string
+		var ids, kept []string
 		scanned := 0
 		for rows.Next() {
 			var id string
@@ -46,13 +51,20 @@ func (s *Store) MessagePurge(ctx context.Context, p store.MessagePurgeParams) (d
 			}
 			scanned++
 			last = id
-			if !unfinished {
+			if unfinished {
+				kept = append(kept, id)
+			} else {
 				ids = append(ids, id)
 			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return wrapErr("purge messages", err)
+		}
+		if len(kept) > 0 {
+			if _, err := tx.Exec(ctx, purgeBodiesSQL, webhook.ExpungedResponse, kept, sqlbuild.Millis(p.Before)); err != nil {
+				return wrapErr("purge messages: attempt bodies", err)
+			}
 		}
 		if scanned < p.Limit {
 			last = ""

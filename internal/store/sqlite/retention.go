@@ -18,6 +18,11 @@ import (
 const purgeScanSQL = `SELECT m.id, EXISTS (SELECT 1 FROM deliveries d WHERE d.msg_id = m.id AND d.status IN (1, 3))
 	FROM messages m WHERE m.id > ?1 AND m.id < ?2 AND m.created_at < ?3 ORDER BY m.id LIMIT ?4`
 
+// purgeBodiesSQL expunges the old attempt bodies of the messages a purge
+// keeps for their unfinished deliveries.
+const purgeBodiesSQL = `UPDATE attempts SET response = ?1
+	WHERE msg_id IN (SELECT value FROM json_each(?2)) AND created_at < ?3 AND response != ?1`
+
 // purgeDeleteSQL deletes the messages named by a JSON array; their
 // deliveries and attempts go with them (ON DELETE CASCADE).
 const purgeDeleteSQL = `DELETE FROM messages WHERE id IN (SELECT value FROM json_each(?))`
@@ -33,7 +38,7 @@ func (s *Store) MessagePurge(ctx context.Context, p store.MessagePurgeParams) (d
 			return wrapErr("purge messages", err)
 		}
 		defer rows.Close()
-		var ids []string
+		var ids, kept []string
 		scanned := 0
 		for rows.Next() {
 			var id string
@@ -43,12 +48,24 @@ func (s *Store) MessagePurge(ctx context.Context, p store.MessagePurgeParams) (d
 			}
 			scanned++
 			last = id
-			if !unfinished {
+			if unfinished {
+				kept = append(kept, id)
+			} else {
 				ids = append(ids, id)
 			}
 		}
 		if err := rows.Err(); err != nil {
 			return wrapErr("purge messages", err)
+		}
+		rows.Close()
+		if len(kept) > 0 {
+			list, err := json.Marshal(kept)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, purgeBodiesSQL, webhook.ExpungedResponse, string(list), sqlbuild.Millis(p.Before)); err != nil {
+				return wrapErr("purge messages: attempt bodies", err)
+			}
 		}
 		if scanned < p.Limit {
 			last = ""

@@ -103,8 +103,18 @@ func testRetention(t *testing.T, open Opener) {
 		if d := f.delivery(app.ID, halfDone.Message.ID, ep2.ID); d.Status != webhook.StatusPending {
 			t.Errorf("half-done message's pending delivery is %v after the purge, want pending", d.Status)
 		}
-		if n := attempts(f, app.ID, halfDone.Message.ID); n != 1 {
-			t.Errorf("half-done message has %d attempts after the purge, want its 1 kept", n)
+		as, err := f.s.AttemptList(f.ctx, store.AttemptListParams{AppID: app.ID, MsgID: halfDone.Message.ID, Page: store.Page{Limit: 250}})
+		f.must(err, "AttemptList")
+		if len(as) != 1 || as[0].Response != webhook.ExpungedResponse {
+			t.Errorf("half-done message's attempts after the purge = %+v, want its 1 kept with its old body expunged", as)
+		}
+		as, err = f.s.AttemptList(f.ctx, store.AttemptListParams{AppID: app.ID, MsgID: atCutoff.Message.ID, Page: store.Page{Limit: 250}})
+		f.must(err, "AttemptList")
+		if len(as) != 1 || as[0].Response == webhook.ExpungedResponse {
+			t.Errorf("a kept message's attempt made after the cutoff = %+v, want its body kept", as)
+		}
+		if m, err := f.s.MessageGet(f.ctx, app.ID, halfDone.Message.ID); err != nil || m.Payload == nil {
+			t.Errorf("half-done message after the purge: payload %q, %v; want its payload kept for its pending delivery", m.Payload, err)
 		}
 		cs := f.claim("node-b", retryAt, 10)
 		if !slices.Contains(claimKeys(cs), retrying.Message.ID+"/"+ep1.ID) {
