@@ -38,6 +38,7 @@ variable, the --config file, the default.
 	addStorageFlags(fs, def)
 	fs.String("admin-token", "", usage("admin-token", "bootstrap admin Bearer token (default: generated on first start, printed once)"))
 	fs.Bool("allow-private-targets", def.AllowPrivateTargets, usage("allow-private-targets", "allow endpoints on loopback and private networks (turns the SSRF guard off)"))
+	fs.Bool("trace-propagation", def.TracePropagation, usage("trace-propagation", "send a W3C traceparent header with each delivery attempt when tracing is on (OTEL_EXPORTER_OTLP_ENDPOINT); off, receivers never see Hookline's trace IDs"))
 	fs.String("retry-schedule", config.FormatRetrySchedule(def.RetrySchedule), usage("retry-schedule", `delays between attempts after the immediate first one, or "none"`))
 	fs.Duration("request-timeout", def.RequestTimeout, usage("request-timeout", "limit of one delivery attempt"))
 	fs.Duration("lease-duration", def.LeaseDuration, usage("lease-duration", "how long a node holds a delivery before another may take it over; 0: 2*request-timeout + 30s"))

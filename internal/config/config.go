@@ -42,6 +42,12 @@ type Config struct {
 	// loopback and private networks. --allow-private-targets,
 	// HOOKLINE_ALLOW_PRIVATE_TARGETS, default false.
 	AllowPrivateTargets bool
+	// TracePropagation sends a W3C traceparent header with each delivery
+	// attempt, so a receiver's own trace continues Hookline's. Off, a
+	// receiver never sees Hookline's trace IDs. It matters only when
+	// tracing is on (OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_TRACES_EXPORTER).
+	// --trace-propagation, HOOKLINE_TRACE_PROPAGATION, default false.
+	TracePropagation bool
 	// RetrySchedule is the delays between attempts after the immediate
 	// first one. --retry-schedule, HOOKLINE_RETRY_SCHEDULE,
 	// default 5s,5m,30m,2h,5h,10h,10h.

@@ -44,6 +44,9 @@ var setters = map[string]setter{
 	"allow-private-targets": func(c *Config, v string) error {
 		return parseInto(&c.AllowPrivateTargets, v, ParseBool)
 	},
+	"trace-propagation": func(c *Config, v string) error {
+		return parseInto(&c.TracePropagation, v, ParseBool)
+	},
 	"retry-schedule": func(c *Config, v string) error {
 		return parseInto(&c.RetrySchedule, v, ParseRetrySchedule)
 	},

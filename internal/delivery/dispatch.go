@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/time/rate"
 
 	"github.com/hookline/hookline/internal/delivery/send"
@@ -26,6 +27,10 @@ type job struct {
 	token        int64
 	leaseExpires time.Time
 	trigger      webhook.TriggerType
+	// parent is the span the attempt's span is a child of (trace.go):
+	// the POST's for a message's first attempts, the request's for a
+	// resend; zero when tracing is off or for a claimed retry.
+	parent trace.SpanContext
 }
 
 func jobFromClaim(c store.Claim) job {
@@ -230,8 +235,10 @@ func (e *Engine) attempt(ctx context.Context, t *target, j *job) verdict {
 		AppID: j.appID, EndpointID: t.ID, MsgID: j.msg.ID, Trigger: j.trigger, Attempt: attempts,
 		SinceMessage: now.Sub(j.msg.CreatedAt),
 	})
+	span := e.startAttemptSpan(ctx, t, j, attempts)
 	var res send.Result
 	req, renderErr := t.request(ctx, e.render, j.msg, now, e.cfg.RequestTimeout)
+	req.Traceparent = e.traceparent(span)
 	if renderErr != nil {
 		// The request could not be built (a template failing on this
 		// payload): a failed attempt with the reason, retried on the
@@ -241,6 +248,7 @@ func (e *Engine) attempt(ctx context.Context, t *target, j *job) verdict {
 		res = e.cfg.Client.Send(ctx, req)
 	}
 	if res.Err != nil && ctx.Err() != nil {
+		span.cancel()
 		return verdictNone // cancelled by shutdown: not the receiver's failure; the lease brings it back
 	}
 	out := store.Outcome{
@@ -286,11 +294,13 @@ func (e *Engine) attempt(ctx context.Context, t *target, j *job) verdict {
 		out.Attempt.Response = responseText(res.Body)
 	}
 	a := &out.Attempt
-	e.obs.attemptFinished(AttemptEvent{
+	ev := AttemptEvent{
 		AppID: j.appID, EndpointID: t.ID, MsgID: j.msg.ID, MsgEventID: j.msg.EventID, AttemptID: a.ID,
 		Trigger: j.trigger, Attempt: attempts, At: a.CreatedAt, Status: a.Status, DeliveryStatus: out.Status,
 		StatusCode: a.ResponseStatusCode, Response: a.Response, Duration: res.Duration,
-	})
+	}
+	e.obs.attemptFinished(ev)
+	span.end(res, ev)
 	e.writer.addOutcome(out)
 	switch {
 	case renderErr != nil:

@@ -24,6 +24,8 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/hookline/hookline/internal/delivery/render"
 	"github.com/hookline/hookline/internal/delivery/send"
 	"github.com/hookline/hookline/internal/store"
@@ -104,6 +106,12 @@ type Config struct {
 	// Observers are told what the engine does (observe.go), after the
 	// engine's own health and operational events observers.
 	Observers []Observer
+	// Tracer, when set, makes spans of the ingest commits and of each
+	// attempt (trace.go). Nil: tracing is off and costs nothing.
+	Tracer trace.Tracer
+	// PropagateTrace sends each attempt's traceparent to the receiver
+	// (--trace-propagation); without a Tracer, nothing is sent.
+	PropagateTrace bool
 	// Now and Rand are the clock and the jitter source.
 	Now  func() time.Time
 	Rand func() float64
@@ -184,6 +192,9 @@ type Engine struct {
 	render   *render.Gate
 	// obs is health, ops (when set) and Config.Observers.
 	obs observers
+	// traces remembers recent messages' request spans, for the links of
+	// their retries (trace.go); nil when tracing is off.
+	traces *traceMemo
 
 	// pings holds the endpoints with a ping in flight (ping.go).
 	pings sync.Map
@@ -221,6 +232,9 @@ func New(cfg Config) (*Engine, error) {
 		e.obs = append(e.obs, e.ops)
 	}
 	e.obs = append(e.obs, cfg.Observers...)
+	if cfg.Tracer != nil {
+		e.traces = newTraceMemo(traceMemoSize)
+	}
 	e.stopHealth, e.healthDone = make(chan struct{}), make(chan struct{})
 	return e, nil
 }

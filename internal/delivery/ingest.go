@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/hookline/hookline/internal/inbound"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
@@ -54,9 +56,11 @@ func (e *Engine) Publish(ctx context.Context, p PublishParams) error {
 		PayloadExpiresAt: p.PayloadExpiresAt}
 	pm.targets = targets
 
-	err = e.writer.submit(ctx.Done(), pm)
+	commitCtx, span := e.startCommitSpan(ctx, msg, len(deliveries))
+	err = e.writer.submit(commitCtx.Done(), pm)
 	pm.item, pm.targets = store.MessageCreate{}, nil
 	pendingPool.Put(pm)
+	parent := e.endCommitSpan(ctx, span, msg.ID, err)
 	if errors.Is(err, errCallerGone) {
 		return fmt.Errorf("publish: %w", ctx.Err())
 	}
@@ -73,6 +77,7 @@ func (e *Engine) Publish(ctx context.Context, p PublishParams) error {
 		e.dispatch.enqueue(job{
 			appID: msg.AppID, endpointID: t.ID, msg: msg,
 			token: lease.Token, leaseExpires: lease.ExpiresAt, trigger: webhook.TriggerScheduled,
+			parent: parent,
 		})
 	}
 	return nil
@@ -89,7 +94,11 @@ func (e *Engine) Resend(ctx context.Context, appID, msgID, endpointID string) er
 	if err != nil {
 		return fmt.Errorf("resend: %w", err)
 	}
-	e.dispatch.enqueue(jobFromClaim(claim))
+	j := jobFromClaim(claim)
+	if e.cfg.Tracer != nil {
+		j.parent = trace.SpanContextFromContext(ctx)
+	}
+	e.dispatch.enqueue(j)
 	return nil
 }
 

@@ -59,6 +59,7 @@ func (s *Server) routes(apiHandler, dashHandler http.Handler) http.Handler {
 	h = exactPaths(catch.Prefix, s.catcher, h) // first: /in/bin/ is below /in/
 	h = httpmw.Recover(s.logger, h)
 	h = httpmw.Measure(s.metrics.Served, h)
+	h = httpmw.Trace(s.tracer, h)
 	h = httpmw.AccessLog(s.logger, h)
 	return httpmw.WithRequestID(h)
 }

@@ -11,9 +11,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hookline/hookline/internal/api"
 	"github.com/hookline/hookline/internal/auth"
@@ -30,6 +34,7 @@ import (
 	"github.com/hookline/hookline/internal/store/postgres"
 	"github.com/hookline/hookline/internal/store/sqlite"
 	"github.com/hookline/hookline/internal/telemetry"
+	"github.com/hookline/hookline/internal/tracing"
 )
 
 // Version is the build's version, set by the CLI.
@@ -105,6 +110,12 @@ type Server struct {
 	// the listen address.
 	publicURL string
 
+	// tracer makes the spans of requests and deliveries; nil when tracing
+	// is off. tracing is the provider the server made from the
+	// environment and flushes at Stop; nil when off, or given by a test.
+	tracer  trace.Tracer
+	tracing *sdktrace.TracerProvider
+
 	serveErr chan error
 	started  bool
 	stopOnce sync.Once
@@ -115,7 +126,13 @@ type Server struct {
 // and the handlers and binds the listener, so Addr is known before Start.
 // Nothing is served and nothing is delivered until Start. On error,
 // everything opened so far is closed again.
-func New(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Logger) (_ *Server, err error) {
+func New(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Logger) (*Server, error) {
+	return newServer(ctx, cfg, out, logger, nil)
+}
+
+// newServer is New with tp as the TracerProvider; nil: the one the
+// OTEL_* environment describes (internal/tracing), or none.
+func newServer(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Logger, tp trace.TracerProvider) (_ *Server, err error) {
 	if cfg.Dev {
 		cfg.AllowPrivateTargets = true
 	}
@@ -132,6 +149,17 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 			s.close()
 		}
 	}()
+	if tp == nil {
+		if s.tracing, err = tracing.FromEnv(ctx, os.Getenv, Version); err != nil {
+			return nil, err
+		}
+		if s.tracing != nil {
+			tp = s.tracing
+		}
+	}
+	if tp != nil {
+		s.tracer = tp.Tracer(tracing.ScopeName, trace.WithInstrumentationVersion(Version))
+	}
 	if err := secureEndpointSecrets(ctx, s.store, cfg, logger); err != nil {
 		return nil, err
 	}
@@ -166,6 +194,8 @@ func New(ctx context.Context, cfg config.Config, out io.Writer, logger *slog.Log
 		ReleaseLeasesAtStart: exclusive,
 		OperationalAppID:     opsApp,
 		Observers:            []delivery.Observer{s.metrics},
+		Tracer:               s.tracer,
+		PropagateTrace:       cfg.TracePropagation,
 		// SQLite has one writer; PostgreSQL commits several transactions
 		// at once, each group-committing what queued meanwhile.
 		Committers: map[bool]int{true: 1, false: 4}[exclusive],
@@ -333,6 +363,7 @@ func (s *Server) Stop(ctx context.Context) error {
 		s.catcher.Close() // its purge uses the store
 		s.purger.Close()  // so does this one
 		s.stopErr = s.store.Close()
+		s.stopTracing(ctx)
 		s.logger.Info("stopped")
 	})
 	return s.stopErr
@@ -348,6 +379,18 @@ func (s *Server) close() {
 	}
 	if s.store != nil {
 		s.store.Close()
+	}
+	s.stopTracing(context.Background())
+}
+
+// stopTracing flushes the spans not yet exported, after the last attempt
+// ended, and stops the exporter.
+func (s *Server) stopTracing(ctx context.Context) {
+	if s.tracing == nil {
+		return
+	}
+	if err := s.tracing.Shutdown(ctx); err != nil {
+		s.logger.Warn("tracing shutdown: spans may be lost", "err", err)
 	}
 }
 

@@ -212,6 +212,10 @@ type Request struct {
 	Timestamp   int64         // unix seconds
 	Signature   string        // the full signature header value: "v1,xxx" or several, space-separated
 	Timeout     time.Duration // 0: Config.Timeout
+	// Traceparent, when set, is sent as the W3C traceparent header, after
+	// the custom headers so none replaces it: the engine sets it only when
+	// the server propagates its traces (--trace-propagation).
+	Traceparent string
 	// Raw, when set, are the request's headers exactly (a captured
 	// request replayed by the inspector): no signature headers, no
 	// Content-Type default, Headers ignored; hop-by-hop headers, Host and
@@ -255,6 +259,7 @@ const (
 	hSvixTS       = "Svix-Timestamp"
 	hSvixSig      = "Svix-Signature"
 	hRetryAfter   = "Retry-After"
+	hTraceparent  = "Traceparent"
 	jsonMediaType = "application/json"
 )
 
@@ -390,6 +395,10 @@ func setRequestHeaders(h http.Header, req *Request) {
 			continue
 		}
 		h.Set(k, v)
+	}
+	if req.Traceparent != "" {
+		h.Del(hTraceparent) // a custom header of any case
+		h[hTraceparent] = []string{req.Traceparent}
 	}
 }
 
