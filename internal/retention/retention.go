@@ -7,7 +7,7 @@
 // The purger shares the store's writer with live traffic (on SQLite one
 // connection, which the engine's group commits queue on), so it works in
 // small transactions and rests between them, longer after a slower one:
-// it takes at most about a fifth of the writer's time, and a commit of the
+// it takes at most about a tenth of the writer's time, and a commit of the
 // ingest path waits behind one short step at most.
 package retention
 
@@ -29,14 +29,14 @@ type Store interface {
 // Defaults of Config.
 const (
 	// DefaultChunk is the most messages one step looks at: with their
-	// deliveries and attempts a few thousand rows, a few milliseconds of
-	// the writer.
-	DefaultChunk = 200
+	// deliveries and attempts a few hundred rows, a millisecond or two of
+	// the writer, which is what a live commit may wait behind.
+	DefaultChunk = 50
 	// DefaultPause is the least rest between two steps; a step that took
-	// d rests at least restFactor*d, so the purge takes at most a fifth of
-	// the writer even when the disk is slow.
-	DefaultPause = 10 * time.Millisecond
-	restFactor   = 4
+	// d rests at least DefaultRestFactor*d, so the purge takes at most a tenth of
+	// the writer even when the disk or the CPUs are slow.
+	DefaultPause      = 5 * time.Millisecond
+	DefaultRestFactor = 9
 	// maxInterval is the longest wait between two passes; a short
 	// retention is checked a tenth of it apart.
 	maxInterval = time.Minute
@@ -51,10 +51,12 @@ type Config struct {
 	Logger    *slog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
-	// Chunk, Pause and Interval override the defaults (tests, benchmarks).
-	Chunk    int
-	Pause    time.Duration
-	Interval time.Duration
+	// Chunk, Pause, RestFactor and Interval override the defaults (tests,
+	// benchmarks).
+	Chunk      int
+	Pause      time.Duration
+	RestFactor int
+	Interval   time.Duration
 }
 
 // Purger runs the retention in the background.
@@ -78,6 +80,9 @@ func New(cfg Config) *Purger {
 	}
 	if cfg.Pause <= 0 {
 		cfg.Pause = DefaultPause
+	}
+	if cfg.RestFactor <= 0 {
+		cfg.RestFactor = DefaultRestFactor
 	}
 	if cfg.Interval <= 0 {
 		cfg.Interval = maxInterval
@@ -157,7 +162,7 @@ func (p *Purger) Pass(ctx context.Context) Result {
 	return p.logged(res)
 }
 
-// step runs one transaction and rests after it, restFactor times as long
+// step runs one transaction and rests after it, RestFactor times as long
 // as it took (at least Pause), so live traffic gets the writer between
 // steps. It returns the step's error, or ctx's when the rest is cut short.
 func (p *Purger) step(ctx context.Context, run func() error) error {
@@ -168,7 +173,7 @@ func (p *Purger) step(ctx context.Context, run func() error) error {
 		}
 		return err
 	}
-	rest := max(p.cfg.Pause, restFactor*time.Since(start))
+	rest := max(p.cfg.Pause, time.Duration(p.cfg.RestFactor)*time.Since(start))
 	t := time.NewTimer(rest)
 	defer t.Stop()
 	select {

@@ -111,7 +111,7 @@ func TestSQLiteSizeLevelsOff(t *testing.T) {
 	l := newSteady(t, dir)
 	ctx := t.Context()
 	now := t0
-	p := retention.New(retention.Config{Store: l.s, Retention: 3 * time.Second, Now: func() time.Time { return now }, Pause: time.Microsecond})
+	p := retention.New(retention.Config{Store: l.s, Retention: 3 * time.Second, Now: func() time.Time { return now }, Pause: time.Microsecond, RestFactor: 1})
 	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, sqlite.DBFile)+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
