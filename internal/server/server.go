@@ -336,7 +336,8 @@ func (s *Server) Start(ctx context.Context) error {
 	s.purger.Start()
 	go func() { s.serveErr <- s.http.Serve(s.ln) }()
 	s.serveMetrics()
-	s.logger.Info("hookline listening", "addr", s.Addr(), "version", Version, "private_targets", s.cfg.AllowPrivateTargets)
+	s.logger.Info("hookline listening", "addr", s.Addr(), "version", Version, "private_targets", s.cfg.AllowPrivateTargets,
+		"tracing", s.tracer != nil, "trace_propagation", s.tracer != nil && s.cfg.TracePropagation)
 	printWelcome(s.out, s.cfg, s.baseURL, s.token)
 	return nil
 }
