@@ -44,7 +44,7 @@ variable, the --config file, the default.
 	fs.Duration("lease-duration", def.LeaseDuration, usage("lease-duration", "how long a node holds a delivery before another may take it over; 0: 2*request-timeout + 30s"))
 	fs.String("operational-app", def.OperationalApp, usage("operational-app", "app ID or UID that receives Hookline's operational events (endpoint.created, message.attempt.failing, ...); empty: none"))
 	fs.String("max-body-bytes", config.FormatBytes(def.MaxBodyBytes), usage("max-body-bytes", "largest accepted request body, e.g. 1048576 or 1MiB"))
-	fs.String("retention", config.FormatRetention(def.Retention), usage("retention", `how long a finished message is kept, with its deliveries and attempts: days ("90d") or a duration ("36h"); 0 keeps everything`))
+	fs.String("retention", config.FormatRetention(def.Retention), usage("retention", `how long a finished message is kept, with its deliveries and attempts, and a received inbound request: days ("90d") or a duration ("36h"); 0 keeps everything`))
 	fs.Duration("shutdown-timeout", def.ShutdownTimeout, usage("shutdown-timeout", "how long shutdown waits for in-flight deliveries"))
 	fs.Bool("dev", def.Dev, usage("dev", "zero-setup mode: implies --allow-private-targets, prints a ready curl line"))
 	addKeyFlag(fs)

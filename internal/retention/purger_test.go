@@ -3,10 +3,12 @@ package retention_test
 import (
 	"errors"
 	"log/slog"
+	"net/http"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"github.com/hookline/hookline/internal/inbound"
 	"github.com/hookline/hookline/internal/retention"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/store/sqlite"
@@ -54,6 +56,23 @@ func TestPurgerRunsEveryInterval(t *testing.T) {
 		aging := msg(now.Add(-keep + 3*time.Minute)) // past the retention in 3 minutes
 		fresh := msg(now)
 
+		// An inbound source's requests go at the server's retention too.
+		src := inbound.Source{ID: webhook.NewID(webhook.PrefixSource, now), Name: "s", TokenHash: webhook.HashToken("hkin_s"),
+			Response: inbound.Response{Status: 200}, CreatedAt: now, UpdatedAt: now}
+		if err := st.SourceCreate(ctx, src); err != nil {
+			t.Fatalf("SourceCreate: %v", err)
+		}
+		request := func(at time.Time) string {
+			req := inbound.Request{ID: webhook.NewID(webhook.PrefixInboundRequest, at), SourceID: src.ID, Method: "POST",
+				Header: http.Header{}, Body: []byte(`{}`), ReceivedAt: at}
+			if err := st.InboundRequestCreate(ctx, req); err != nil {
+				t.Fatalf("InboundRequestCreate: %v", err)
+			}
+			return req.ID
+		}
+		request(now.Add(-2 * keep))
+		freshReq := request(now)
+
 		p := retention.New(retention.Config{Store: st, Retention: keep})
 		p.Start()
 		defer p.Close()
@@ -61,6 +80,9 @@ func TestPurgerRunsEveryInterval(t *testing.T) {
 		synctest.Wait()
 		if exists(old) || !exists(aging) || !exists(fresh) {
 			t.Fatalf("after the first pass: old %v, aging %v, fresh %v; want only old gone", exists(old), exists(aging), exists(fresh))
+		}
+		if rs, err := st.InboundRequestList(ctx, store.InboundRequestListParams{SourceID: src.ID, Page: store.Page{Limit: 10}}); err != nil || len(rs) != 1 || rs[0].ID != freshReq {
+			t.Errorf("inbound requests after the first pass = %d (%v), want only the fresh one", len(rs), err)
 		}
 		// A pass a minute (an hour's tenth being longer): the message is
 		// past the retention 3 minutes in, and goes at the pass after that.

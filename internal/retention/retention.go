@@ -1,6 +1,7 @@
 // Package retention applies how long Hookline keeps what it delivered:
 // the server's --retention, after which a message goes with its
-// deliveries and attempts, and a message's own payloadRetentionPeriod,
+// deliveries and attempts (and an inbound source's received request), and
+// a message's own payloadRetentionPeriod,
 // after which its payload goes. Nothing unfinished is touched: a message
 // with a pending or retrying delivery keeps everything.
 //
@@ -24,6 +25,7 @@ import (
 type Store interface {
 	MessagePurge(ctx context.Context, p store.MessagePurgeParams) (deleted int, last string, err error)
 	MessagePayloadExpire(ctx context.Context, p store.MessagePayloadExpireParams) (int, error)
+	InboundRequestPurge(ctx context.Context, p store.InboundRequestPurgeParams) (int, error)
 }
 
 // Defaults of Config.
@@ -124,10 +126,12 @@ func (p *Purger) Close() {
 type Result struct {
 	Messages int // deleted with their deliveries and attempts
 	Payloads int // payloads dropped at their message's own retention
+	Requests int // inbound sources' received requests deleted
 }
 
 // Pass runs the retention once through: the payloads past their own
-// retention, then the messages past the server's, step by step with a
+// retention, then the messages past the server's and the inbound
+// sources' requests received before it, step by step with a
 // rest between steps. It stops early, with what it did, when ctx ends or
 // the store fails (logged; the next pass starts over).
 func (p *Purger) Pass(ctx context.Context) Result {
@@ -159,6 +163,17 @@ func (p *Purger) Pass(ctx context.Context) Result {
 			break
 		}
 	}
+	for ctx.Err() == nil {
+		var n int
+		err := p.step(ctx, func() (err error) {
+			n, err = p.cfg.Store.InboundRequestPurge(ctx, store.InboundRequestPurgeParams{Before: before, Limit: p.cfg.Chunk})
+			return err
+		})
+		res.Requests += n
+		if err != nil || n < p.cfg.Chunk {
+			break
+		}
+	}
 	return p.logged(res)
 }
 
@@ -185,8 +200,8 @@ func (p *Purger) step(ctx context.Context, run func() error) error {
 }
 
 func (p *Purger) logged(res Result) Result {
-	if res.Messages > 0 || res.Payloads > 0 {
-		p.cfg.Logger.Info("retention purge", "messages", res.Messages, "payloads", res.Payloads)
+	if res.Messages > 0 || res.Payloads > 0 || res.Requests > 0 {
+		p.cfg.Logger.Info("retention purge", "messages", res.Messages, "payloads", res.Payloads, "inbound_requests", res.Requests)
 	}
 	return res
 }
