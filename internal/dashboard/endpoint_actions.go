@@ -37,8 +37,6 @@ const (
 	// attempt before answering: a loopback or healthy receiver answers
 	// well within it; a slow one is followed on the message's page.
 	attemptWait = 3 * time.Second
-	// attemptPoll is how often it looks for the attempt meanwhile.
-	attemptPoll = 100 * time.Millisecond
 )
 
 // endpointActionsView is what the actions of an endpoint's page show:
@@ -266,6 +264,9 @@ func (d *Dashboard) sendTestEvent(w http.ResponseWriter, r *http.Request, a appR
 	if !ok {
 		return refuse("This event type's schema has no example to send. Choose another, or add an example to its schema.")
 	}
+	// Watching from before the publish, no commit of its attempt is missed.
+	commits, stopWatching := d.engine.Watch(a.App.ID)
+	defer stopWatching()
 	err = d.engine.Publish(r.Context(), delivery.PublishParams{Message: msg, OnlyEndpoint: ep.ID})
 	if errors.Is(err, store.ErrNotFound) {
 		d.notFound(w)
@@ -275,7 +276,7 @@ func (d *Dashboard) sendTestEvent(w http.ResponseWriter, r *http.Request, a appR
 		return fmt.Errorf("send test event: %w", err)
 	}
 	v.Sent = &sentEvent{MsgID: msg.ID, MsgURL: a.URL("messages", msg.ID), EventType: name}
-	v.Sent.Attempt, err = d.firstAttempt(r.Context(), a.App.ID, msg.ID, ep.ID)
+	v.Sent.Attempt, err = d.firstAttempt(r.Context(), commits, a.App.ID, msg.ID, ep.ID)
 	if err != nil {
 		return err
 	}
@@ -283,30 +284,62 @@ func (d *Dashboard) sendTestEvent(w http.ResponseWriter, r *http.Request, a appR
 }
 
 // firstAttempt waits up to attemptWait for the message's first attempt
-// to the endpoint, nil if none came by then (or the request ended).
-func (d *Dashboard) firstAttempt(ctx context.Context, appID, msgID, endpointID string) (*webhook.Attempt, error) {
-	ctx, cancel := context.WithTimeout(ctx, attemptWait)
-	defer cancel()
-	tick := time.NewTicker(attemptPoll)
-	defer tick.Stop()
-	for {
+// to the endpoint, nil if none came by then (or the request ended). It
+// reads the store when the engine commits something of the message (and
+// once more at the end, since a watcher that falls behind loses commits).
+func (d *Dashboard) firstAttempt(ctx context.Context, commits <-chan delivery.Committed, appID, msgID, endpointID string) (*webhook.Attempt, error) {
+	read := func(ctx context.Context) (*webhook.Attempt, error) {
 		list, err := d.store.AttemptList(ctx, store.AttemptListParams{
 			AppID: appID, MsgID: msgID, EndpointID: endpointID,
 			Page: store.Page{Limit: 1, Order: store.Ascending},
 		})
-		if ctx.Err() != nil {
-			return nil, nil
+		if err != nil || len(list) == 0 {
+			return nil, err
+		}
+		return &list[0], nil
+	}
+	wait, cancel := context.WithTimeout(ctx, attemptWait)
+	defer cancel()
+	for {
+		att, err := read(wait)
+		if wait.Err() != nil {
+			break
 		}
 		if err != nil {
 			return nil, fmt.Errorf("read attempts: %w", err)
 		}
-		if len(list) > 0 {
-			return &list[0], nil
+		if att != nil {
+			return att, nil
 		}
+		if !attemptCommitted(wait, commits, msgID) {
+			break
+		}
+	}
+	if ctx.Err() != nil {
+		return nil, nil
+	}
+	// The wait is over: one last look, for a commit the watcher dropped.
+	att, err := read(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read attempts: %w", err)
+	}
+	return att, nil
+}
+
+// attemptCommitted waits for the engine to commit an attempt of msgID,
+// false when wait ends (or the watch does) first.
+func attemptCommitted(wait context.Context, commits <-chan delivery.Committed, msgID string) bool {
+	for {
 		select {
-		case <-ctx.Done():
-			return nil, nil
-		case <-tick.C:
+		case c, ok := <-commits:
+			if !ok {
+				return false
+			}
+			if c.MsgID == msgID && c.AttemptID != "" {
+				return true
+			}
+		case <-wait.Done():
+			return false
 		}
 	}
 }
