@@ -400,3 +400,23 @@ func (b *browser) unlabelled(t *testing.T) []string {
 		return out;
 	})()`)
 }
+
+// newApp creates an application named name through the API.
+func (s *testServer) newApp(t *testing.T, name string) *svix.ApplicationOut {
+	t.Helper()
+	app, err := s.Client.Application.Create(context.Background(), svix.ApplicationIn{Name: name}, nil)
+	if err != nil {
+		t.Fatalf("create app %q: %v", name, err)
+	}
+	return app
+}
+
+// portalLink mints a portal link of appID, as the operator's backend does.
+func (s *testServer) portalLink(t *testing.T, appID string) *svix.AppPortalAccessOut {
+	t.Helper()
+	link, err := s.Client.Authentication.AppPortalAccess(context.Background(), appID, svix.AppPortalAccessIn{}, nil)
+	if err != nil {
+		t.Fatalf("portal link of %s: %v", appID, err)
+	}
+	return link
+}

@@ -38,14 +38,8 @@ func TestEndpointActionsInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	app, err := s.Client.Application.Create(ctx, svix.ApplicationIn{Name: "Acme Affiliates"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := s.Client.Application.Create(ctx, svix.ApplicationIn{Name: "Globex"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	app := s.newApp(t, "Acme Affiliates")
+	other := s.newApp(t, "Globex")
 	desc := "Acme's CRM"
 	ep, err := s.Client.Endpoint.Create(ctx, app.Id, svix.EndpointIn{Url: rcv.URL + "/hook", Description: &desc}, nil)
 	if err != nil {
@@ -63,10 +57,7 @@ func TestEndpointActionsInBrowser(t *testing.T) {
 		}
 		return sec.Key
 	}
-	link, err := s.Client.Authentication.AppPortalAccess(ctx, app.Id, svix.AppPortalAccessIn{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	link := s.portalLink(t, app.Id)
 	b.load(t, chromedp.Navigate(link.Url), chromedp.WaitVisible(chromedp.CSS(`.subnav`)))
 	page := s.URL + "/portal/" + app.Id + "/endpoints/" + ep.Id
 
@@ -339,10 +330,7 @@ func TestStatusPageInBrowser(t *testing.T) {
 	}))
 	t.Cleanup(down.Close)
 	up := newReceiver(t)
-	app, err := s.Client.Application.Create(ctx, svix.ApplicationIn{Name: "Acme Billing"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	app := s.newApp(t, "Acme Billing")
 	desc := "Billing webhook"
 	failing, err := s.Client.Endpoint.Create(ctx, app.Id, svix.EndpointIn{Url: down.URL + "/hook", Description: &desc}, nil)
 	if err != nil {

@@ -36,18 +36,9 @@ func TestEndpointPagesInBrowser(t *testing.T) {
 	if _, err := s.Client.EventType.Create(ctx, svix.EventTypeIn{Name: "beta.thing", Description: "Hidden", FeatureFlag: ptr("beta")}, nil); err != nil {
 		t.Fatal(err)
 	}
-	appA, err := s.Client.Application.Create(ctx, svix.ApplicationIn{Name: "Acme Affiliates"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	appB, err := s.Client.Application.Create(ctx, svix.ApplicationIn{Name: "Globex"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	linkA, err := s.Client.Authentication.AppPortalAccess(ctx, appA.Id, svix.AppPortalAccessIn{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	appA := s.newApp(t, "Acme Affiliates")
+	appB := s.newApp(t, "Globex")
+	linkA := s.portalLink(t, appA.Id)
 	base := s.URL + "/portal/" + appA.Id + "/endpoints"
 	// html is the page's whole markup, to look for what must not be in it.
 	html := func(t *testing.T) string { return eval[string](t, b, `document.documentElement.outerHTML`) }
@@ -423,10 +414,7 @@ func TestEndpointListPagesInBrowser(t *testing.T) {
 	b := newBrowser(t)
 	s := startServer(t)
 	ctx := context.Background()
-	app, err := s.Client.Application.Create(ctx, svix.ApplicationIn{Name: "Many Hooks"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	app := s.newApp(t, "Many Hooks")
 	const n = 53 // a page of 50, then 3
 	for i := range n {
 		_, err := s.Client.Endpoint.Create(ctx, app.Id, svix.EndpointIn{Url: fmt.Sprintf("https://example.com/%d", i), Description: ptr(fmt.Sprintf("Hook %02d", i))}, nil)
@@ -434,10 +422,7 @@ func TestEndpointListPagesInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	link, err := s.Client.Authentication.AppPortalAccess(ctx, app.Id, svix.AppPortalAccessIn{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	link := s.portalLink(t, app.Id)
 	b.load(t, chromedp.Navigate(link.Url), chromedp.WaitVisible(chromedp.CSS(`table.endpoints`)))
 	page := func() (rows int, first, last string, pager string) {
 		rows = eval[int](t, b, `document.querySelectorAll("table.endpoints tbody tr").length`)

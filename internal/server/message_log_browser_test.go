@@ -34,14 +34,8 @@ func TestMessageLogInBrowser(t *testing.T) {
 	ctx := context.Background()
 	createEventTypes(t, s, "invoice.paid", "invoice.voided")
 
-	app, err := s.Client.Application.Create(ctx, svix.ApplicationIn{Name: "Acme Billing"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := s.Client.Application.Create(ctx, svix.ApplicationIn{Name: "Globex"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	app := s.newApp(t, "Acme Billing")
+	other := s.newApp(t, "Globex")
 	rcv := newReceiver(t)
 	ep, err := s.Client.Endpoint.Create(ctx, app.Id, svix.EndpointIn{Url: rcv.URL, Description: ptr("Billing receiver")}, nil)
 	if err != nil {
@@ -51,10 +45,7 @@ func TestMessageLogInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	link, err := s.Client.Authentication.AppPortalAccess(ctx, app.Id, svix.AppPortalAccessIn{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	link := s.portalLink(t, app.Id)
 	logURL := s.URL + "/portal/" + app.Id + "/messages"
 	send := func(eventType string, payload map[string]any, channels ...string) *svix.MessageOut {
 		t.Helper()

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
-	svix "github.com/svix/svix-webhooks/go"
 
 	"github.com/hookline/hookline/internal/config"
 )
@@ -20,24 +18,11 @@ import (
 func TestPortalInBrowser(t *testing.T) {
 	b := newBrowser(t)
 	s := startServer(t)
-	ctx := context.Background()
 
-	appA, err := s.Client.Application.Create(ctx, svix.ApplicationIn{Name: "Acme Affiliates"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	appB, err := s.Client.Application.Create(ctx, svix.ApplicationIn{Name: "Globex"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	linkA, err := s.Client.Authentication.AppPortalAccess(ctx, appA.Id, svix.AppPortalAccessIn{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	linkB, err := s.Client.Authentication.AppPortalAccess(ctx, appB.Id, svix.AppPortalAccessIn{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	appA := s.newApp(t, "Acme Affiliates")
+	appB := s.newApp(t, "Globex")
+	linkA := s.portalLink(t, appA.Id)
+	linkB := s.portalLink(t, appB.Id)
 
 	t.Run("a portal link opens its app's portal and drops the key from the address", func(t *testing.T) {
 		if got := b.load(t, chromedp.Navigate(linkA.Url), chromedp.WaitVisible(chromedp.CSS(`.subnav`))); got != http.StatusOK {
@@ -137,15 +122,8 @@ func TestPortalEmbeddedInBrowser(t *testing.T) {
 	t.Cleanup(host.Close)
 	hostOrigin := strings.Replace(host.URL, "127.0.0.1", "localhost", 1)
 	s := startServer(t, func(c *config.Config) { c.PortalFrameAncestors = []string{hostOrigin} })
-	ctx := context.Background()
-	app, err := s.Client.Application.Create(ctx, svix.ApplicationIn{Name: "Embedded Co"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	link, err := s.Client.Authentication.AppPortalAccess(ctx, app.Id, svix.AppPortalAccessIn{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	app := s.newApp(t, "Embedded Co")
+	link := s.portalLink(t, app.Id)
 
 	resp, err := http.Get(s.URL + "/portal/" + app.Id)
 	if err != nil {
