@@ -87,9 +87,9 @@ func copyFrom(ctx context.Context, out io.Writer, d deps, from, databaseURL stri
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "done: %d apps, %d event types, %d endpoints, %d tokens, %d messages with %d unfinished deliveries copied",
-		sum.Apps.Copied, sum.EventTypes.Copied, sum.Endpoints.Copied, sum.Tokens.Copied, sum.Messages.Copied, sum.Deliveries.Copied)
-	if skipped := sum.Apps.Skipped + sum.EventTypes.Skipped + sum.Endpoints.Skipped + sum.Tokens.Skipped + sum.Messages.Skipped; skipped > 0 {
+	fmt.Fprintf(out, "done: %d apps, %d event types, %d endpoints, %d tokens, %d inbound sources, %d bins, %d messages with %d unfinished deliveries copied",
+		sum.Apps.Copied, sum.EventTypes.Copied, sum.Endpoints.Copied, sum.Tokens.Copied, sum.Sources.Copied, sum.Bins.Copied, sum.Messages.Copied, sum.Deliveries.Copied)
+	if skipped := sum.Apps.Skipped + sum.EventTypes.Skipped + sum.Endpoints.Skipped + sum.Tokens.Skipped + sum.Sources.Skipped + sum.Bins.Skipped + sum.Messages.Skipped; skipped > 0 {
 		fmt.Fprintf(out, "; %d rows were there already", skipped)
 	}
 	fmt.Fprintf(out, "; %d finished deliveries left behind (history).\n"+

@@ -29,7 +29,7 @@ func TestMigrateFrom(t *testing.T) {
 		{
 			args:     []string{"migrate", "--from", "sqlite://./d", "--database-url", "postgres://db/x"},
 			wantCall: "sqlite://./d postgres://db/x force=false",
-			wantStdout: "done: 2 apps, 1 event types, 3 endpoints, 1 tokens, 4 messages with 5 unfinished deliveries copied; 1 rows were there already; 6 finished deliveries left behind (history).\n" +
+			wantStdout: "done: 2 apps, 1 event types, 3 endpoints, 1 tokens, 0 inbound sources, 0 bins, 4 messages with 5 unfinished deliveries copied; 1 rows were there already; 6 finished deliveries left behind (history).\n" +
 				"Start hookline serve with --database-url. Do not start a server on sqlite://./d again",
 		},
 		{

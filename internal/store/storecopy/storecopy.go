@@ -1,10 +1,12 @@
 // Package storecopy copies what one Hookline store holds into another
 // through the store.Store interface: the configuration (apps, event types,
 // endpoints with their secrets, tokens as stored, hashed, inbound sources
-// with their verification secrets and token hashes) and the pending
+// with their verification secrets and token hashes, the inspector's bins
+// with their token hashes) and the pending
 // work (messages that still have unfinished deliveries, with those
 // deliveries, unleased). Finished history (successful and failed
-// deliveries, attempt logs, the requests sources received) stays behind:
+// deliveries, attempt logs, the requests sources received, the requests
+// bins caught) stays behind:
 // it is only ever read, and copying
 // it would make the move take as long as the history is old.
 //
@@ -19,6 +21,7 @@ import (
 	"io"
 
 	"github.com/hookline/hookline/internal/inbound"
+	"github.com/hookline/hookline/internal/inspector"
 	"github.com/hookline/hookline/internal/seal"
 	"github.com/hookline/hookline/internal/store"
 	"github.com/hookline/hookline/internal/webhook"
@@ -71,6 +74,7 @@ type Summary struct {
 	Endpoints  Count
 	Tokens     Count
 	Sources    Count
+	Bins       Count
 	// Messages are those with at least one unfinished delivery;
 	// Deliveries are those unfinished deliveries.
 	Messages   Count
@@ -119,6 +123,7 @@ func Copy(ctx context.Context, dst, src store.Store, opts Options) (Summary, err
 		{"endpoints", c.endpoints, &c.sum.Endpoints},
 		{"tokens", c.tokens, &c.sum.Tokens},
 		{"inbound sources", c.sources, &c.sum.Sources},
+		{"inspector bins", c.bins, &c.sum.Bins},
 		{"messages with unfinished deliveries", c.messages, &c.sum.Messages},
 	}
 	for _, st := range steps {
@@ -235,5 +240,15 @@ func (c *copier) sources(ctx context.Context) error {
 		return c.src.SourceList(ctx, store.SourceListParams{Page: p})
 	}, func(src inbound.Source) string { return src.ID }, func(src inbound.Source) error {
 		return c.created(&c.sum.Sources, "source "+src.ID, c.dst.SourceCreate(ctx, src))
+	})
+}
+
+// bins copies the inspector's bins with their token hashes (a catch URL
+// keeps working); what they caught is history, and stays.
+func (c *copier) bins(ctx context.Context) error {
+	return each(func(p store.Page) ([]inspector.Bin, error) {
+		return c.src.BinList(ctx, store.BinListParams{Page: p})
+	}, func(b inspector.Bin) string { return b.ID }, func(b inspector.Bin) error {
+		return c.created(&c.sum.Bins, "bin "+b.ID, c.dst.BinCreate(ctx, b))
 	})
 }

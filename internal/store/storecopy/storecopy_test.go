@@ -21,6 +21,7 @@ import (
 	"github.com/hookline/hookline/internal/config"
 	"github.com/hookline/hookline/internal/inbound"
 	"github.com/hookline/hookline/internal/inbound/verify"
+	"github.com/hookline/hookline/internal/inspector"
 	"github.com/hookline/hookline/internal/seal"
 	"github.com/hookline/hookline/internal/server"
 	"github.com/hookline/hookline/internal/signature"
@@ -47,6 +48,7 @@ type source struct {
 	endpoints  []webhook.Endpoint // of apps[0]: [0] live, [1] disabled
 	tokens     []webhook.Token
 	sources    []inbound.Source
+	bins       []inspector.Bin
 	// pending has an unfinished delivery to endpoints[0] (one new, one
 	// retrying); done's delivery succeeded.
 	pending []store.MessageImport
@@ -124,6 +126,10 @@ func fill(t *testing.T, dir, receiverURL string, key *seal.Key) source {
 	for _, s := range src.sources {
 		must(st.SourceCreate(ctx, s), "SourceCreate")
 	}
+	bin := inspector.NewBin(webhook.NewID(webhook.PrefixBin, t0), t0)
+	bin.Name, bin.TokenHash = "Stripe test", webhook.HashToken("bin_copied")
+	src.bins = []inspector.Bin{bin}
+	must(st.BinCreate(ctx, bin), "BinCreate")
 
 	msg := func(at time.Time, status webhook.MessageStatus, attempts int, next *time.Time) store.MessageImport {
 		id := webhook.NewID(webhook.PrefixMessage, at)
@@ -177,7 +183,7 @@ func TestFromSQLite(t *testing.T) {
 	}
 	want := storecopy.Summary{
 		Apps: storecopy.Count{Copied: 2}, EventTypes: storecopy.Count{Copied: 2}, Endpoints: storecopy.Count{Copied: 2},
-		Tokens: storecopy.Count{Copied: 2}, Sources: storecopy.Count{Copied: 1}, Messages: storecopy.Count{Copied: 2}, Deliveries: storecopy.Count{Copied: 2},
+		Tokens: storecopy.Count{Copied: 2}, Sources: storecopy.Count{Copied: 1}, Bins: storecopy.Count{Copied: 1}, Messages: storecopy.Count{Copied: 2}, Deliveries: storecopy.Count{Copied: 2},
 		FinishedLeft: 1,
 	}
 	if diff := cmp.Diff(want, sum); diff != "" {
@@ -208,7 +214,7 @@ func TestFromSQLite(t *testing.T) {
 	}
 	wantAgain := storecopy.Summary{
 		Apps: storecopy.Count{Skipped: 2}, EventTypes: storecopy.Count{Skipped: 2}, Endpoints: storecopy.Count{Skipped: 2},
-		Tokens: storecopy.Count{Skipped: 2}, Sources: storecopy.Count{Skipped: 1}, Messages: storecopy.Count{Skipped: 2}, Deliveries: storecopy.Count{Skipped: 2},
+		Tokens: storecopy.Count{Skipped: 2}, Sources: storecopy.Count{Skipped: 1}, Bins: storecopy.Count{Skipped: 1}, Messages: storecopy.Count{Skipped: 2}, Deliveries: storecopy.Count{Skipped: 2},
 		FinishedLeft: 1,
 	}
 	if diff := cmp.Diff(wantAgain, sum); diff != "" {
@@ -302,6 +308,8 @@ func checkCopied(t *testing.T, pg store.Store, src source) {
 	diff("TokenList", src.tokens, toks, err)
 	srcs, err := pg.SourceList(ctx, store.SourceListParams{Page: page})
 	diff("SourceList", src.sources, srcs, err)
+	bins, err := pg.BinList(ctx, store.BinListParams{Page: page})
+	diff("BinList", src.bins, bins, err)
 	for _, it := range src.pending {
 		m, err := pg.MessageGet(ctx, it.Message.AppID, it.Message.ID)
 		diff("MessageGet("+it.Message.ID+")", it.Message, m, err)
