@@ -226,12 +226,7 @@ func (h *Handler) count(result string) {
 // event type cannot be read from the request: kept, with the reason).
 func (h *Handler) forward(ctx context.Context, src inbound.Source, req inbound.Request) error {
 	if src.Forward.ToDestinations() {
-		msg := src.Forward.DestinationMessage(req)
-		req.MessageIDs = []string{msg.ID}
-		if err := h.engine.Publish(ctx, delivery.PublishParams{Message: msg, Inbound: &req}); err != nil {
-			return fmt.Errorf("forward to destinations: %w", err)
-		}
-		return nil
+		return h.publish(ctx, src.Forward.DestinationMessage(req), req, "destinations")
 	}
 	if app := src.Forward.App; app != nil {
 		eventType, err := eventTypeOf(*app, req)
@@ -243,16 +238,22 @@ func (h *Handler) forward(ctx context.Context, src inbound.Source, req inbound.R
 				Payload:   payloadOf(req),
 				CreatedAt: req.ReceivedAt,
 			}
-			req.MessageIDs = []string{msg.ID}
-			if err := h.engine.Publish(ctx, delivery.PublishParams{Message: msg, Inbound: &req}); err != nil {
-				return fmt.Errorf("forward to app %s: %w", app.AppID, err)
-			}
-			return nil
+			return h.publish(ctx, msg, req, "app "+app.AppID)
 		}
 		req.Reason = "not forwarded: " + err.Error()
 	}
 	if err := h.store.InboundRequestCreate(ctx, req); err != nil {
 		return fmt.Errorf("store request: %w", err)
+	}
+	return nil
+}
+
+// publish commits req with msg, the message it becomes, in one group
+// commit, and hands msg to the engine.
+func (h *Handler) publish(ctx context.Context, msg webhook.Message, req inbound.Request, to string) error {
+	req.MessageIDs = []string{msg.ID}
+	if err := h.engine.Publish(ctx, delivery.PublishParams{Message: msg, Inbound: &req}); err != nil {
+		return fmt.Errorf("forward to %s: %w", to, err)
 	}
 	return nil
 }
