@@ -93,7 +93,7 @@ func (o endpointMessageOut) MarshalJSON() ([]byte, error) {
 	b = strconv.AppendInt(b, int64(o.d.Delivery.Status), 10)
 	if o.shape == shapeNewest {
 		b = append(b, `,"statusText":`...)
-		b = appendString(b, statusText(o.d.Delivery.Status))
+		b = appendString(b, o.d.Delivery.Status.Text())
 	}
 	if t := o.d.Delivery.NextAttemptAt; t != nil && !t.IsZero() {
 		b = append(b, `,"nextAttempt":`...)
@@ -145,7 +145,7 @@ func newMessageEndpointOut(d store.DeliveryWithEndpoint, sh shape) messageEndpoi
 	if sh == shapeNewest {
 		out.EventTypes = ep.FilterTypes
 		out.ThrottleRate = ep.RateLimit
-		out.StatusText = statusText(d.Delivery.Status)
+		out.StatusText = d.Delivery.Status.Text()
 	}
 	return out
 }
@@ -188,7 +188,7 @@ func newAttemptOut(at webhook.Attempt, withContent bool, sh shape) attemptOut {
 		URL:                at.URL,
 	}
 	if sh == shapeNewest {
-		out.StatusText = statusText(at.Status)
+		out.StatusText = at.Status.Text()
 	}
 	return out
 }

@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-
-	"github.com/hookline/hookline/internal/webhook"
 )
 
 // shape is which Svix contract an answer follows.
@@ -63,20 +61,4 @@ func sdkVersionBefore(ua string, limit [3]int) bool {
 		}
 	}
 	return false
-}
-
-// statusText is Svix's MessageStatusText for a status.
-func statusText(s webhook.MessageStatus) string {
-	switch s {
-	case webhook.StatusSuccess:
-		return "success"
-	case webhook.StatusPending:
-		return "pending"
-	case webhook.StatusFail:
-		return "fail"
-	case webhook.StatusSending:
-		return "sending"
-	default:
-		return ""
-	}
 }

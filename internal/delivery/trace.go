@@ -202,15 +202,8 @@ func (tm *traceMemo) recall(msgID string) (trace.SpanContext, bool) {
 
 // statusName is how a span names an attempt's or a delivery's status.
 func statusName(s webhook.MessageStatus) string {
-	switch s {
-	case webhook.StatusSuccess:
-		return "success"
-	case webhook.StatusPending:
-		return "pending"
-	case webhook.StatusFail:
-		return "fail"
-	case webhook.StatusSending:
-		return "sending"
+	if t := s.Text(); t != "" {
+		return t
 	}
 	return "unknown"
 }

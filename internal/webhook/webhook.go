@@ -98,6 +98,22 @@ const (
 // Valid reports whether s is one of the defined statuses.
 func (s MessageStatus) Valid() bool { return s >= StatusSuccess && s <= StatusSending }
 
+// Text is Svix's MessageStatusText of s ("success", "pending", "fail",
+// "sending"), "" for a status that is not defined.
+func (s MessageStatus) Text() string {
+	switch s {
+	case StatusSuccess:
+		return "success"
+	case StatusPending:
+		return "pending"
+	case StatusFail:
+		return "fail"
+	case StatusSending:
+		return "sending"
+	}
+	return ""
+}
+
 // TriggerType says why an attempt was made, with Svix's numbering.
 type TriggerType int
 
